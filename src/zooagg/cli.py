@@ -1,0 +1,389 @@
+"""The `zooagg` command: a thin layer over the library (config, extract, reduce, run, list)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import __version__, registry
+from .errors import ConfigError, InputError, ZooaggError
+
+HELP_FLAGS = {"help_option_names": ["-h", "--help"]}
+
+
+def echo(message: str = "") -> None:
+    click.echo(message)
+
+
+def warn(message: str) -> None:
+    click.echo(f"warning: {message}", err=True)
+
+
+@contextmanager
+def progress_bar(label: str, hide: bool, total: int | None = None, unit: str = "rows") -> Iterator[Any]:
+    """A progress bar on stderr (hidden with -hb or when stderr is not a terminal)."""
+    from tqdm import tqdm
+
+    bar = tqdm(total=total, desc=label, unit=f" {unit}", disable=True if hide else None,
+               file=sys.stderr, leave=False, dynamic_ncols=True)
+    try:
+        yield bar
+    finally:
+        bar.close()
+
+
+def _out_dir(directory: str | None) -> Path:
+    path = Path(directory or os.getcwd())
+    if path.exists() and not path.is_dir():
+        raise InputError(f"{path} is a file, not a folder", hint="give -d a folder")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _parse_keywords(text: str | None) -> dict[str, dict[str, Any]]:
+    if not text:
+        return {}
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"-k is not valid JSON: {exc.msg}",
+                          hint='write it like \'{"T0": {"pairs": true}}\'') from exc
+    if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
+        raise ConfigError("-k must map task keys to keyword mappings", hint='e.g. \'{"T0": {"pairs": true}}\'')
+    return value
+
+
+@click.group(context_settings=HELP_FLAGS)
+@click.version_option(__version__, "-V", "--version", prog_name="zooagg")
+def cli() -> None:
+    """Consensus results from Zooniverse exports: config -> extract -> reduce.
+
+    A drop-in for panoptes_aggregation: the same commands, flags, config files and output
+    files. `zooagg run` does all three steps at once; `zooagg list` shows every extractor and
+    reducer with its parameters.
+    """
+
+
+# ---- config ---------------------------------------------------------------------------------
+
+def do_config(workflow_csv: str, workflow_id: int, version: str | None, min_version: str | None,
+              max_version: str | None, keywords: dict[str, dict[str, Any]], out: Path,
+              verbose: bool = False) -> tuple[Path, list[Path]]:
+    from .config import dump_yaml, extractor_config_for, reducer_configs_for, task_labels_for, tasks_of
+    from .exports.workflows import read_workflows, select_versions
+
+    rows = read_workflows(workflow_csv)
+    chosen, written = select_versions(rows, workflow_id, version, min_version, max_version, file=workflow_csv)
+    tasks = tasks_of(chosen)
+    extractor_keywords, reducer_keywords = _split_keywords(tasks, keywords)
+    extractor_config, warnings = extractor_config_for(tasks, extractor_keywords)
+    for message in warnings:
+        warn(message)
+    if verbose and version is None and min_version is None and max_version is None:
+        warn(f"no workflow version given, using the latest: {chosen.version_text}")
+    ver = chosen.version_text
+    config = {"workflow_id": workflow_id, "workflow_version": written, "extractor_config": extractor_config}
+    extractor_path = out / f"Extractor_config_workflow_{workflow_id}_V{ver}.yaml"
+    dump_yaml(config, extractor_path)
+    echo(f"Saving Extractor config to:\n{extractor_path}\n")
+    reducer_paths = []
+    for extractor_name, reducer_config in reducer_configs_for(extractor_config, reducer_keywords):
+        path = out / f"Reducer_config_workflow_{workflow_id}_V{ver}_{extractor_name}.yaml"
+        dump_yaml(reducer_config, path)
+        reducer_paths.append(path)
+        echo(f"Saving Reducer config to:\n{path}\n")
+    labels_path = out / f"Task_labels_workflow_{workflow_id}_V{ver}.yaml"
+    dump_yaml(task_labels_for(chosen, extractor_config), labels_path)
+    echo(f"Saving task key look up table to:\n{labels_path}")
+    return extractor_path, reducer_paths
+
+
+def _split_keywords(tasks: dict[str, Any], keywords: dict[str, dict[str, Any]]
+                    ) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+    """-k keywords go to the task's extractor or its reducer, whichever takes them."""
+    from .config import EXTRACTOR_TO_REDUCER, TYPE_TO_EXTRACTOR
+
+    extractor_kw: dict[str, dict[str, Any]] = {}
+    reducer_kw: dict[str, dict[str, Any]] = {}
+    for task_key, values in keywords.items():
+        if task_key not in tasks:
+            raise ConfigError(f"-k names task {task_key!r}, which the workflow does not have",
+                              hint=registry.did_you_mean(task_key, list(tasks)))
+        task = tasks[task_key]
+        extractor_name = TYPE_TO_EXTRACTOR.get(task.type, "")
+        reducer_name = EXTRACTOR_TO_REDUCER.get(extractor_name, "")
+        extractors = registry.components("extractor")
+        reducers = registry.components("reducer")
+        e_params = set(extractors[extractor_name].all_params) if extractor_name in extractors else set()
+        r_params = set(reducers[reducer_name].all_params) if reducer_name in reducers else set()
+        for key, value in values.items():
+            if key in e_params or task.type == "drawing":
+                extractor_kw.setdefault(task_key, {})[key] = value
+            elif key in r_params:
+                reducer_kw.setdefault(task_key, {})[key] = value
+            else:
+                raise ConfigError(f"-k: neither {extractor_name or 'the extractor'} nor "
+                                  f"{reducer_name or 'the reducer'} of task {task_key} takes {key!r}",
+                                  hint=registry.did_you_mean(key, sorted(e_params | r_params)))
+    return extractor_kw, reducer_kw
+
+
+@cli.command("config", context_settings=HELP_FLAGS)
+@click.argument("workflow_csv", type=click.Path())
+@click.argument("workflow_id", type=int)
+@click.option("-d", "--dir", "directory", help="Folder for the config files (made if missing; default: here).")
+@click.option("-v", "--version", "version", help="Workflow version: 3 = every 3.x, 3.14 = exactly 3.14.")
+@click.option("--min_version", help="Lowest workflow version to include (overrides -v).")
+@click.option("--max_version", help="Highest workflow version to include (a major-only max includes its minors).")
+@click.option("-k", "--keywords", help='Per-task parameters as JSON, e.g. \'{"T0": {"pairs": true}}\'; '
+              "each goes to the task's extractor or reducer, whichever takes it.")
+@click.option("-vv", "--verbose", is_flag=True, help="Say which version the config was made from.")
+def config_command(workflow_csv: str, workflow_id: int, directory: str | None, version: str | None,
+                   min_version: str | None, max_version: str | None, keywords: str | None, verbose: bool) -> None:
+    """Make extractor and reducer configs from a workflow export.
+
+    Writes Extractor_config_workflow_{id}_V{ver}.yaml, one
+    Reducer_config_workflow_{id}_V{ver}_{extractor}.yaml per extractor, and
+    Task_labels_workflow_{id}_V{ver}.yaml (the task and answer texts).
+    """
+    if version is not None and (min_version or max_version):
+        version = None  # as the peer: --min/--max_version override -v
+    do_config(workflow_csv, workflow_id, version, min_version, max_version, _parse_keywords(keywords),
+              _out_dir(directory), verbose)
+
+
+# ---- extract --------------------------------------------------------------------------------
+
+def do_extract(classification_csv: str, extractor_config: str, out: Path, output: str, order: bool,
+               cpu_count: int, hide: bool, fmt: str, strict: bool) -> list[Path]:
+    from .config import load_extractor_config
+    from .engine.extract import run_extract
+
+    config = load_extractor_config(extractor_config)
+    size = os.path.getsize(classification_csv) if os.path.exists(classification_csv) else None
+    with progress_bar("Extracting", hide, None) as bar:
+        last = [0]
+
+        def tick(rows: int) -> None:
+            bar.update(rows - last[0])
+            last[0] = rows
+
+        summary = run_extract(classification_csv, config, out, output, order=order, fmt=fmt,
+                              cpu_count=cpu_count, strict=strict, progress=tick)
+    del size
+    if summary.latin1_rows:
+        shown = ", ".join(summary.latin1_rows[:10]) + (" ..." if len(summary.latin1_rows) > 10 else "")
+        warn(f"{len(summary.latin1_rows)} row(s) of {classification_csv} are not UTF-8; decoded as "
+             f"cp1252/latin-1 (classification_id {shown})")
+    for path in summary.outputs:
+        echo(f"Saving extracts to:\n{path}")
+    counts = ", ".join(f"{n} {name}" for name, n in summary.extracts.items()) or "none"
+    echo(f"extract: {summary.rows_read} rows read, {summary.rows_matched} matched workflow "
+         f"{config.workflow_id} v{config.versions.describe()}, extracts: {counts}, "
+         f"{summary.rejected} rejected, {summary.seconds:.2f} s")
+    if summary.rejects_file:
+        warn(f"{summary.rejected} bad row(s) written to {summary.rejects_file}")
+    return summary.outputs
+
+
+def _default_cpus() -> int:
+    return 1
+
+
+@cli.command("extract", context_settings=HELP_FLAGS)
+@click.argument("classification_csv", type=click.Path())
+@click.argument("extractor_config", type=click.Path())
+@click.option("-d", "--dir", "directory", help="Folder for the extract files (default: here).")
+@click.option("-o", "--output", default="extractions", show_default=True,
+              help="Base name: files are {extractor}_{output}.csv.")
+@click.option("-O", "--order", is_flag=True, help="Sort the data.* columns alphabetically (choice first).")
+@click.option("-c", "--cpu_count", type=click.IntRange(min=1), default=_default_cpus, show_default=True,
+              help="Worker processes for extraction.")
+@click.option("-vv", "--verbose", is_flag=True, help="Accepted for compatibility; bad rows always go to the rejects file.")
+@click.option("-hb", "--hide_bar", is_flag=True, help="Hide the progress bar.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), default="csv", show_default=True,
+              help="csv: the peer's files; parquet: typed tables.")
+@click.option("--strict", is_flag=True, help="Stop at the first bad row instead of writing it to the rejects file.")
+def extract_command(classification_csv: str, extractor_config: str, directory: str | None, output: str,
+                    order: bool, cpu_count: int, verbose: bool, hide_bar: bool, fmt: str, strict: bool) -> None:
+    """Extract each classification's answers, as the extractor config says.
+
+    Writes one file per extractor, {extractor}_{output}.csv, one row per classification and
+    task, and {output}_rejects.csv with every row that could not be extracted and why.
+    """
+    do_extract(classification_csv, extractor_config, _out_dir(directory), output, order, cpu_count,
+               hide_bar, fmt, strict)
+
+
+# ---- reduce ---------------------------------------------------------------------------------
+
+def do_reduce(extracted_csv: str, reducer_config: str, out: Path, output: str, filter_how: str,
+              order: bool, hide: bool, fmt: str, strict: bool) -> Path | None:
+    from .config import load_reducer_config
+    from .engine.reduce import run_reduce
+
+    config = load_reducer_config(reducer_config)
+    with progress_bar("Reducing", hide, None, unit="subjects") as bar:
+        def tick(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(1)
+
+        summary = run_reduce(extracted_csv, config, out, output, filter_how=filter_how, order=order,
+                             fmt=fmt, strict=strict, progress=tick)
+    echo(f"Saving reductions to:\n{summary.output}")
+    repeats = f", {summary.repeats_dropped} repeat classification(s) dropped (-F {filter_how})" \
+        if summary.repeats_dropped else ""
+    echo(f"reduce: {summary.extracts_read} extracts, {summary.subjects} subjects, "
+         f"{summary.rows_written} rows{repeats}, {summary.rejected} rejected, {summary.seconds:.2f} s")
+    if summary.rejects_file:
+        warn(f"{summary.rejected} subject/task reduction(s) failed; see {summary.rejects_file}")
+    return summary.output
+
+
+@cli.command("reduce", context_settings=HELP_FLAGS)
+@click.argument("extracted_csv", type=click.Path())
+@click.argument("reducer_config", type=click.Path())
+@click.option("-F", "--filter", "filter_how", type=click.Choice(["first", "last", "all"]), default="first",
+              show_default=True, help="Repeat classifications of a subject by one volunteer: keep the first, "
+              "the last, or all (the peer ignores this flag and always keeps all).")
+@click.option("-O", "--order", is_flag=True, help="Sort the data.* columns alphabetically.")
+@click.option("-c", "--cpu_count", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Accepted for compatibility.")
+@click.option("-hb", "--hide_bar", is_flag=True, help="Hide the progress bar.")
+@click.option("-d", "--dir", "directory", help="Folder for the reduction file (default: here).")
+@click.option("-o", "--output", default="reductions", show_default=True,
+              help="Base name: the file is {reducer}_{output}.csv.")
+@click.option("-s", "--stream", is_flag=True, help="Accepted for compatibility: zooagg always writes the "
+              "file atomically at the end, so an interrupted run leaves no half file to resume.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), default="csv", show_default=True)
+@click.option("--strict", is_flag=True, help="Stop at the first subject that cannot be reduced.")
+def reduce_command(extracted_csv: str, reducer_config: str, filter_how: str, order: bool, cpu_count: int,
+                   hide_bar: bool, directory: str | None, output: str, stream: bool, fmt: str,
+                   strict: bool) -> None:
+    """Reduce extracts to a consensus per subject and task, as the reducer config says."""
+    do_reduce(extracted_csv, reducer_config, _out_dir(directory), output, filter_how, order, hide_bar,
+              fmt, strict)
+
+
+# ---- run ------------------------------------------------------------------------------------
+
+@cli.command("run", context_settings=HELP_FLAGS)
+@click.argument("workflow_csv", type=click.Path())
+@click.argument("classification_csv", type=click.Path())
+@click.argument("workflow_id", type=int)
+@click.option("-d", "--dir", "directory", default="zooagg-output", show_default=True,
+              help="Folder for configs, extracts and reductions.")
+@click.option("-v", "--version", "version", help="Workflow version (as for config).")
+@click.option("--min_version")
+@click.option("--max_version")
+@click.option("-k", "--keywords", help="Per-task parameters as JSON (as for config).")
+@click.option("-F", "--filter", "filter_how", type=click.Choice(["first", "last", "all"]), default="first",
+              show_default=True)
+@click.option("-c", "--cpu_count", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("-hb", "--hide_bar", is_flag=True)
+@click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), default="csv", show_default=True)
+@click.option("--strict", is_flag=True)
+def run_command(workflow_csv: str, classification_csv: str, workflow_id: int, directory: str,
+                version: str | None, min_version: str | None, max_version: str | None, keywords: str | None,
+                filter_how: str, cpu_count: int, hide_bar: bool, fmt: str, strict: bool) -> None:
+    """config -> extract -> reduce in one go, from the two exports and a workflow id."""
+    out = _out_dir(directory)
+    extractor_path, reducer_paths = do_config(workflow_csv, workflow_id, version, min_version, max_version,
+                                              _parse_keywords(keywords), out)
+    extracts = do_extract(classification_csv, str(extractor_path), out, "extractions", False, cpu_count,
+                          hide_bar, fmt, strict)
+    produced = {p.stem.removesuffix("_extractions"): p for p in extracts}
+    results = []
+    for reducer_path in reducer_paths:
+        extractor_name = reducer_path.stem.split(f"_V{reducer_path.stem.split('_V')[1].split('_')[0]}_", 1)[1]
+        if extractor_name not in produced:
+            warn(f"no extracts for {extractor_name}; skipping {reducer_path.name}")
+            continue
+        if fmt == "parquet":
+            warn("reduce reads CSV extracts; rerun without --format parquet to reduce")
+            break
+        output = f"reductions_{extractor_name}" if _shared_reducer(reducer_paths, reducer_path) else "reductions"
+        results.append(do_reduce(str(produced[extractor_name]), str(reducer_path), out, output, filter_how,
+                                 False, hide_bar, fmt, strict))
+    echo(f"\nDone. Results are in {out.resolve()}:")
+    for path in results:
+        if path is not None:
+            echo(f"  {path}")
+
+
+def _shared_reducer(paths: list[Path], path: Path) -> bool:
+    """Two extractors with the same reducer would overwrite each other's output: name them apart."""
+    import yaml
+
+    def reducer_of(p: Path) -> str:
+        with p.open(encoding="utf-8") as handle:
+            return next(iter(yaml.safe_load(handle)["reducer_config"]))
+
+    mine = reducer_of(path)
+    return sum(reducer_of(p) == mine for p in paths) > 1
+
+
+# ---- list -----------------------------------------------------------------------------------
+
+@cli.command("list", context_settings=HELP_FLAGS)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def list_command(as_json: bool) -> None:
+    """Every registered extractor and reducer, with its parameters and defaults."""
+    listing: dict[str, list[dict[str, Any]]] = {}
+    for kind in ("extractor", "reducer"):
+        items = []
+        for name, component in registry.components(kind).items():  # type: ignore[arg-type]
+            items.append({
+                "name": name,
+                "summary": component.doc.splitlines()[0] if component.doc else "",
+                "task_types": list(component.task_types),
+                "params": {k: {"type": p.type.__name__, "default": p.default, "help": p.help}
+                           for k, p in component.params.items()},
+            })
+        listing[kind + "s"] = items
+    if as_json:
+        echo(json.dumps(listing, indent=2, default=str))
+        return
+    for kind, items in listing.items():
+        echo(f"{kind}:")
+        for item in items:
+            echo(f"  {item['name']}: {item['summary']}")
+            for key, param in item["params"].items():
+                echo(f"      {key} ({param['type']}, default {param['default']!r}): {param['help']}")
+        echo()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: every user-facing error becomes one line and exit code 2, never a traceback."""
+    try:
+        cli.main(args=argv, prog_name="zooagg", standalone_mode=False)
+    except ZooaggError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        return exc.exit_code
+    except click.exceptions.Abort:
+        click.echo("Aborted; no partial output was left behind.", err=True)
+        return 130
+    except KeyboardInterrupt:
+        click.echo("Interrupted; no partial output was left behind.", err=True)
+        return 130
+    except click.ClickException as exc:
+        exc.show()
+        return 2
+    except OSError as exc:
+        click.echo(f"Error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), err=True)
+        return 2
+    return 0
+
+
+def entry() -> None:
+    sys.exit(main())
+
+
+_: Callable[..., Any] = entry

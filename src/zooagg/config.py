@@ -1,0 +1,261 @@
+"""Configuration: the extractor and reducer YAML files, read, checked and made from a workflow.
+
+The files have the peer's layout, so a team's existing configs work unchanged:
+
+    extractor_config: {question_extractor: [{task: T0}, {task: T1}]}
+    workflow_id: 10
+    workflow_version: '16.55'
+
+    reducer_config: {question_reducer: {pairs: true}}
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from . import registry
+from .errors import ConfigError, InputError, Where
+from .exports.versions import VersionRange
+from .exports.workflows import WorkflowVersion
+from .workflow import DrawingTask, Task, parse_tasks
+
+# ---- reading ------------------------------------------------------------------------------
+
+
+def _load_yaml(path: Path) -> Any:
+    if not path.exists():
+        raise InputError("config file not found", hint="check the path", where=Where(file=str(path)))
+    try:
+        with path.open(encoding="utf-8") as handle:
+            return yaml.safe_load(handle)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"not valid YAML: {str(exc).splitlines()[0]}", hint="fix the file",
+                          where=Where(file=str(path))) from exc
+
+
+@dataclass
+class ExtractorEntry:
+    name: str  # as written, e.g. shape_extractor_rectangle
+    component: registry.Component
+    params: dict[str, Any]
+
+    @property
+    def task(self) -> str:
+        return str(self.params.get("task", "all"))
+
+
+@dataclass
+class ExtractorConfig:
+    workflow_id: int
+    versions: VersionRange
+    entries: list[ExtractorEntry]
+    path: Path
+
+
+def load_extractor_config(path: str | Path) -> ExtractorConfig:
+    path = Path(path)
+    doc = _load_yaml(path)
+    where = Where(file=str(path))
+    if not isinstance(doc, dict) or "extractor_config" not in doc:
+        hint = "this looks like a reducer config" if isinstance(doc, dict) and "reducer_config" in doc else \
+            "make one with `zooagg config WORKFLOW_CSV WORKFLOW_ID`"
+        raise ConfigError("not an extractor config (no extractor_config key)", hint=hint, where=where)
+    if "workflow_id" not in doc:
+        raise ConfigError("the extractor config has no workflow_id", hint="add workflow_id: <id>", where=where)
+    try:
+        workflow_id = int(doc["workflow_id"])
+    except (TypeError, ValueError):
+        raise ConfigError("workflow_id must be a whole number", hint="fix workflow_id", where=where) from None
+    entries: list[ExtractorEntry] = []
+    for name, keyword_list in (doc["extractor_config"] or {}).items():
+        component = registry.get("extractor", name, where)
+        if isinstance(keyword_list, dict):
+            keyword_list = [keyword_list]
+        for keywords in keyword_list or [{}]:
+            try:
+                params = component.parse_params(keywords)
+            except ConfigError as exc:
+                exc.where = where
+                raise
+            entries.append(ExtractorEntry(name, component, params))
+    try:
+        versions = VersionRange.from_config(doc.get("workflow_version"))
+    except ConfigError as exc:
+        exc.where = where
+        raise
+    return ExtractorConfig(workflow_id, versions, entries, path)
+
+
+@dataclass
+class ReducerConfig:
+    component: registry.Component
+    params: dict[str, Any]
+    path: Path
+
+    @property
+    def name(self) -> str:
+        return self.component.name
+
+
+def load_reducer_config(path: str | Path) -> ReducerConfig:
+    path = Path(path)
+    doc = _load_yaml(path)
+    where = Where(file=str(path))
+    if not isinstance(doc, dict) or "reducer_config" not in doc:
+        hint = "this looks like an extractor config" if isinstance(doc, dict) and "extractor_config" in doc else \
+            "make one with `zooagg config WORKFLOW_CSV WORKFLOW_ID`"
+        raise ConfigError("not a reducer config (no reducer_config key)", hint=hint, where=where)
+    reducers = doc["reducer_config"] or {}
+    if len(reducers) != 1:
+        raise ConfigError(f"a reducer config names exactly one reducer, this one names {len(reducers)}",
+                          hint="split it into one file per reducer", where=where)
+    (name, keywords), = reducers.items()
+    component = registry.get("reducer", name, where)
+    try:
+        params = component.parse_params(keywords or {})
+    except ConfigError as exc:
+        exc.where = where
+        raise
+    return ReducerConfig(component, params, path)
+
+
+# ---- making configs from a workflow -------------------------------------------------------
+
+#: extractor for each task type / drawing tool, as the peer's `config` chooses
+TYPE_TO_EXTRACTOR = {
+    "single": "question_extractor", "multiple": "question_extractor", "shortcut": "shortcut_extractor",
+    "dropdown": "dropdown_extractor", "survey": "survey_extractor", "slider": "slider_extractor",
+    "text": "text_extractor", "point": "point_extractor_by_frame",
+    "rectangle": "shape_extractor", "circle": "shape_extractor", "column": "shape_extractor",
+    "ellipse": "shape_extractor", "fullWidthLine": "shape_extractor", "fullHeightLine": "shape_extractor",
+    "line": "shape_extractor", "rotateRectangle": "shape_extractor", "triangle": "shape_extractor",
+    "fan": "shape_extractor", "freehandLine": "polygon_extractor", "polygon": "polygon_extractor",
+    "bezier": "bezier_extractor",
+}
+
+#: reducer for each extractor
+EXTRACTOR_TO_REDUCER = {
+    "question_extractor": "question_reducer", "shortcut_extractor": "shortcut_reducer",
+    "dropdown_extractor": "dropdown_reducer", "survey_extractor": "survey_reducer",
+    "point_extractor": "point_reducer", "point_extractor_by_frame": "point_reducer_dbscan",
+    "rectangle_extractor": "rectangle_reducer", "line_text_extractor": "poly_line_text_reducer",
+    "poly_line_text_extractor": "poly_line_text_reducer", "shape_extractor": "shape_reducer_dbscan",
+    "polygon_extractor": "polygon_reducer", "bezier_extractor": "polygon_reducer",
+    "slider_extractor": "slider_reducer", "text_extractor": "text_reducer",
+    "all_tasks_empty_extractor": "first_n_true_reducer",
+}
+
+
+def _has_text_detail(tool_details: list[Task]) -> bool:
+    return len(tool_details) == 1 and tool_details[0].type == "text"
+
+
+def extractor_config_for(tasks: dict[str, Task], keywords: dict[str, dict[str, Any]] | None = None
+                         ) -> tuple[dict[str, list[dict[str, Any]]], list[str]]:
+    """The default extractor config for a workflow's tasks, and warnings for what has none."""
+    keywords = keywords or {}
+    config: dict[str, list[dict[str, Any]]] = {}
+    warnings: list[str] = []
+    for key, task in tasks.items():
+        task_keywords = dict(keywords.get(key, {}))
+        if isinstance(task, DrawingTask) and task.type == "drawing":
+            per_task: dict[str, dict[str, Any]] = {}
+            base = {"task": key, "tools": [], **task_keywords}
+            for tool in task.tools:
+                if tool.type in ("polygon", "line") and _has_text_detail(tool.details):
+                    name = "poly_line_text_extractor" if tool.type == "polygon" else "line_text_extractor"
+                    entry = per_task.setdefault(name, base)
+                    entry.pop("tools", None)
+                    continue
+                base["details"] = {}
+                extractor_name = TYPE_TO_EXTRACTOR.get(tool.type)
+                if extractor_name is None:
+                    warnings.append(f"task {key} tool {tool.index} ({tool.type}) has no extractor")
+                    continue
+                shape = None
+                if extractor_name == "shape_extractor":
+                    extractor_name, shape = f"shape_extractor_{tool.type}", tool.type
+                entry = per_task.setdefault(extractor_name, copy.deepcopy(base))
+                entry["tools"].append(tool.index)
+                if shape is not None:
+                    entry["shape"] = shape
+                if tool.details:
+                    entry["details"][f"{key}_tool{tool.index}"] = [
+                        TYPE_TO_EXTRACTOR.get(d.type) for d in tool.details
+                    ]
+            for name, entry in per_task.items():
+                config.setdefault(name, []).append(entry)
+        elif task.type in TYPE_TO_EXTRACTOR:
+            config.setdefault(TYPE_TO_EXTRACTOR[task.type], []).append({"task": key, **task_keywords})
+        else:
+            warnings.append(f"task {key} ({task.type or 'no type'}) has no extractor")
+    for name in config:
+        base_name = "shape_extractor" if name.startswith("shape_extractor_") else name
+        if base_name not in registry.components("extractor"):
+            warnings.append(f"{name} is not available in this version of zooagg yet; its tasks will be skipped")
+    return config, warnings
+
+
+def reducer_configs_for(extractor_config: dict[str, list[dict[str, Any]]],
+                        reducer_keywords: dict[str, dict[str, Any]] | None = None
+                        ) -> list[tuple[str, dict[str, Any]]]:
+    """One reducer config per extractor name (sorted, as the peer does)."""
+    reducer_keywords = reducer_keywords or {}
+    out = []
+    for name in sorted(extractor_config):
+        base_name = "shape_extractor" if name.startswith("shape_extractor_") else name
+        reducer_name = EXTRACTOR_TO_REDUCER.get(base_name)
+        if reducer_name is None:
+            continue
+        params: dict[str, Any] = {}
+        for entry in extractor_config[name]:
+            details = entry.get("details") or {}
+            if details:
+                params["details"] = {tool: [EXTRACTOR_TO_REDUCER.get(e) if e else None for e in extractors]
+                                     for tool, extractors in details.items()}
+            for key in ("dot_freq", "shape"):
+                if key in entry:
+                    params[key] = entry[key]
+            params.update(reducer_keywords.get(entry.get("task", ""), {}))
+        out.append((name, {"reducer_config": {reducer_name: params}}))
+    return out
+
+
+def task_labels_for(workflow: WorkflowVersion, extractor_config: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    """The strings a team needs to read the outputs: task text and answer labels (no help text)."""
+    tasks = {entry["task"] for entries in extractor_config.values() for entry in entries if "task" in entry}
+    labels: dict[str, Any] = {
+        key: value for key, value in workflow.strings.items()
+        if any(key.startswith(task) for task in tasks) and "help" not in key
+    }
+    for entry in extractor_config.get("dropdown_extractor", []):
+        task_id = entry["task"]
+        for key in [k for k in labels if k.startswith(f"{task_id}.selects")]:
+            parts = key.split(".")
+            if len(parts) != 7:
+                continue
+            _, selects, select_index, options, star, option_index, _ = parts
+            try:
+                value = workflow.tasks[task_id][selects][int(select_index)][options][star][int(option_index)]["value"]
+            except (KeyError, IndexError, ValueError, TypeError):
+                continue
+            labels[key] = {value: labels[key]}
+    return labels
+
+
+def dump_yaml(data: Any, path: Path) -> None:
+    from .tables import atomic_open, commit
+
+    handle, tmp = atomic_open(path)
+    with handle:
+        yaml.dump(data, stream=handle, default_flow_style=False, indent=4, allow_unicode=False)
+    commit(tmp, path)
+
+
+def tasks_of(workflow: WorkflowVersion) -> dict[str, Task]:
+    return parse_tasks(workflow.tasks, workflow.strings)

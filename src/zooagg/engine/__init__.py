@@ -1,0 +1,1 @@
+"""Engines run the pure task functions over data: `local` (this machine)."""

@@ -1,0 +1,15 @@
+"""Readers for Zooniverse exports: classification, workflow and subject exports."""
+
+from .classifications import Classification, ClassificationReader
+from .versions import VersionRange
+from .workflows import WorkflowVersion, read_workflows
+from .subjects import read_subjects
+
+__all__ = [
+    "Classification",
+    "ClassificationReader",
+    "VersionRange",
+    "WorkflowVersion",
+    "read_workflows",
+    "read_subjects",
+]

@@ -1,0 +1,240 @@
+"""The classification export, streamed in batches and parsed row by row.
+
+Handles the exports as they are found in the wild: CRLF, latin-1 bytes (decoded, the rows
+named in a warning), R write-backs (every field quoted, `NA` for missing, an unnamed leading
+column), extra trailing columns, `user_id` written as `3958.0`, and the "expanded" files that
+carry `extended_user_id` instead of `user_name`/`user_id`. Drawing marks of both front ends
+are normalised here, once (see `marks.normalise_annotation`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..errors import InputError, RowError, Where
+from .csvio import decode, header_of, iter_batches
+from .marks import normalise_annotation
+from .versions import VersionRange, parse_version
+
+REQUIRED = ("classification_id", "workflow_id", "created_at", "annotations", "subject_ids")
+USER_COLUMNS = ("user_name", "user_id")
+TEXT_COLUMNS = (
+    "classification_id",
+    "user_name",
+    "user_id",
+    "workflow_id",
+    "workflow_version",
+    "created_at",
+    "subject_ids",
+    "gold_standard",
+    "expert",
+)
+JSON_COLUMNS = ("metadata", "annotations", "subject_data")
+MISSING = {"", "NA"}
+
+
+@dataclass(slots=True)
+class Classification:
+    """One classification, parsed. `user_id` is "" for anonymous volunteers."""
+
+    classification_id: str
+    user_name: str
+    user_id: str
+    workflow_id: str
+    workflow_version: str
+    created_at: str
+    subject_ids: str
+    annotations: list[dict[str, Any]]
+    metadata: dict[str, Any]
+    gold_standard: bool = False
+    subject_data_raw: bytes = b""
+    _subject_data: Any = None
+
+    @property
+    def subject_data(self) -> dict[str, Any]:
+        if self._subject_data is None:
+            try:
+                self._subject_data = orjson.loads(self.subject_data_raw) if self.subject_data_raw else {}
+            except orjson.JSONDecodeError:
+                self._subject_data = {}
+        return self._subject_data  # type: ignore[no-any-return]
+
+
+@dataclass
+class ReadStats:
+    rows_read: int = 0
+    rows_kept: int = 0
+    other_workflow: int = 0
+    other_version: int = 0
+    latin1_rows: list[str] = field(default_factory=list)
+    #: pandas (and so the peer) writes user_id as float when any is missing or has a ".0"
+    user_id_is_float: bool = False
+
+
+def _check_header(path: Path, header: list[str]) -> None:
+    columns = set(header)
+    if {"subject_id", "locations"} <= columns and "annotations" not in columns:
+        raise InputError(
+            "this is a subject export, not a classification export",
+            hint="pass the classification export (…-classifications.csv)",
+            where=Where(file=str(path)),
+        )
+    if {"tasks", "version"} <= columns and "annotations" not in columns:
+        raise InputError(
+            "this is a workflow export, not a classification export",
+            hint="pass the classification export (…-classifications.csv)",
+            where=Where(file=str(path)),
+        )
+    missing = [c for c in REQUIRED if c not in columns]
+    if not (set(USER_COLUMNS) <= columns or "extended_user_id" in columns):
+        missing += [c for c in USER_COLUMNS if c not in columns]
+    if missing:
+        raise InputError(
+            f"missing column(s) {', '.join(missing)}",
+            hint="a classification export needs " + ", ".join(REQUIRED + USER_COLUMNS),
+            where=Where(file=str(path), column=missing[0]),
+        )
+
+
+def _normal_user_id(text: str) -> tuple[str, bool]:
+    """`3958.0` -> `3958`; missing -> ``. The flag says pandas would read the column as float."""
+    if text in MISSING:
+        return "", True
+    if text.endswith(".0") and text[:-2].isdigit():
+        return text[:-2], True
+    return text, False
+
+
+class ClassificationReader:
+    """Streams a classification export; keeps the rows of one workflow and version range."""
+
+    def __init__(
+        self,
+        path: str | Path,
+        workflow_id: int | str | None = None,
+        versions: VersionRange | None = None,
+        block_size: int = 1 << 22,
+    ) -> None:
+        self.path = Path(path)
+        self.workflow_id = None if workflow_id is None else str(workflow_id)
+        self.versions = versions or VersionRange()
+        self.block_size = block_size
+        self.stats = ReadStats()
+        self.header = header_of(self.path)
+        _check_header(self.path, self.header)
+
+    def batches(self) -> Iterator[list[dict[str, bytes]]]:
+        """Raw records (column -> bytes) of the matching rows, one list per CSV block."""
+        present = [c for c in (*TEXT_COLUMNS, *JSON_COLUMNS, "extended_user_id") if c in self.header]
+        for batch in iter_batches(self.path, self.block_size):
+            self.stats.rows_read += batch.num_rows
+            if "user_id" in self.header and not self.stats.user_id_is_float:
+                self._scan_user_ids(batch.column(batch.schema.get_field_index("user_id")))
+            if self.workflow_id is not None:
+                wf = batch.column(batch.schema.get_field_index("workflow_id"))
+                mask = pc.equal(wf, pa.scalar(self.workflow_id.encode(), pa.binary()))
+                kept = batch.filter(mask)
+                self.stats.other_workflow += batch.num_rows - kept.num_rows
+                batch = kept
+            columns = {name: batch.column(batch.schema.get_field_index(name)).to_pylist() for name in present}
+            records = [
+                {name: columns[name][i] for name in present} for i in range(batch.num_rows)
+            ]
+            if "workflow_version" in self.header and (self.versions.min or self.versions.max):
+                records = [r for r in records if self._version_ok(r)]
+            self.stats.rows_kept += len(records)
+            if records:
+                yield records
+
+    def _scan_user_ids(self, column: pa.Array) -> None:
+        missing = pc.sum(pc.or_(pc.equal(column, b""), pc.equal(column, b"NA"))).as_py()
+        has_dot = pc.any(pc.match_substring(column.cast(pa.string(), safe=False), ".")).as_py() if missing == 0 else False
+        if missing or has_dot:
+            self.stats.user_id_is_float = True
+
+    def _version_ok(self, record: dict[str, bytes]) -> bool:
+        text = record.get("workflow_version", b"").decode("latin-1")
+        try:
+            ok = parse_version(text) in self.versions
+        except ValueError:
+            ok = True  # kept; parse_record rejects it with a clear reason
+        if not ok:
+            self.stats.other_version += 1
+        return ok
+
+    def __iter__(self) -> Iterator[Classification | RowError]:
+        for records in self.batches():
+            for record in records:
+                yield parse_record(record, str(self.path), self.stats)
+
+
+def parse_record(record: dict[str, bytes], file: str, stats: ReadStats | None = None) -> Classification | RowError:
+    """Parse one raw record; a bad row comes back as a RowError (never raised)."""
+    text: dict[str, str] = {}
+    latin1 = False
+    for name in TEXT_COLUMNS:
+        raw = record.get(name)
+        if raw is None:
+            text[name] = ""
+            continue
+        value, fell_back = decode(raw)
+        latin1 |= fell_back
+        text[name] = "" if value == "NA" else value
+    cid = text["classification_id"]
+    if "extended_user_id" in record and "user_name" not in record:
+        extended, _ = decode(record["extended_user_id"])
+        text["user_name"] = extended
+        text["user_id"] = extended if extended.replace(".", "", 1).isdigit() else ""
+    text["user_id"], _ = _normal_user_id(text["user_id"])
+    if latin1 and stats is not None:
+        stats.latin1_rows.append(cid)
+
+    parsed: dict[str, Any] = {}
+    for name in ("annotations", "metadata"):
+        raw = record.get(name, b"")
+        if raw in (b"", b"NA"):
+            if name == "annotations":
+                return RowError("the annotations cell is empty", hint="the row cannot be classified; check the export",
+                                where=Where(file=file, row=cid, column=name))
+            parsed[name] = {}
+            continue
+        try:
+            parsed[name] = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            try:
+                parsed[name] = orjson.loads(decode(raw)[0])
+            except orjson.JSONDecodeError as exc:
+                return RowError(f"invalid JSON ({exc.msg})", hint="the cell is damaged; re-export or fix the row",
+                                where=Where(file=file, row=cid, column=name, value=raw[:60].decode("latin-1")))
+    annotations = parsed["annotations"]
+    if not isinstance(annotations, list) or not all(isinstance(a, dict) for a in annotations):
+        return RowError("annotations must be a JSON list of objects", hint="check the export",
+                        where=Where(file=file, row=cid, column="annotations", value=str(annotations)[:60]))
+    if not isinstance(parsed["metadata"], dict):
+        parsed["metadata"] = {}
+    if text["workflow_version"]:
+        try:
+            parse_version(text["workflow_version"])
+        except ValueError:
+            return RowError("workflow_version is not a version like 12.34", hint="check the export",
+                            where=Where(file=file, row=cid, column="workflow_version", value=text["workflow_version"]))
+    return Classification(
+        classification_id=cid,
+        user_name=text["user_name"],
+        user_id=text["user_id"],
+        workflow_id=text["workflow_id"],
+        workflow_version=text["workflow_version"],
+        created_at=text["created_at"],
+        subject_ids=text["subject_ids"],
+        annotations=[normalise_annotation(a) for a in annotations],
+        metadata=parsed["metadata"],
+        gold_standard=text["gold_standard"].lower() == "true",
+        subject_data_raw=record.get("subject_data", b""),
+    )

@@ -1,0 +1,34 @@
+"""Drawing marks from both front ends, normalised once.
+
+Classic front end: `{"tool": 0, "x": .., "y": .., "frame": 0, "details": [..]}`, polygons as
+`points: [{x, y}, ..]`. Newer front end (FEM, classifier_version 2.0): `toolIndex`,
+`toolType`, freehand lines as `pathX`/`pathY`, marks carrying `frame`. After normalisation
+every mark has `tool` (int), `frame` (int) and `details` (list); the original keys stay, so
+an extractor that must reproduce the peer's FEM-specific output can still see them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def normalise_mark(mark: dict[str, Any]) -> dict[str, Any]:
+    if "tool" not in mark and "toolIndex" in mark:
+        mark["tool"] = mark["toolIndex"]
+    mark.setdefault("frame", 0)
+    if mark.get("details") is None:
+        mark["details"] = []
+    if "points" not in mark and isinstance(mark.get("pathX"), list) and isinstance(mark.get("pathY"), list):
+        mark["points"] = [{"x": x, "y": y} for x, y in zip(mark["pathX"], mark["pathY"], strict=False)]
+    return mark
+
+
+def _is_mark(item: Any) -> bool:
+    return isinstance(item, dict) and ("tool" in item or "toolIndex" in item)
+
+
+def normalise_annotation(annotation: dict[str, Any]) -> dict[str, Any]:
+    value = annotation.get("value")
+    if isinstance(value, list) and value and all(_is_mark(v) for v in value):
+        annotation["value"] = [normalise_mark(v) for v in value]
+    return annotation

@@ -1,0 +1,35 @@
+"""The subject export: subject_id, metadata and image locations."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from ..errors import InputError, Where
+from .csvio import decode, header_of, iter_batches
+
+
+def read_subjects(path: str | Path) -> Iterator[dict[str, Any]]:
+    """One dict per subject: subject_id (str), metadata, locations, and the other columns."""
+    path = Path(path)
+    header = header_of(path)
+    if "subject_id" not in header or "annotations" in header:
+        raise InputError("this is not a subject export (no subject_id column)",
+                         hint="pass the subject export (…-subjects.csv)", where=Where(file=str(path)))
+    for batch in iter_batches(path):
+        columns = {name: batch.column(i).to_pylist() for i, name in enumerate(batch.schema.names)}
+        for i in range(batch.num_rows):
+            subject: dict[str, Any] = {}
+            for name, values in columns.items():
+                text = decode(values[i])[0]
+                if name in ("metadata", "locations"):
+                    try:
+                        subject[name] = orjson.loads(text) if text else {}
+                    except orjson.JSONDecodeError:
+                        subject[name] = {}
+                else:
+                    subject[name] = text
+            yield subject

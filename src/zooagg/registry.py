@@ -1,0 +1,217 @@
+"""The one registry of extractors and reducers.
+
+`@extractor(...)` and `@reducer(...)` register a pure function with its typed parameters.
+The registry alone feeds `config` defaults, CLI choices, `zooagg list`, the HTTP routes and
+the docs index. Third-party packages add components through the `zooagg.plugins`
+entry-point group: each entry point names a module that is imported (and registers on import).
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from importlib import import_module
+from importlib.metadata import entry_points
+from typing import Any, Literal
+
+from .errors import ConfigError, Where
+
+Kind = Literal["extractor", "reducer"]
+
+_TRUE = {"true", "1", "yes", "on"}
+_FALSE = {"false", "0", "no", "off", ""}
+
+
+@dataclass(frozen=True)
+class Param:
+    """A typed keyword parameter, parsed alike from YAML, CLI flags and query strings."""
+
+    type: type
+    default: Any = None
+    help: str = ""
+    choices: tuple[Any, ...] | None = None
+
+    def parse(self, name: str, raw: Any, component: str) -> Any:
+        value = raw
+        try:
+            if raw is None:
+                value = None
+            elif self.type is bool:
+                value = _parse_bool(raw)
+            elif self.type is int:
+                value = _parse_int(raw)
+            elif self.type is float:
+                value = float(raw)
+            elif self.type is str:
+                if not isinstance(raw, str | int | float):
+                    raise TypeError
+                value = str(raw)
+            elif self.type in (list, dict):
+                value = json.loads(raw) if isinstance(raw, str) else raw
+                if not isinstance(value, self.type):
+                    raise TypeError
+            else:  # "any" parameters are passed through (e.g. nested detail configs)
+                value = raw
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(
+                f"{component}: parameter {name!r} must be {self.type.__name__}, got {raw!r}",
+                hint=f"fix the value of {name} in the config",
+            ) from exc
+        if self.choices is not None and value not in self.choices:
+            raise ConfigError(
+                f"{component}: parameter {name!r} must be one of {list(self.choices)}, got {raw!r}",
+                hint=f"fix the value of {name} in the config",
+            )
+        return value
+
+
+def _parse_bool(raw: Any) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    if isinstance(raw, int | float):
+        return bool(raw)
+    text = str(raw).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ValueError(raw)
+
+
+def _parse_int(raw: Any) -> int:
+    if isinstance(raw, bool):
+        raise TypeError(raw)
+    if isinstance(raw, float) and not raw.is_integer():
+        raise ValueError(raw)
+    return int(raw)
+
+
+#: keyword parameters every extractor accepts (the peer's extractor wrapper)
+COMMON_EXTRACTOR_PARAMS: dict[str, Param] = {
+    "task": Param(str, "all", "the task key whose annotations are extracted (e.g. T0)"),
+    "pluck": Param(dict, None, "output key -> dotted path into the classification"),
+    "recursive": Param(bool, False, "one extract per annotation of the task"),
+    "recursive_subject_ids": Param(bool, False, "subject_id becomes {id}_{i} for recursive extracts"),
+    "no_version": Param(bool, False, "do not stamp aggregation_version"),
+}
+
+COMMON_REDUCER_PARAMS: dict[str, Param] = {
+    "no_version": Param(bool, False, "do not stamp aggregation_version"),
+}
+
+
+@dataclass
+class Component:
+    kind: Kind
+    name: str
+    func: Callable[..., Any]
+    params: dict[str, Param]
+    task_types: tuple[str, ...] = ()
+    doc: str = ""
+    #: extra per-extract lists a reducer needs (user_ids, created_at)
+    wants: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def all_params(self) -> dict[str, Param]:
+        common = COMMON_EXTRACTOR_PARAMS if self.kind == "extractor" else COMMON_REDUCER_PARAMS
+        return {**common, **self.params}
+
+    def parse_params(self, raw: Mapping[str, Any] | None) -> dict[str, Any]:
+        """Typed keyword arguments from a YAML mapping or query string; unknown keys rejected."""
+        known = self.all_params
+        out: dict[str, Any] = {}
+        for key, value in (raw or {}).items():
+            if key not in known:
+                raise ConfigError(
+                    f"{self.kind} {self.name} has no parameter {key!r}",
+                    hint=did_you_mean(key, known) + f"; its parameters: {', '.join(sorted(known))}",
+                )
+            out[key] = known[key].parse(key, value, self.name)
+        return out
+
+    def defaults(self) -> dict[str, Any]:
+        return {k: p.default for k, p in self.params.items()}
+
+
+_REGISTRY: dict[Kind, dict[str, Component]] = {"extractor": {}, "reducer": {}}
+_LOADED = False
+
+
+def did_you_mean(word: str, options: Mapping[str, Any] | list[str]) -> str:
+    match = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
+    return f"did you mean {match[0]!r}?" if match else "no similar name"
+
+
+def _register(kind: Kind, name: str, func: Callable[..., Any], **info: Any) -> Component:
+    component = Component(kind=kind, name=name, func=func, doc=(func.__doc__ or "").strip(), **info)
+    _REGISTRY[kind][name] = component
+    for alias in component.aliases:
+        _REGISTRY[kind][alias] = component
+    return component
+
+
+def extractor(
+    name: str,
+    *,
+    params: dict[str, Param] | None = None,
+    task_types: tuple[str, ...] = (),
+    aliases: tuple[str, ...] = (),
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register an extractor: `func(annotations, classification, **params) -> dict | list`."""
+
+    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        _register("extractor", name, func, params=params or {}, task_types=task_types, aliases=aliases)
+        return func
+
+    return decorate
+
+
+def reducer(
+    name: str,
+    *,
+    params: dict[str, Param] | None = None,
+    wants: tuple[str, ...] = (),
+    aliases: tuple[str, ...] = (),
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register a reducer: `func(extracts, **params) -> dict | list` (one subject, one task)."""
+
+    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        _register("reducer", name, func, params=params or {}, wants=wants, aliases=aliases)
+        return func
+
+    return decorate
+
+
+def load() -> None:
+    """Import the built-in task families and any plugins (once)."""
+    global _LOADED
+    if _LOADED:
+        return
+    _LOADED = True
+    import_module("zooagg.tasks")
+    for entry in entry_points(group="zooagg.plugins"):
+        entry.load()
+
+
+def components(kind: Kind) -> dict[str, Component]:
+    load()
+    return dict(sorted(_REGISTRY[kind].items()))
+
+
+def get(kind: Kind, name: str, where: Where | None = None) -> Component:
+    load()
+    base = name
+    # the peer's config names shape extractors per shape: shape_extractor_rectangle, ...
+    if kind == "extractor" and name not in _REGISTRY[kind] and name.startswith("shape_extractor_"):
+        base = "shape_extractor"
+    try:
+        return _REGISTRY[kind][base]
+    except KeyError:
+        raise ConfigError(
+            f"unknown {kind} {name!r}",
+            hint=did_you_mean(name, _REGISTRY[kind]) + "; run `zooagg list` to see them all",
+            where=where or Where(),
+        ) from None

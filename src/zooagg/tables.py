@@ -1,0 +1,308 @@
+"""Extract and reduction tables: peer-compatible CSV and typed Parquet, written atomically.
+
+Rows stream into a spool file (one JSON line each) while the columns and their types are
+learned; `finish()` then writes the table in one pass. That keeps memory flat and still
+gives what the peer's pandas writes: columns in first-seen order, counts as `1.0` in a column
+with gaps, lists as Python reprs, `user_id` as `3958.0` when the export has anonymous rows.
+"""
+
+from __future__ import annotations
+
+import ast
+import csv
+import math
+import os
+import tempfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import orjson
+
+EXTRACT_COLUMNS = ("classification_id", "user_name", "user_id", "workflow_id", "task", "created_at",
+                   "subject_id", "extractor")
+REDUCTION_COLUMNS = ("subject_id", "workflow_id", "task", "reducer")
+
+
+def flatten(data: dict[str, Any], prefix: str = "data.") -> dict[str, Any]:
+    """Nested dicts joined with "." (lists kept whole); empty nested dicts vanish, as in pandas."""
+    out: dict[str, Any] = {}
+
+    def walk(node: dict[str, Any], path: str) -> None:
+        for key, value in node.items():
+            name = f"{path}{key}"
+            if isinstance(value, dict):
+                walk(value, name + ".")
+            else:
+                out[name] = value
+
+    walk(data, prefix)
+    return out
+
+
+def unflatten(flat: dict[str, Any], prefix: str = "data.") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, value in flat.items():
+        node = out
+        parts = name[len(prefix):].split(".")
+        for part in parts[:-1]:
+            child = node.setdefault(part, {})
+            if not isinstance(child, dict):
+                child = node[part] = {}
+            node = child
+        node[parts[-1]] = value
+    return out
+
+
+# ---- column types, as pandas infers them -------------------------------------------------
+
+_INT, _FLOAT, _BOOL, _STR, _OTHER, _NULL = 1, 2, 4, 8, 16, 32
+
+
+def _tag(value: Any) -> int:
+    if value is None:
+        return _NULL
+    if isinstance(value, bool):
+        return _BOOL
+    if isinstance(value, int):
+        return _INT
+    if isinstance(value, float):
+        return _NULL if math.isnan(value) else _FLOAT
+    if isinstance(value, str):
+        return _STR
+    return _OTHER
+
+
+@dataclass
+class Column:
+    name: str
+    tags: int = 0
+    present: int = 0
+
+    def formatter(self, rows: int) -> Any:
+        gaps = self.present < rows or bool(self.tags & _NULL)
+        kinds = self.tags & ~_NULL
+        if kinds == _INT and not gaps:
+            return str
+        if kinds and not kinds & ~(_INT | _FLOAT):
+            return _float_text
+        if kinds == _BOOL and not gaps:
+            return str
+        return _object_text
+
+
+def _float_text(value: Any) -> str:
+    if value is None:
+        return ""
+    number = float(value)
+    return "" if math.isnan(number) else repr(number)
+
+
+def _object_text(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return str(value)
+
+
+# ---- atomic output -------------------------------------------------------------------------
+
+def atomic_open(path: Path, mode: str = "w") -> tuple[IO[Any], Path]:
+    """A temp file beside `path`; `commit(tmp, path)` renames it into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    os.close(fd)
+    if "b" in mode:
+        return open(tmp, mode), Path(tmp)  # noqa: SIM115
+    return open(tmp, mode, encoding="utf-8", newline=""), Path(tmp)  # noqa: SIM115
+
+
+def commit(tmp: Path, path: Path) -> None:
+    os.replace(tmp, path)
+
+
+@dataclass
+class SpooledTable:
+    """A table written row by row and laid out at the end (CSV or Parquet)."""
+
+    path: Path
+    meta_columns: Sequence[str]
+    columns: dict[str, Column] = field(default_factory=dict)
+    rows: int = 0
+    #: per meta column, a formatter chosen by the caller (e.g. user_id as float)
+    meta_format: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._spool = tempfile.TemporaryFile(dir=self.path.parent, prefix=".zooagg-spool-")
+
+    def add(self, meta: Sequence[Any], data: dict[str, Any]) -> None:
+        flat = flatten(data)
+        for name, value in flat.items():
+            column = self.columns.get(name)
+            if column is None:
+                column = self.columns[name] = Column(name)
+            column.tags |= _tag(value)
+            column.present += 1
+        self._spool.write(orjson.dumps([list(meta), flat], option=orjson.OPT_SERIALIZE_NUMPY))
+        self._spool.write(b"\n")
+        self.rows += 1
+
+    def _records(self) -> Iterator[tuple[list[Any], dict[str, Any]]]:
+        self._spool.seek(0)
+        for line in self._spool:
+            meta, flat = orjson.loads(line)
+            yield meta, flat
+
+    def data_columns(self, order: bool = False, front: Sequence[str] = ()) -> list[str]:
+        names = list(self.columns)
+        if order:
+            names.sort()
+            for key in reversed(front):
+                if f"data.{key}" in names:
+                    names.remove(f"data.{key}")
+                    names.insert(0, f"data.{key}")
+        return names
+
+    def finish(self, fmt: str = "csv", order: bool = False, front: Sequence[str] = ()) -> Path:
+        names = self.data_columns(order, front)
+        try:
+            if fmt == "parquet":
+                return self._finish_parquet(names)
+            return self._finish_csv(names)
+        finally:
+            self._spool.close()
+
+    def discard(self) -> None:
+        self._spool.close()
+
+    def _finish_csv(self, names: list[str]) -> Path:
+        formatters = [self.columns[n].formatter(self.rows) for n in names]
+        meta_formatters = [self.meta_format.get(m, _object_text) for m in self.meta_columns]
+        handle, tmp = atomic_open(self.path)
+        with handle:
+            writer = csv.writer(handle, lineterminator="\n")
+            writer.writerow([*self.meta_columns, *names])
+            for meta, flat in self._records():
+                row = [f(v) for f, v in zip(meta_formatters, meta, strict=True)]
+                row += [f(flat[n]) if n in flat else "" for f, n in zip(formatters, names, strict=True)]
+                writer.writerow(row)
+        commit(tmp, self.path)
+        return self.path
+
+    def _finish_parquet(self, names: list[str]) -> Path:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        path = self.path.with_suffix(".parquet")
+        handle, tmp = atomic_open(path, "wb")
+        handle.close()
+        fields = [pa.field(m, pa.string()) for m in self.meta_columns]
+        for name in names:
+            kinds = self.columns[name].tags & ~_NULL
+            if kinds == _INT:
+                fields.append(pa.field(name, pa.int64()))
+            elif kinds and not kinds & ~(_INT | _FLOAT):
+                fields.append(pa.field(name, pa.float64()))
+            elif kinds == _BOOL:
+                fields.append(pa.field(name, pa.bool_()))
+            elif kinds == _STR:
+                fields.append(pa.field(name, pa.string()))
+            else:  # lists, mappings and mixed columns: JSON text
+                fields.append(pa.field(name, pa.string()))
+        schema = pa.schema(fields)
+        json_columns = {f.name for f in fields[len(self.meta_columns):]
+                        if f.type == pa.string() and self.columns[f.name].tags & ~(_STR | _NULL)}
+        with pq.ParquetWriter(tmp, schema) as writer:
+            batch: list[dict[str, Any]] = []
+            for meta, flat in self._records():
+                record = {m: (None if v is None else str(v)) for m, v in zip(self.meta_columns, meta, strict=True)}
+                for name in names:
+                    value = flat.get(name)
+                    if name in json_columns and value is not None:
+                        value = orjson.dumps(value).decode()
+                    record[name] = value
+                batch.append(record)
+                if len(batch) >= 10000:
+                    writer.write_table(pa.Table.from_pylist(batch, schema=schema))
+                    batch = []
+            if batch or self.rows == 0:
+                writer.write_table(pa.Table.from_pylist(batch, schema=schema))
+        commit(tmp, path)
+        return path
+
+
+# ---- reading extract and reduction CSVs back ----------------------------------------------
+
+NA_VALUES = frozenset({"", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND",
+                       "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"})
+_TRUE_TEXT = frozenset({"True", "TRUE", "true"})
+_FALSE_TEXT = frozenset({"False", "FALSE", "false"})
+
+
+def _as_int(text: str) -> int | None:
+    try:
+        return int(text)
+    except ValueError:
+        return None
+
+
+def _as_float(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def type_column(cells: list[str]) -> list[Any]:
+    """Typed values for one CSV column, as pandas' read_csv infers them (NaN for missing)."""
+    present = [c for c in cells if c not in NA_VALUES]
+    gaps = len(present) < len(cells)
+    nan = math.nan
+    if present and all(_as_int(c) is not None for c in present):
+        if gaps:
+            return [nan if c in NA_VALUES else float(int(c)) for c in cells]
+        return [int(c) for c in cells]
+    if present and all(_as_float(c) is not None for c in present):
+        return [nan if c in NA_VALUES else float(c) for c in cells]
+    if present and all(c in _TRUE_TEXT or c in _FALSE_TEXT for c in present):
+        return [nan if c in NA_VALUES else c in _TRUE_TEXT for c in cells]
+    return [nan if c in NA_VALUES else c for c in cells]
+
+
+def parse_cell(value: Any) -> Any:
+    """A data cell back to a Python value: lists and mappings parsed safely (never eval)."""
+    if isinstance(value, str) and ("[" in value or "{" in value):
+        try:
+            return orjson.loads(value)
+        except orjson.JSONDecodeError:
+            pass
+        try:
+            return _literal(ast.parse(value.strip(), mode="eval").body)
+        except (ValueError, SyntaxError, MemoryError, RecursionError):
+            return value
+    return value
+
+
+_NAMES = {"nan": None, "None": None, "null": None, "true": True, "false": False, "True": True, "False": False}
+
+
+def _literal(node: ast.AST) -> Any:
+    """Python/JSON literals only (the peer eval()s these cells; we never execute anything)."""
+    if isinstance(node, ast.Constant):
+        return node.value
+    if isinstance(node, ast.Name) and node.id in _NAMES:
+        return _NAMES[node.id]
+    if isinstance(node, ast.List | ast.Tuple):
+        return [_literal(item) for item in node.elts]
+    if isinstance(node, ast.Dict):
+        return {_literal(k) if k is not None else None: _literal(v) for k, v in zip(node.keys, node.values, strict=True)}
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+        operand = _literal(node.operand)
+        if isinstance(operand, int | float) and not isinstance(operand, bool):
+            return -operand if isinstance(node.op, ast.USub) else operand
+    raise ValueError("not a literal")
+
+
+def is_missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))

@@ -1,0 +1,78 @@
+"""Question tasks (single and multiple answers) and shortcut tasks."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from ..registry import Param, extractor, reducer
+from ._common import first_annotation, slug
+
+
+@extractor("question_extractor", task_types=("single", "multiple"))
+def question_extractor(annotations: list[dict[str, Any]], classification: Any = None) -> dict[str, int]:
+    """Count each answer given to the task's first annotation: `{slug(answer): 1, ...}`.
+
+    A single answer is a label (or index); multiple answers a list; survey-style values
+    (`{"choice": ...}`) count their choice.
+    """
+    answers: Counter[str] = Counter()
+    annotation = first_annotation(annotations)
+    if annotation is not None:
+        value = annotation.get("value")
+        if isinstance(value, list):
+            for item in value:
+                answers[slug(item["choice"] if isinstance(item, dict) else item)] += 1
+        else:
+            answers[slug(value)] += 1
+    return dict(answers)
+
+
+@extractor("shortcut_extractor", task_types=("shortcut",))
+def shortcut_extractor(annotations: list[dict[str, Any]], classification: Any = None) -> dict[str, int]:
+    """The shortcut task's answers, counted like a question's."""
+    return question_extractor(annotations, classification)
+
+
+QUESTION_PARAMS = {
+    "pairs": Param(bool, False, "count each combination of answers (joined with +) instead of each answer"),
+    "track_user_ids": Param(bool, False, "list the user_ids behind each answer as user_ids_<answer>"),
+}
+
+
+@reducer("question_reducer", params=QUESTION_PARAMS, wants=("user_ids",))
+def question_reducer(
+    extracts: list[dict[str, Any]], *, user_ids: list[Any], pairs: bool = False, track_user_ids: bool = False
+) -> dict[str, Any]:
+    """Votes per answer: how many classifications gave each answer key."""
+    result: dict[str, Any] = {}
+    for data, user_id in zip(extracts, user_ids, strict=False):
+        keys = ["+".join(sorted(data))] if pairs else list(data)
+        for key in keys:
+            result[key] = result.get(key, 0) + 1
+            if track_user_ids:
+                result.setdefault(f"user_ids_{key}", []).append(user_id)
+    return result
+
+
+@reducer("shortcut_reducer", params=QUESTION_PARAMS, wants=("user_ids",))
+def shortcut_reducer(
+    extracts: list[dict[str, Any]], *, user_ids: list[Any], pairs: bool = False, track_user_ids: bool = False
+) -> dict[str, Any]:
+    """Votes per shortcut answer (the same counting as question_reducer)."""
+    return question_reducer(extracts, user_ids=user_ids, pairs=pairs, track_user_ids=track_user_ids)
+
+
+@reducer("question_consensus_reducer", params={"pairs": QUESTION_PARAMS["pairs"]})
+def question_consensus_reducer(extracts: list[dict[str, Any]], *, pairs: bool = False) -> dict[str, Any]:
+    """The most common answer, its votes, and agreement = its votes / all votes."""
+    counts: Counter[str] = Counter()
+    for data in extracts:
+        if pairs:
+            counts["+".join(sorted(data))] += 1
+        else:
+            counts.update(data.keys())
+    if not counts:
+        return {"num_votes": 0}
+    answer, votes = counts.most_common(1)[0]
+    return {"most_likely": answer, "num_votes": votes, "agreement": votes / sum(counts.values())}
