@@ -30,6 +30,7 @@ TEXT_COLUMNS = (
     "user_name",
     "user_id",
     "workflow_id",
+    "workflow_name",
     "workflow_version",
     "created_at",
     "subject_ids",

@@ -1,0 +1,52 @@
+# zooagg: `make demo` and `make test` do all set-up on a fresh machine with Python 3.11 and make.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PEER_VENV ?= .peer-venv
+PEER_STAMP := $(PEER_VENV)/.installed
+
+.PHONY: venv demo test lint typecheck pytest bench parity peer clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: venv
+	rm -rf demo-output
+	$(BIN)/zooagg run examples/slsn/wf_export.csv examples/slsn/cls_export.csv 10 -d demo-output -hb
+	@echo
+	@echo "Demo results: $(CURDIR)/demo-output/question_reducer_reductions.csv"
+	@echo "(configs, extracts and reductions are all in $(CURDIR)/demo-output)"
+
+lint: venv
+	$(BIN)/ruff check src tests scripts bench
+
+typecheck: venv
+	$(BIN)/mypy
+
+pytest: venv
+	$(BIN)/pytest
+
+test: lint typecheck pytest
+
+peer: $(PEER_STAMP)
+
+$(PEER_STAMP):
+	$(PYTHON) -m venv $(PEER_VENV)
+	$(PEER_VENV)/bin/pip install --quiet panoptes-aggregation==5.3.1
+	touch $(PEER_STAMP)
+
+parity: venv peer
+	PEER=$(CURDIR)/$(PEER_VENV)/bin/panoptes_aggregation ZOOAGG=$(CURDIR)/$(BIN)/zooagg $(BIN)/python scripts/parity.py
+
+bench: venv
+	$(if $(PEER),$(MAKE) peer,)
+	PEER=$(PEER) PEER_BIN=$(CURDIR)/$(PEER_VENV)/bin/panoptes_aggregation ZOOAGG=$(CURDIR)/$(BIN)/zooagg $(BIN)/python bench/run.py $(BENCH_N)
+
+clean:
+	rm -rf $(VENV) $(PEER_VENV) demo-output build dist src/*.egg-info
