@@ -76,7 +76,13 @@ def cli() -> None:
 def do_config(workflow_csv: str, workflow_id: int, version: str | None, min_version: str | None,
               max_version: str | None, keywords: dict[str, dict[str, Any]], out: Path,
               verbose: bool = False) -> tuple[Path, list[Path]]:
-    from .config import dump_yaml, extractor_config_for, reducer_configs_for, task_labels_for, tasks_of
+    from .config import (
+        dump_yaml,
+        extractor_config_for,
+        reducer_configs_for,
+        task_labels_for,
+        tasks_of,
+    )
     from .exports.workflows import read_workflows, select_versions
 
     rows = read_workflows(workflow_csv)
@@ -167,7 +173,8 @@ def do_extract(classification_csv: str, extractor_config: str, out: Path, output
     from .engine.extract import run_extract
 
     config = load_extractor_config(extractor_config)
-    size = os.path.getsize(classification_csv) if os.path.exists(classification_csv) else None
+    for name in config.skipped:
+        warn(f"{name} is not available in this version of zooagg yet; skipping it")
     with progress_bar("Extracting", hide, None) as bar:
         last = [0]
 
@@ -177,7 +184,6 @@ def do_extract(classification_csv: str, extractor_config: str, out: Path, output
 
         summary = run_extract(classification_csv, config, out, output, order=order, fmt=fmt,
                               cpu_count=cpu_count, strict=strict, progress=tick)
-    del size
     if summary.latin1_rows:
         shown = ", ".join(summary.latin1_rows[:10]) + (" ..." if len(summary.latin1_rows) > 10 else "")
         warn(f"{len(summary.latin1_rows)} row(s) of {classification_csv} are not UTF-8; decoded as "
@@ -337,9 +343,10 @@ def _shared_reducer(paths: list[Path], path: Path) -> bool:
 def list_command(as_json: bool) -> None:
     """Every registered extractor and reducer, with its parameters and defaults."""
     listing: dict[str, list[dict[str, Any]]] = {}
-    for kind in ("extractor", "reducer"):
-        items = []
-        for name, component in registry.components(kind).items():  # type: ignore[arg-type]
+    kinds: tuple[registry.Kind, ...] = ("extractor", "reducer")
+    for kind in kinds:
+        items: list[dict[str, Any]] = []
+        for name, component in registry.components(kind).items():
             items.append({
                 "name": name,
                 "summary": component.doc.splitlines()[0] if component.doc else "",
@@ -351,9 +358,9 @@ def list_command(as_json: bool) -> None:
     if as_json:
         echo(json.dumps(listing, indent=2, default=str))
         return
-    for kind, items in listing.items():
-        echo(f"{kind}:")
-        for item in items:
+    for heading, entries in listing.items():
+        echo(f"{heading}:")
+        for item in entries:
             echo(f"  {item['name']}: {item['summary']}")
             for key, param in item["params"].items():
                 echo(f"      {key} ({param['type']}, default {param['default']!r}): {param['help']}")

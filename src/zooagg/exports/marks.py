@@ -29,6 +29,6 @@ def _is_mark(item: Any) -> bool:
 
 def normalise_annotation(annotation: dict[str, Any]) -> dict[str, Any]:
     value = annotation.get("value")
-    if isinstance(value, list) and value and all(_is_mark(v) for v in value):
+    if type(value) is list and value and _is_mark(value[0]) and all(_is_mark(v) for v in value):
         annotation["value"] = [normalise_mark(v) for v in value]
     return annotation

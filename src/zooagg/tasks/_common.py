@@ -10,7 +10,7 @@ from slugify import slugify as _slugify
 
 @lru_cache(maxsize=65536)
 def _slug(text: str) -> str:
-    return _slugify(text, separator="-")  # type: ignore[no-any-return]
+    return _slugify(text, separator="-")
 
 
 def slug(value: Any) -> str:

@@ -6,7 +6,7 @@ from collections import Counter
 from typing import Any
 
 from ..registry import Param, extractor, reducer
-from ._common import first_annotation, slug
+from ._common import slug
 
 
 @extractor("question_extractor", task_types=("single", "multiple"))
@@ -16,16 +16,16 @@ def question_extractor(annotations: list[dict[str, Any]], classification: Any = 
     A single answer is a label (or index); multiple answers a list; survey-style values
     (`{"choice": ...}`) count their choice.
     """
-    answers: Counter[str] = Counter()
-    annotation = first_annotation(annotations)
-    if annotation is not None:
-        value = annotation.get("value")
-        if isinstance(value, list):
-            for item in value:
-                answers[slug(item["choice"] if isinstance(item, dict) else item)] += 1
-        else:
-            answers[slug(value)] += 1
-    return dict(answers)
+    if not annotations:
+        return {}
+    value = annotations[0].get("value")
+    if not isinstance(value, list):
+        return {slug(value): 1}
+    answers: dict[str, int] = {}
+    for item in value:
+        key = slug(item["choice"] if isinstance(item, dict) else item)
+        answers[key] = answers.get(key, 0) + 1
+    return answers
 
 
 @extractor("shortcut_extractor", task_types=("shortcut",))
