@@ -113,6 +113,10 @@ class Component:
     #: extra per-extract lists a reducer needs (user_ids, created_at)
     wants: tuple[str, ...] = ()
     aliases: tuple[str, ...] = field(default_factory=tuple)
+    #: optional columnar form of a reducer: `columnar(keys, presence_matrix, **params)`, used when
+    #: `columnar_ok(params)`; it must give exactly what `func` gives
+    columnar: Callable[..., Any] | None = None
+    columnar_ok: Callable[[dict[str, Any]], bool] = field(default=lambda params: True)
 
     @property
     def all_params(self) -> dict[str, Param]:
@@ -175,11 +179,16 @@ def reducer(
     params: dict[str, Param] | None = None,
     wants: tuple[str, ...] = (),
     aliases: tuple[str, ...] = (),
+    columnar: Callable[..., Any] | None = None,
+    columnar_ok: Callable[[dict[str, Any]], bool] | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register a reducer: `func(extracts, **params) -> dict | list` (one subject, one task)."""
 
     def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
-        _register("reducer", name, func, params=params or {}, wants=wants, aliases=aliases)
+        extra: dict[str, Any] = {"columnar": columnar}
+        if columnar_ok is not None:
+            extra["columnar_ok"] = columnar_ok
+        _register("reducer", name, func, params=params or {}, wants=wants, aliases=aliases, **extra)
         return func
 
     return decorate

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+import numpy as np
+
 from ..registry import Param, extractor, reducer
 from ._common import slug
 
@@ -40,7 +42,24 @@ QUESTION_PARAMS = {
 }
 
 
-@reducer("question_reducer", params=QUESTION_PARAMS, wants=("user_ids",))
+def votes_by_presence(keys: list[str], presence: np.ndarray, **_: Any) -> dict[str, int]:
+    """question_reducer over a presence matrix (rows in time order x answer keys): the same
+    counts, keys in the same order (by first row that has them, then by column)."""
+    if presence.shape[0] == 0:
+        return {}
+    counts = presence.sum(axis=0)
+    firsts = presence.argmax(axis=0)
+    present = np.flatnonzero(counts)
+    ordered = sorted(present.tolist(), key=lambda k: (firsts[k], k))
+    return {keys[k]: int(counts[k]) for k in ordered}
+
+
+def _plain_votes(params: dict[str, Any]) -> bool:
+    return not params.get("pairs") and not params.get("track_user_ids")
+
+
+@reducer("question_reducer", params=QUESTION_PARAMS, wants=("user_ids",),
+         columnar=votes_by_presence, columnar_ok=_plain_votes)
 def question_reducer(
     extracts: list[dict[str, Any]], *, user_ids: list[Any], pairs: bool = False, track_user_ids: bool = False
 ) -> dict[str, Any]:
@@ -55,7 +74,8 @@ def question_reducer(
     return result
 
 
-@reducer("shortcut_reducer", params=QUESTION_PARAMS, wants=("user_ids",))
+@reducer("shortcut_reducer", params=QUESTION_PARAMS, wants=("user_ids",),
+         columnar=votes_by_presence, columnar_ok=_plain_votes)
 def shortcut_reducer(
     extracts: list[dict[str, Any]], *, user_ids: list[Any], pairs: bool = False, track_user_ids: bool = False
 ) -> dict[str, Any]:
