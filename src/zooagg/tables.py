@@ -13,6 +13,7 @@ import csv
 import gc
 import math
 import os
+import pickle
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -41,7 +42,8 @@ def flatten(data: dict[str, Any], prefix: str = "data.") -> dict[str, Any]:
                 if key not in names and len(names) < 100_000:
                     names[key] = prefix + key
             return {names.get(k) or prefix + k: v for k, v in data.items()}
-    out: dict[str, Any] = {}
+    # pandas' json_normalize puts a record's top-level scalars first, then its nested mappings
+    out: dict[str, Any] = {f"{prefix}{k}": v for k, v in data.items() if type(v) is not dict}
 
     def walk(node: dict[str, Any], path: str) -> None:
         for key, value in node.items():
@@ -51,7 +53,9 @@ def flatten(data: dict[str, Any], prefix: str = "data.") -> dict[str, Any]:
             else:
                 out[name] = value
 
-    walk(data, prefix)
+    for key, value in data.items():
+        if type(value) is dict:
+            walk(value, f"{prefix}{key}.")
     return out
 
 
@@ -166,7 +170,7 @@ class ColumnStats:
             column.tags |= _tag(value)
             column.present += 1
         self.rows += 1
-        return orjson.dumps([meta, flat], option=orjson.OPT_SERIALIZE_NUMPY) + b"\n"
+        return pickle.dumps((meta, flat), protocol=pickle.HIGHEST_PROTOCOL)
 
     def merge(self, other: ColumnStats) -> None:
         for name, theirs in other.columns.items():
@@ -180,7 +184,7 @@ class ColumnStats:
 
 @dataclass
 class SpooledTable:
-    """A table written row by row and laid out at the end (CSV or Parquet)."""
+    """A table written row by row to a spool file and laid out at the end (CSV or Parquet)."""
 
     path: Path
     meta_columns: Sequence[str]
@@ -209,10 +213,11 @@ class SpooledTable:
         self.stats.merge(stats)
 
     def _records(self) -> Iterator[tuple[list[Any], dict[str, Any]]]:
+        """The spooled rows back, exactly (pickle keeps NaN, tuples and big ints as they were)."""
         self._spool.seek(0)
-        for line in self._spool:
-            meta, flat = orjson.loads(line)
-            yield meta, flat
+        load = pickle.Unpickler(self._spool).load
+        for _ in range(self.rows):
+            yield load()
 
     def data_columns(self, order: bool = False, front: Sequence[str] = ()) -> list[str]:
         names = list(self.columns)

@@ -141,8 +141,8 @@ class ClassificationReader:
         names = self.columns(subject_data)
         for batch in iter_batches(self.path, self.block_size):
             self.stats.rows_read += batch.num_rows
-            if "user_id" in self.header and not self.stats.user_id_is_float:
-                self._scan_user_ids(batch.column(batch.schema.get_field_index("user_id")))
+            if not self.stats.user_id_is_float:
+                self._scan_user_ids(batch)
             if self.workflow_id is not None:
                 wf = batch.column(batch.schema.get_field_index("workflow_id"))
                 kept = batch.filter(pc.equal(wf, pa.scalar(self.workflow_id.encode(), pa.binary())))
@@ -163,10 +163,14 @@ class ClassificationReader:
         for batch in self.arrow_batches(subject_data):
             yield records_of(batch)
 
-    def _scan_user_ids(self, column: pa.Array) -> None:
-        missing = pc.sum(pc.or_(pc.equal(column, b""), pc.equal(column, b"NA"))).as_py()
-        has_dot = pc.any(pc.match_substring(column.cast(pa.string(), safe=False), ".")).as_py() if missing == 0 else False
-        if missing or has_dot:
+    def _scan_user_ids(self, batch: pa.RecordBatch) -> None:
+        """pandas reads user_id as float when any is missing or written with a decimal point."""
+        name = "user_id" if "user_id" in self.header else "extended_user_id"
+        if name not in self.header or batch.num_rows == 0:
+            return
+        text = batch.column(batch.schema.get_field_index(name)).cast(pa.string(), safe=False)
+        whole_numbers = pc.all(pc.match_substring_regex(text, r"^[0-9]+$")).as_py()
+        if not whole_numbers:
             self.stats.user_id_is_float = True
 
     def _version_ok(self, raw: bytes) -> bool:

@@ -1,0 +1,251 @@
+"""Drawing tasks: extractors for points, shapes, rectangles, polygons and Bezier curves.
+
+Every extractor returns `{frameN: {<task>_tool<i>_<param>: [one value per mark], ...}}`
+(classic front end) or `<task>_toolIndex<i>_<param>` (marks from the newer front end,
+FEM, which the reader leaves with their `toolIndex`). `tools` keeps only marks of those
+tool indexes; `details` runs sub-extractors on each mark's sub-task answers (see
+`drawing_details`).
+
+Bad marks. A mark with a missing or null coordinate is skipped on its own (the peer keeps
+the rest of the classification too), together with its sub-task answers so lists stay
+aligned. A coordinate that is not a number, or is NaN or infinite, a mark without a tool
+index, or a frame that is not a whole number raises `ExtractError` naming the mark; the
+engine writes the classification to the rejects file.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator
+from math import comb
+from typing import Any
+
+import numpy as np
+
+from ..clustering.shapes import SHAPE_PARAMS
+from ..errors import ExtractError, Where
+from ..registry import Param, extractor
+from .drawing_details import DrawingContext, add_details, drawing_context
+
+TOOLS = Param(list, None, "keep only marks made with these tool indexes, e.g. [0, 1]")
+DETAILS = Param(dict, None, "sub-task extractors per tool, e.g. {T0_tool0: [question_extractor]}")
+SHAPE = Param(str, None, "the shape tool the marks were drawn with", tuple(SHAPE_PARAMS))
+
+#: values taken from a mark, or None to skip the mark
+Fields = dict[str, Any] | None
+
+
+def _bad(message: str, mark: Any) -> ExtractError:
+    return ExtractError(message, hint="fix or remove this mark in the export", where=Where(value=mark))
+
+
+def mark_name(task: str, index: int, mark: dict[str, Any]) -> str:
+    return f"mark {index} (tool {mark.get('tool')}) of task {task}"
+
+
+def number(mark: dict[str, Any], key: str, label: str) -> float | int | None:
+    """A mark's coordinate: None if missing or null, ExtractError if not a finite number."""
+    value = mark.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _bad(f"{label}: {key} is {value!r}, not a number", mark)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise _bad(f"{label}: {key} is {value!r}, not a finite number", mark)
+    return value
+
+
+def tool_key(task: str, mark: dict[str, Any], label: str) -> str:
+    """`T0_tool1` for classic marks, `T0_toolIndex1` for FEM marks (as the peer names them)."""
+    fem = "toolIndex" in mark
+    tool = mark.get("toolIndex") if fem else mark.get("tool")
+    if isinstance(tool, bool) or not isinstance(tool, int):
+        raise _bad(f"{label}: tool index is {tool!r}, not a whole number", mark)
+    return f"{task}_toolIndex{tool}" if fem else f"{task}_tool{tool}"
+
+
+def frame_key(mark: dict[str, Any], label: str) -> str:
+    frame = mark.get("frame", 0)
+    if isinstance(frame, float) and frame.is_integer():
+        frame = int(frame)
+    if isinstance(frame, bool) or not isinstance(frame, int):
+        raise _bad(f"{label}: frame is {frame!r}, not a whole number", mark)
+    return f"frame{frame}"
+
+
+def iter_marks(context: DrawingContext) -> Iterator[tuple[str, int, dict[str, Any]]]:
+    """(task, index in the annotation, mark) for every kept mark, in order."""
+    for task, marks in context.drawings:
+        yield from ((task, index, mark) for index, mark in marks)
+
+
+def extract_marks(annotations: list[dict[str, Any]], classification: Any, tools: list[Any] | None,
+                  details: dict[str, Any] | None, fields: Callable[[dict[str, Any], str], Fields],
+                  by_frame: bool = True) -> dict[str, Any]:
+    """The common loop: group each kept mark's fields by frame and tool key, then details."""
+    context = drawing_context(annotations, classification, tools)
+    extract: dict[str, Any] = {}
+    kept: list[tuple[str, int, dict[str, Any], str, str]] = []
+    for task, index, mark in iter_marks(context):
+        label = mark_name(task, index, mark)
+        key = tool_key(task, mark, label)
+        frame = frame_key(mark, label)
+        values = fields(mark, label)
+        if values is None:
+            continue
+        target = extract.setdefault(frame, {}) if by_frame else extract
+        for suffix, value in values.items():
+            if suffix == "gold_standard":
+                target[suffix] = value
+            else:
+                target.setdefault(f"{key}_{suffix}", []).append(value)
+        kept.append((task, index, mark, key, frame))
+    if context.version is not None:
+        extract["classifier_version"] = context.version_text
+    if details and by_frame:
+        add_details(extract, kept, context, details, classification)
+    return extract
+
+
+def coordinates(params: tuple[str, ...]) -> Callable[[dict[str, Any], str], Fields]:
+    """Fields for marks defined by numbers; a mark missing any of them is skipped."""
+
+    def fields(mark: dict[str, Any], label: str) -> Fields:
+        values = {p: number(mark, p, label) for p in params}
+        if any(v is None for v in values.values()):
+            return None
+        return values
+
+    return fields
+
+
+@extractor("point_extractor_by_frame", params={"tools": TOOLS, "details": DETAILS})
+def point_extractor_by_frame(annotations: list[dict[str, Any]], classification: Any = None, *,
+                             tools: list[Any] | None = None,
+                             details: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Point marks per frame: `{frame0: {T0_tool0_x: [..], T0_tool0_y: [..]}}`.
+
+    Unlike the peer, FEM marks (`toolIndex`) work: their keys read `T0_toolIndex0_x`.
+    """
+    return extract_marks(annotations, classification, tools, details, coordinates(("x", "y")))
+
+
+@extractor("point_extractor", params={"tools": TOOLS})
+def point_extractor(annotations: list[dict[str, Any]], classification: Any = None, *,
+                    tools: list[Any] | None = None) -> dict[str, Any]:
+    """Point marks without frames or sub-tasks: `{T0_tool0_x: [..], T0_tool0_y: [..]}`."""
+    extract = extract_marks(annotations, classification, tools, None, coordinates(("x", "y")), by_frame=False)
+    extract.pop("classifier_version", None)  # the peer's point_extractor never adds it
+    return extract
+
+
+@extractor("shape_extractor", params={"shape": SHAPE, "tools": TOOLS, "details": DETAILS})
+def shape_extractor(annotations: list[dict[str, Any]], classification: Any = None, *,
+                    shape: str | None = None, tools: list[Any] | None = None,
+                    details: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Marks of one shape tool per frame: `{frame0: {T0_tool2_x: [..], T0_tool2_width: [..], ..}}`.
+
+    The parameters of each shape are listed in `zooagg.clustering.SHAPE_PARAMS`; a mark
+    missing any of them (or with a null one) is skipped.
+    """
+    if shape not in SHAPE_PARAMS:
+        raise ExtractError(f"shape_extractor needs shape, one of {', '.join(SHAPE_PARAMS)}; got {shape!r}",
+                           hint="add `shape: rectangle` (for example) to the extractor config")
+    return extract_marks(annotations, classification, tools, details, coordinates(SHAPE_PARAMS[shape]))
+
+
+@extractor("rectangle_extractor", params={"tools": TOOLS, "details": DETAILS})
+def rectangle_extractor(annotations: list[dict[str, Any]], classification: Any = None, *,
+                        tools: list[Any] | None = None,
+                        details: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Rectangles per frame: `{frame0: {T0_tool0_x, _y, _width, _height: [..]}}`."""
+    return extract_marks(annotations, classification, tools, details,
+                         coordinates(("x", "y", "width", "height")))
+
+
+def outline(mark: dict[str, Any], label: str) -> tuple[list[Any], list[Any]]:
+    """A polygon's or freehand line's vertices, from `pathX`/`pathY` (FEM) or `points`."""
+    if isinstance(mark.get("pathX"), list) and isinstance(mark.get("pathY"), list):
+        xs, ys = mark["pathX"], mark["pathY"]
+        if len(xs) != len(ys):
+            raise _bad(f"{label}: pathX has {len(xs)} values but pathY {len(ys)}", mark)
+        points = [{"x": x, "y": y} for x, y in zip(xs, ys, strict=True)]
+    elif isinstance(mark.get("points"), list):
+        points = mark["points"]
+    else:
+        raise _bad(f"{label}: neither points nor pathX/pathY", mark)
+    xs_out, ys_out = [], []
+    for i, point in enumerate(points):
+        if not isinstance(point, dict):
+            raise _bad(f"{label}: point {i} is {point!r}, not {{x, y}}", mark)
+        x, y = number(point, "x", f"{label}, point {i}"), number(point, "y", f"{label}, point {i}")
+        if x is None or y is None:
+            raise _bad(f"{label}: point {i} has no x or y", mark)
+        xs_out.append(x)
+        ys_out.append(y)
+    return xs_out, ys_out
+
+
+def polygon_fields(gold_standard: bool) -> Callable[[dict[str, Any], str], Fields]:
+    def fields(mark: dict[str, Any], label: str) -> Fields:
+        xs, ys = outline(mark, label)
+        if not xs:
+            return None
+        if len(xs) < 3 and mark.get("toolType", "polygon") == "polygon":
+            # a closed outline needs three corners; it would break the polygon reducer
+            raise _bad(f"{label}: a polygon needs at least 3 points, it has {len(xs)}", mark)
+        return {"pathX": xs, "pathY": ys, "gold_standard": gold_standard}
+
+    return fields
+
+
+@extractor("polygon_extractor", params={"tools": TOOLS, "details": DETAILS})
+def polygon_extractor(annotations: list[dict[str, Any]], classification: Any = None, *,
+                      tools: list[Any] | None = None,
+                      details: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Polygons and freehand lines per frame: `{frame0: {T0_tool0_pathX: [[..], ..], .._pathY, gold_standard}}`.
+
+    A mark without points is skipped. A polygon (classic marks, or FEM `toolType: polygon`)
+    with one or two points is rejected; freehand lines may have any number of points.
+    `gold_standard` comes from the classification's column (the peer always writes False
+    when run on a CSV export, because it never reads that column).
+    """
+    gold = bool(getattr(classification, "gold_standard", False)) if classification is not None else False
+    if isinstance(classification, dict):
+        gold = bool(classification.get("gold_standard", False))
+    return extract_marks(annotations, classification, tools, details, polygon_fields(gold))
+
+
+def bezier_curve(control: np.ndarray, samples: int = 10) -> np.ndarray:
+    """Points on the Bezier curve of `control` points, from the last control point to the first.
+
+    B(t) = Σ_i C(n-1, i) · t^(n-1-i) · (1-t)^i · P_i, sampled at `samples` values of t in [0, 1].
+    """
+    n = len(control)
+    t = np.linspace(0.0, 1.0, samples)
+    basis = np.array([comb(n - 1, i) * (t ** (n - 1 - i)) * (1 - t) ** i for i in range(n)])
+    curve = np.array([control[:, 0] @ basis, control[:, 1] @ basis]).T
+    return curve[::-1]  # type: ignore[no-any-return]
+
+
+def bezier_fields(mark: dict[str, Any], label: str) -> Fields:
+    xs, ys = outline(mark, label)
+    if len(xs) <= 2:
+        return None
+    control = np.array(list(zip(xs, ys, strict=True)), dtype=float)
+    if len(control) % 2 == 0:  # an even count means a closed curve: back to the start
+        control = np.append(control, [control[0]], axis=0)
+    pieces = [bezier_curve(control[i - 1:i + 2]) for i in range(1, len(control), 2)]
+    curve = np.concatenate(pieces)
+    return {"pathX": curve[:, 0].tolist(), "pathY": curve[:, 1].tolist()}
+
+
+@extractor("bezier_extractor", params={"tools": TOOLS, "details": DETAILS})
+def bezier_extractor(annotations: list[dict[str, Any]], classification: Any = None, *,
+                     tools: list[Any] | None = None,
+                     details: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Bezier marks as sampled curves: consecutive control-point triples (each sharing its
+    last point with the next) become quadratic curves of 10 points each, joined end to end.
+    Marks with two points or fewer are skipped.
+    """
+    return extract_marks(annotations, classification, tools, details, bezier_fields)

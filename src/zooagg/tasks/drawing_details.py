@@ -1,0 +1,129 @@
+"""Drawing sub-tasks ("details"): which marks a drawing extractor sees, and the answers
+volunteers gave about each mark, extracted with the other registered extractors.
+
+Classic front end (classifier_version < 2): each mark carries `details: [answer, ...]`;
+`details: {T0_tool1: [question_extractor, ...]}` gives one extractor per answer, and the
+extract gets `frameN.T0_tool1_details`: one list per mark of one extract per answer.
+
+Newer front end (FEM, classifier_version >= 2): sub-task answers are separate annotations
+(`task: "T0.1.0"`, `markIndex`), and a mark's `details` lists their task keys;
+`details: {T0_toolIndex1_subtask0: question_extractor}` gives
+`frameN.T0_toolIndex1_subtask0`: one extract per mark. The answer is found by the mark's
+index in the annotation as drawn (the peer uses the index after `tools` filtering, which
+picks the wrong answer when marks of other tools come first).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .. import registry
+from ..errors import ExtractError, Where
+
+NO_EXTRACTOR = "No extractor for this subtask type"
+DRAWING_TYPES = ("drawing", "dataVisAnnotation")
+
+
+@dataclass
+class DrawingContext:
+    """The drawing annotations (marks kept by `tools`) and FEM sub-task answers of one task."""
+
+    drawings: list[tuple[str, list[tuple[int, dict[str, Any]]]]] = field(default_factory=list)
+    subtasks: dict[tuple[str, Any], dict[str, Any]] = field(default_factory=dict)
+    version: tuple[int, ...] | None = None  # set for classifier_version >= 2
+    version_text: str = ""
+
+
+def classifier_version(classification: Any) -> tuple[tuple[int, ...], str]:
+    """The front end's version from the classification metadata (1.0 when absent)."""
+    metadata = classification.get("metadata") if isinstance(classification, dict) else \
+        getattr(classification, "metadata", None)
+    raw = (metadata or {}).get("classifier_version", "1.0") if isinstance(metadata, dict) else "1.0"
+    parts: list[int] = []
+    for piece in str(raw).strip().lstrip("vV").split("."):
+        digits = "".join(ch for ch in piece if ch.isdigit())
+        if not digits:
+            break
+        parts.append(int(digits))
+    parts = parts or [1, 0]
+    return tuple(parts), ".".join(str(p) for p in parts)
+
+
+def drawing_context(annotations: list[dict[str, Any]], classification: Any,
+                    tools: list[Any] | None) -> DrawingContext:
+    version, text = classifier_version(classification)
+    context = DrawingContext()
+    if version >= (2,):
+        context.version, context.version_text = version, text
+    wanted = None if tools is None else set(tools)
+    for annotation in annotations:
+        kind = annotation.get("taskType", "drawing")
+        if kind not in DRAWING_TYPES:
+            if context.version is not None:
+                context.subtasks[(annotation.get("task"), annotation.get("markIndex"))] = annotation
+            continue
+        value = annotation.get("value")
+        if value is None:
+            value = []
+        if not isinstance(value, list):
+            raise ExtractError(f"a drawing task's value must be a list of marks, got {type(value).__name__}",
+                               hint="check that the task is a drawing task", where=Where(value=value))
+        marks = []
+        for index, mark in enumerate(value):
+            if not isinstance(mark, dict):
+                raise ExtractError(f"mark {index} of task {annotation.get('task')} is {mark!r}, not an object",
+                                   hint="fix or remove this mark in the export", where=Where(value=mark))
+            tool = mark.get("toolIndex", mark.get("tool"))
+            if wanted is None or tool in wanted:
+                marks.append((index, mark))
+        context.drawings.append((str(annotation.get("task")), marks))
+    return context
+
+
+def run_detail_extractor(name: Any, answer: Any, classification: Any) -> Any:
+    """One sub-task answer through the named extractor (no version stamp), as the peer does."""
+    if not isinstance(name, str):
+        return NO_EXTRACTOR
+    try:
+        component = registry.get("extractor", name)
+    except Exception:  # an unknown name: the peer writes a marker instead of failing
+        return NO_EXTRACTOR
+    if not isinstance(answer, dict):
+        raise ExtractError(f"a sub-task answer must be an object, got {answer!r}",
+                           hint="check the mark's details", where=Where(value=answer))
+    return component.func([answer], classification)
+
+
+def add_details(extract: dict[str, Any], kept: list[tuple[str, int, dict[str, Any], str, str]],
+                context: DrawingContext, details: dict[str, Any], classification: Any) -> None:
+    """Add the sub-task extracts of the kept marks to `extract` (see the module docstring)."""
+    for task, index, mark, key, frame in kept:
+        target = extract.setdefault(frame, {})
+        if context.version is None:
+            prefix = f"{task}_tool{mark.get('tool')}"
+            names = details.get(prefix)
+            if names is None:
+                continue
+            names = names if isinstance(names, list) else [names]
+            answers = mark.get("details") or []
+            row = [run_detail_extractor(names[i] if i < len(names) else None, answer, classification)
+                   for i, answer in enumerate(answers)]
+            target.setdefault(f"{prefix}_details", []).append(row)
+            continue
+        for detail in mark.get("details") or []:
+            subtask = str(detail.get("task", "")) if isinstance(detail, dict) else ""
+            parts = subtask.split(".")
+            if len(parts) != 3:
+                continue
+            subtask_key = f"{parts[0]}_toolIndex{parts[1]}_subtask{parts[2]}"
+            if subtask_key not in details:
+                continue
+            answer = context.subtasks.get((subtask, index))
+            if answer is None:
+                raise ExtractError(f"{key}: no answer for sub-task {subtask} of mark {index}",
+                                   hint="the export lacks the sub-task annotation with this markIndex",
+                                   where=Where(value=detail))
+            name = details[subtask_key]
+            name = name[0] if isinstance(name, list) and name else name
+            target.setdefault(subtask_key, []).append(run_detail_extractor(name, answer, classification))

@@ -1,0 +1,16 @@
+#!/bin/sh
+# Regenerate expected/ for the golden case fossil-finder-371 with the peer (panoptes_aggregation 5.3.1).
+# Same steps as case.yaml. Usage: sh make_golden.sh   (PEER=/path/to/panoptes_aggregation to override)
+set -e
+cd "$(dirname "$0")"
+PEER="${PEER:-/tmp/peer/bin/panoptes_aggregation}"
+rm -rf expected
+mkdir expected
+"$PEER" extract classifications.csv Extractor_config_workflow_371_V160.317.yaml -o extractions -d expected -hb
+"$PEER" reduce expected/question_extractor_extractions.csv Reducer_config_workflow_371_V160.317_question_extractor.yaml -o reductions -d expected -hb
+"$PEER" reduce expected/question_extractor_extractions.csv Reducer_config_workflow_371_V160.317_question_extractor_pairs.yaml -o reductions_pairs -d expected -hb
+"$PEER" reduce expected/question_extractor_extractions.csv Reducer_config_workflow_371_V160.317_question_extractor_consensus.yaml -o reductions -d expected -hb
+"$PEER" reduce expected/question_extractor_extractions.csv Reducer_config_workflow_371_V160.317_question_extractor_consensus_pairs.yaml -o reductions_pairs -d expected -hb
+"$PEER" extract classifications.csv Extractor_config_workflow_371_V160.317_all_tasks_empty.yaml -o extractions -d expected -hb
+"$PEER" reduce expected/all_tasks_empty_extractor_extractions.csv Reducer_config_workflow_371_V160.317_first_n_true.yaml -o reductions -d expected -hb
+"$PEER" reduce expected/all_tasks_empty_extractor_extractions.csv Reducer_config_workflow_371_V160.317_first_n_false.yaml -o reductions -d expected -hb
