@@ -168,7 +168,7 @@ def config_command(workflow_csv: str, workflow_id: int, directory: str | None, v
 # ---- extract --------------------------------------------------------------------------------
 
 def do_extract(classification_csv: str, extractor_config: str, out: Path, output: str, order: bool,
-               cpu_count: int, hide: bool, fmt: str, strict: bool) -> list[Path]:
+               cpu_count: int | None, hide: bool, fmt: str, strict: bool) -> list[Path]:
     from .config import load_extractor_config
     from .engine.extract import run_extract
 
@@ -199,10 +199,6 @@ def do_extract(classification_csv: str, extractor_config: str, out: Path, output
     return summary.outputs
 
 
-def _default_cpus() -> int:
-    return 1
-
-
 @cli.command("extract", context_settings=HELP_FLAGS)
 @click.argument("classification_csv", type=click.Path())
 @click.argument("extractor_config", type=click.Path())
@@ -210,15 +206,17 @@ def _default_cpus() -> int:
 @click.option("-o", "--output", default="extractions", show_default=True,
               help="Base name: files are {extractor}_{output}.csv.")
 @click.option("-O", "--order", is_flag=True, help="Sort the data.* columns alphabetically (choice first).")
-@click.option("-c", "--cpu_count", type=click.IntRange(min=1), default=_default_cpus, show_default=True,
-              help="Worker processes for extraction.")
+@click.option("-c", "--cpu_count", type=click.IntRange(min=1), default=None,
+              help="Worker processes for extraction [default: every core for exports over 20 MB, else 1]. "
+              "The output is the same, bit for bit, whatever the count.")
 @click.option("-vv", "--verbose", is_flag=True, help="Accepted for compatibility; bad rows always go to the rejects file.")
 @click.option("-hb", "--hide_bar", is_flag=True, help="Hide the progress bar.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), default="csv", show_default=True,
               help="csv: the peer's files; parquet: typed tables.")
 @click.option("--strict", is_flag=True, help="Stop at the first bad row instead of writing it to the rejects file.")
 def extract_command(classification_csv: str, extractor_config: str, directory: str | None, output: str,
-                    order: bool, cpu_count: int, verbose: bool, hide_bar: bool, fmt: str, strict: bool) -> None:
+                    order: bool, cpu_count: int | None, verbose: bool, hide_bar: bool, fmt: str,
+                    strict: bool) -> None:
     """Extract each classification's answers, as the extractor config says.
 
     Writes one file per extractor, {extractor}_{output}.csv, one row per classification and
@@ -292,13 +290,14 @@ def reduce_command(extracted_csv: str, reducer_config: str, filter_how: str, ord
 @click.option("-k", "--keywords", help="Per-task parameters as JSON (as for config).")
 @click.option("-F", "--filter", "filter_how", type=click.Choice(["first", "last", "all"]), default="first",
               show_default=True)
-@click.option("-c", "--cpu_count", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("-c", "--cpu_count", type=click.IntRange(min=1), default=None,
+              help="Worker processes for extraction (default: every core for big exports).")
 @click.option("-hb", "--hide_bar", is_flag=True)
 @click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), default="csv", show_default=True)
 @click.option("--strict", is_flag=True)
 def run_command(workflow_csv: str, classification_csv: str, workflow_id: int, directory: str,
                 version: str | None, min_version: str | None, max_version: str | None, keywords: str | None,
-                filter_how: str, cpu_count: int, hide_bar: bool, fmt: str, strict: bool) -> None:
+                filter_how: str, cpu_count: int | None, hide_bar: bool, fmt: str, strict: bool) -> None:
     """config -> extract -> reduce in one go, from the two exports and a workflow id."""
     out = _out_dir(directory)
     extractor_path, reducer_paths = do_config(workflow_csv, workflow_id, version, min_version, max_version,

@@ -26,6 +26,9 @@ from ..exports.classifications import (
 from ..tables import EXTRACT_COLUMNS, ColumnStats, SpooledTable, paused_gc
 from .rejects import Rejects
 
+#: below this size, starting worker processes costs more than it saves
+PARALLEL_FROM_BYTES = 20_000_000
+
 
 @dataclass
 class Plan:
@@ -228,11 +231,15 @@ def run_extract(
     *,
     order: bool = False,
     fmt: str = "csv",
-    cpu_count: int = 1,
+    cpu_count: int | None = 1,
     strict: bool = False,
     progress: Callable[[int], None] | None = None,
 ) -> ExtractSummary:
+    """Extract every matching classification; `cpu_count=None` picks the worker count."""
     started = time.perf_counter()
+    if cpu_count is None:
+        big = os.path.getsize(classification_csv) > PARALLEL_FROM_BYTES
+        cpu_count = (os.cpu_count() or 1) if big else 1
     reader = ClassificationReader(classification_csv, config.workflow_id, config.versions)
     plan = Plan.of(config, str(classification_csv))
     base = os.path.splitext(output_name)[0]

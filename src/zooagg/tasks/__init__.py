@@ -1,3 +1,3 @@
 """Task families: each module registers its extractors and reducers on import."""
 
-from . import dropdown, misc, question, slider, survey  # noqa: F401
+from . import drawing, drawing_reduce, dropdown, misc, question, shape_reduce, slider, survey  # noqa: F401

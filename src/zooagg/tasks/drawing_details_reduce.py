@@ -1,0 +1,120 @@
+"""Drawing sub-tasks ("details") reduced per cluster of marks.
+
+Classic front end: `details: {T0_tool1: [question_reducer, ...]}` (one reducer per answer).
+Every frame gets `T0_tool1_details` (all marks' answers, in point order) and, when the tool
+has clusters, `T0_tool1_clusters_details`: per cluster, per answer, the reducer's result
+over the cluster's marks (`"No reducer for this subtask type"` where the config says None).
+
+Newer front end (FEM): `details: {T0_toolIndex1_subtask0: question_reducer}`. Every frame
+gets `T0_toolIndex1_subtask0` (all marks' answers) and `T0_toolIndex1_subtask0_clusters`
+(one result per cluster); the reduction gets `classifier_version`.
+
+Sub-reducers are called with their default parameters and the volunteers' user_ids, as
+the peer calls them. Where the peer stops with an error (a configured tool that no
+volunteer used on the subject, marks with different numbers of answers) zooagg reduces
+what is there: an empty list of clusters, answers reduced per answer index.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import registry
+from ..clustering.wrappers import cluster_ids
+
+NO_REDUCER = "No reducer for this subtask type"
+
+
+def _version_of(extract: dict[str, Any]) -> tuple[int, ...]:
+    raw = str(extract.pop("classifier_version", "1.0"))
+    parts = [int(p) for p in raw.split(".") if p.isdigit()]
+    return tuple(parts) or (1, 0)
+
+
+def run_detail_reducer(name: Any, answers: list[Any], user_ids: list[Any]) -> Any:
+    if not isinstance(name, str):
+        return NO_REDUCER
+    component = registry.get("reducer", name)
+    extra: dict[str, Any] = {}
+    if "user_ids" in component.wants:
+        extra["user_ids"] = user_ids
+    if "created_at" in component.wants:
+        extra["created_at"] = [None] * len(answers)
+    if "classification_ids" in component.wants:
+        extra["classification_ids"] = list(range(len(answers)))
+    return component.func([dict(a) if isinstance(a, dict) else a for a in answers], **extra)
+
+
+def _collect(result: dict[str, Any], extracts: list[dict[str, Any]], keys: list[str],
+             user_ids: list[Any]) -> dict[tuple[str, str], list[Any]]:
+    """Concatenate each detail key's lists over the extracts into the result; return their users."""
+    users: dict[tuple[str, str], list[Any]] = {}
+    for extract, user in zip(extracts, user_ids, strict=False):
+        for frame_key, frame in extract.items():
+            if not isinstance(frame, dict) or frame_key not in result:
+                continue
+            for key in keys:
+                result[frame_key].setdefault(key, [])
+                if isinstance(frame.get(key), list):
+                    result[frame_key][key] += frame[key]
+                    users.setdefault((frame_key, key), []).extend([user] * len(frame[key]))
+    return users
+
+
+def _clusters(frame: dict[str, Any], tool: str) -> list[tuple[int, np.ndarray]]:
+    labels = np.array(frame.get(f"{tool}_cluster_labels", []))
+    return [(k, labels == k) for k in cluster_ids(labels)]
+
+
+def _pick(values: list[Any], member: np.ndarray) -> list[Any]:
+    return [v for v, keep in zip(values, member, strict=False) if keep]
+
+
+def reduce_details(result: dict[str, Any], extracts: list[dict[str, Any]], details: dict[str, Any],
+                   user_ids: list[Any]) -> None:
+    """Add the per-cluster sub-task reductions to `result` (see the module docstring)."""
+    extracts = [dict(e) for e in extracts]
+    versions = [_version_of(e) for e in extracts]
+    if all(v == (1, 0) for v in versions):
+        _classic(result, extracts, details, user_ids)
+    elif all(v >= (2,) for v in versions):
+        _fem(result, extracts, details, user_ids)
+        result["classifier_version"] = ".".join(str(p) for p in max(versions))
+
+
+def _classic(result: dict[str, Any], extracts: list[dict[str, Any]], details: dict[str, Any],
+             user_ids: list[Any]) -> None:
+    keys = [f"{tool}_details" for tool in details]
+    users = _collect(result, extracts, keys, user_ids)
+    for frame_key, frame in result.items():
+        for tool, names in details.items():
+            answers = frame.get(f"{tool}_details", [])
+            who = users.get((frame_key, f"{tool}_details"), [])
+            names = names if isinstance(names, list) else [names]
+            for _, member in _clusters(frame, tool):
+                rows, members = _pick(answers, member), _pick(who, member)
+                width = max((len(r) for r in rows), default=0)
+                reduced = []
+                for i in range(width):
+                    has = [j for j, r in enumerate(rows) if i < len(r)]
+                    name = names[i] if i < len(names) else None
+                    reduced.append(run_detail_reducer(name, [rows[j][i] for j in has], [members[j] for j in has]))
+                frame.setdefault(f"{tool}_clusters_details", []).append(reduced)
+
+
+def _fem(result: dict[str, Any], extracts: list[dict[str, Any]], details: dict[str, Any],
+         user_ids: list[Any]) -> None:
+    keys = list(details)
+    users = _collect(result, extracts, keys, user_ids)
+    for frame_key, frame in result.items():
+        for subtask, name in details.items():
+            tool = "_".join(subtask.split("_")[:2])
+            answers = frame.get(subtask, [])
+            who = users.get((frame_key, subtask), [])
+            name = name[0] if isinstance(name, list) and name else name
+            frame[f"{subtask}_clusters"] = [
+                run_detail_reducer(name, _pick(answers, member), _pick(who, member))
+                for _, member in _clusters(frame, tool)
+            ]

@@ -1,0 +1,242 @@
+"""Drawing tasks: point clustering reducers (DBSCAN, HDBSCAN, temporal points) and the
+frame-less `point_reducer` and `rectangle_reducer`.
+
+Per frame and tool, every point is listed (`<tool>_points_x`, ...), labelled
+(`<tool>_cluster_labels`, -1 = noise) and each cluster summarised: its size, mean and
+covariance (`_clusters_count`, `_clusters_x`, `_clusters_var_x`, `_clusters_var_x_y`, ...).
+Clustering runs only when a tool has at least `min_samples` points (`min_cluster_size`
+for HDBSCAN), as in the peer. HDBSCAN also gives membership probabilities, used as
+weights for the covariance (the position is the plain mean, as in the peer).
+
+Frames and tools are written in natural order (frame2 before frame10); the peer's order
+follows Python's string hashing and changes from run to run.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..clustering.wrappers import cluster_ids, run_dbscan, run_hdbscan
+from ..registry import Param, reducer
+from .drawing_details_reduce import reduce_details
+
+DBSCAN_PARAMS = {
+    "eps": Param(float, 5.0, "DBSCAN: the largest distance between two neighbours"),
+    "min_samples": Param(int, 3, "DBSCAN: neighbours a core point needs (itself included)"),
+    "metric": Param(str, "euclidean", "DBSCAN: distance metric"),
+    "algorithm": Param(str, "auto", "nearest-neighbour algorithm", ("auto", "ball_tree", "kd_tree", "brute")),
+    "leaf_size": Param(int, 30, "leaf size of the ball or kd tree"),
+    "p": Param(float, None, "power of the Minkowski metric"),
+}
+HDBSCAN_PARAMS = {
+    "min_cluster_size": Param(int, 5, "HDBSCAN: the smallest cluster"),
+    "min_samples": Param(int, 3, "HDBSCAN: neighbours a core point needs"),
+    "metric": Param(str, "euclidean", "HDBSCAN: distance metric"),
+    "algorithm": Param(str, "auto", "HDBSCAN: tree algorithm"),
+    "leaf_size": Param(int, 40, "leaf size of the tree"),
+    "cluster_selection_method": Param(str, "eom", "eom (excess of mass) or leaf", ("eom", "leaf")),
+    "allow_single_cluster": Param(bool, False, "allow one cluster holding every point"),
+}
+DETAILS = Param(dict, None, "sub-task reducers per tool, e.g. {T0_tool0: [question_reducer]}")
+
+Grouped = dict[str, dict[str, list[tuple[Any, ...]]]]
+
+
+def natural(text: str) -> tuple[Any, ...]:
+    return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", text))
+
+
+def frames_of(extracts: list[dict[str, Any]]) -> list[str]:
+    names = {k for d in extracts for k, v in d.items() if k.startswith("frame") and isinstance(v, dict)}
+    return sorted(names, key=natural)
+
+
+def tool_of_key(key: str) -> str:
+    """`T0_tool1_x` -> `T0_tool1` (everything before the last underscore)."""
+    return key.rsplit("_", 1)[0] if "_" in key else ""
+
+
+def group_points(extracts: list[dict[str, Any]], dims: tuple[str, ...],
+                 tool_of: Callable[[str], str] = tool_of_key) -> Grouped:
+    """{frame: {tool: [(x, y, ...), ...]}} in extract order; tools seen without points get []."""
+    grouped: Grouped = {}
+    for frame in frames_of(extracts):
+        in_frame = [d[frame] for d in extracts if isinstance(d.get(frame), dict)]
+        tools = sorted({tool_of(k) for f in in_frame for k in f}, key=natural)
+        grouped[frame] = {tool: gather(in_frame, tool, dims) for tool in tools}
+    return grouped
+
+
+def gather(frames: list[dict[str, Any]], tool: str, dims: tuple[str, ...]) -> list[tuple[Any, ...]]:
+    rows: list[tuple[Any, ...]] = []
+    for frame in frames:
+        columns = [frame.get(f"{tool}_{d}") for d in dims]
+        if all(isinstance(c, list) for c in columns):
+            rows += list(zip(*columns, strict=False))
+    return rows
+
+
+def as_array(rows: list[tuple[Any, ...]], width: int) -> np.ndarray:
+    """Rows with a null left out, as an (n, width) array (ints stay ints, as in the peer)."""
+    clean = [r for r in rows if None not in r]
+    return np.array(clean) if clean else np.empty((0, width))
+
+
+def list_points(out: dict[str, Any], tool: str, loc: np.ndarray, dims: tuple[str, ...]) -> None:
+    for i, dim in enumerate(dims):
+        out[f"{tool}_points_{dim}"] = loc[:, i].tolist()
+
+
+def summarise(out: dict[str, Any], tool: str, loc: np.ndarray, labels: np.ndarray, dims: tuple[str, ...],
+              weights: np.ndarray | None = None) -> None:
+    """Count, mean and (weighted) covariance of x and y for each cluster."""
+    for k in cluster_ids(labels):
+        member = labels == k
+        rows = loc[member]
+        out.setdefault(f"{tool}_clusters_count", []).append(int(member.sum()))
+        centre = rows.mean(axis=0)
+        for i, dim in enumerate(dims):
+            out.setdefault(f"{tool}_clusters_{dim}", []).append(float(centre[i]))
+        cov: list[float | None] = [None, None, None]
+        if weights is not None:
+            matrix = np.cov(rows.T, aweights=weights[member])
+            cov = [float(matrix[0, 0]), float(matrix[1, 1]), float(matrix[0, 1])]
+        elif len(rows) > 1:
+            matrix = np.cov(rows.T)
+            cov = [float(matrix[0, 0]), float(matrix[1, 1]), float(matrix[0, 1])]
+        for name, value in zip(("var_x", "var_y", "var_x_y"), cov, strict=True):
+            out.setdefault(f"{tool}_clusters_{name}", []).append(value)
+
+
+def temporal_distance(a: np.ndarray, b: np.ndarray) -> float:
+    """Squared distance between points with coordinates scaled by (displayTime + 1)."""
+    ta, tb = a[2] + 1, b[2] + 1
+    return float((a[0] * ta - b[0] * tb) ** 2 + (a[1] * ta - b[1] * tb) ** 2)
+
+
+def cluster_points(extracts: list[dict[str, Any]], dims: tuple[str, ...], how: str,
+                   options: dict[str, Any]) -> dict[str, Any]:
+    """Per frame and tool: list, label and summarise the points (DBSCAN or HDBSCAN)."""
+    result: dict[str, Any] = {}
+    for frame, tools in group_points(extracts, dims).items():
+        out = result[frame] = {}
+        for tool, rows in tools.items():
+            loc = as_array(rows, len(dims))
+            list_points(out, tool, loc, dims)
+            if how == "hdbscan":
+                labels, probabilities = run_hdbscan(loc, **options)
+                out[f"{tool}_cluster_labels"] = labels.tolist()
+                out[f"{tool}_cluster_probabilities"] = probabilities.tolist()
+                summarise(out, tool, loc, labels, dims, weights=probabilities)
+            else:
+                labels = run_dbscan(loc, **options)
+                out[f"{tool}_cluster_labels"] = labels.tolist()
+                summarise(out, tool, loc, labels, dims)
+    return result
+
+
+def _with_details(result: dict[str, Any], extracts: list[dict[str, Any]], details: dict[str, Any] | None,
+                  user_ids: list[Any]) -> dict[str, Any]:
+    if details:
+        reduce_details(result, extracts, details, user_ids)
+    return result
+
+
+@reducer("point_reducer_dbscan", params={**DBSCAN_PARAMS, "details": DETAILS}, wants=("user_ids",))
+def point_reducer_dbscan(extracts: list[dict[str, Any]], *, user_ids: list[Any] | None = None,
+                         details: dict[str, Any] | None = None, **dbscan: Any) -> dict[str, Any]:
+    """Cluster points per frame and tool with DBSCAN (from point_extractor_by_frame or shape_extractor point)."""
+    options = {k: dbscan.get(k, p.default) for k, p in DBSCAN_PARAMS.items()}
+    result = cluster_points(extracts, ("x", "y"), "dbscan", options)
+    return _with_details(result, extracts, details, user_ids or [None] * len(extracts))
+
+
+@reducer("point_reducer_hdbscan", params={**HDBSCAN_PARAMS, "details": DETAILS}, wants=("user_ids",))
+def point_reducer_hdbscan(extracts: list[dict[str, Any]], *, user_ids: list[Any] | None = None,
+                          details: dict[str, Any] | None = None, **hdbscan: Any) -> dict[str, Any]:
+    """Cluster points per frame and tool with HDBSCAN; adds `_cluster_probabilities`."""
+    options = {k: hdbscan.get(k, p.default) for k, p in HDBSCAN_PARAMS.items()}
+    result = cluster_points(extracts, ("x", "y"), "hdbscan", options)
+    return _with_details(result, extracts, details, user_ids or [None] * len(extracts))
+
+
+TEMPORAL = ("x", "y", "displayTime")
+
+
+@reducer("temporal_point_reducer_dbscan", params={**DBSCAN_PARAMS, "details": DETAILS}, wants=("user_ids",))
+def temporal_point_reducer_dbscan(extracts: list[dict[str, Any]], *, user_ids: list[Any] | None = None,
+                                  details: dict[str, Any] | None = None, **dbscan: Any) -> dict[str, Any]:
+    """Cluster temporal points (shape_extractor temporalPoint) with DBSCAN.
+
+    The distance is (x1·(t1+1) - x2·(t2+1))² + (y1·(t1+1) - y2·(t2+1))², t = displayTime
+    (a squared distance, so `eps` is in squared units), as in the peer; `metric` is ignored.
+    """
+    options = {k: dbscan.get(k, p.default) for k, p in DBSCAN_PARAMS.items()}
+    options["metric"] = temporal_distance
+    result = cluster_points(extracts, TEMPORAL, "dbscan", options)
+    return _with_details(result, extracts, details, user_ids or [None] * len(extracts))
+
+
+@reducer("temporal_point_reducer_hdbscan",
+         params={**HDBSCAN_PARAMS, "metric": Param(str, "auto", "ignored: the temporal distance is used"),
+                 "details": DETAILS}, wants=("user_ids",))
+def temporal_point_reducer_hdbscan(extracts: list[dict[str, Any]], *, user_ids: list[Any] | None = None,
+                                   details: dict[str, Any] | None = None, **hdbscan: Any) -> dict[str, Any]:
+    """Cluster temporal points with HDBSCAN and the temporal distance of temporal_point_reducer_dbscan."""
+    options = {k: hdbscan.get(k, p.default) for k, p in HDBSCAN_PARAMS.items()}
+    options["metric"] = temporal_distance
+    result = cluster_points(extracts, TEMPORAL, "hdbscan", options)
+    return _with_details(result, extracts, details, user_ids or [None] * len(extracts))
+
+
+@reducer("point_reducer", params=DBSCAN_PARAMS)
+def point_reducer(extracts: list[dict[str, Any]], **dbscan: Any) -> dict[str, Any]:
+    """Cluster points of point_extractor (no frames, no sub-tasks) per tool with DBSCAN."""
+    options = {k: dbscan.get(k, p.default) for k, p in DBSCAN_PARAMS.items()}
+    tools = sorted({tool_of_key(k) for d in extracts for k in d}, key=natural)
+    out: dict[str, Any] = {}
+    for tool in tools:
+        loc = as_array(gather(extracts, tool, ("x", "y")), 2)
+        list_points(out, tool, loc, ("x", "y"))
+        labels = run_dbscan(loc, **options)
+        out[f"{tool}_cluster_labels"] = labels.tolist()
+        summarise(out, tool, loc, labels, ("x", "y"))
+    return out
+
+
+RECTANGLE = ("x", "y", "width", "height")
+
+
+@reducer("rectangle_reducer", params={**DBSCAN_PARAMS, "details": DETAILS}, wants=("user_ids",))
+def rectangle_reducer(extracts: list[dict[str, Any]], *, user_ids: list[Any] | None = None,
+                      details: dict[str, Any] | None = None, **dbscan: Any) -> dict[str, Any]:
+    """Cluster rectangles (x, y, width, height) per frame and tool with DBSCAN; cluster = mean.
+
+    Rectangle tags (`<tool>_tag`, from sw_graphic_extractor) are listed as `rec_tags`.
+    """
+    options = {k: dbscan.get(k, p.default) for k, p in DBSCAN_PARAMS.items()}
+    result: dict[str, Any] = {}
+    for frame in frames_of(extracts):
+        in_frame = [d[frame] for d in extracts if isinstance(d.get(frame), dict)]
+        tools = sorted({tool_of_key(k) for f in in_frame for k in f}, key=natural)
+        out = result[frame] = {}
+        tags = [t for tool in tools for f in in_frame for t in f.get(f"{tool}_tag", [])]
+        if tags:
+            out["rec_tags"] = tags
+        for tool in tools:
+            loc = as_array(gather(in_frame, tool, RECTANGLE), 4)
+            for i, dim in enumerate(RECTANGLE):
+                out[f"{tool}_rec_{dim}"] = loc[:, i].tolist()
+            labels = run_dbscan(loc, **options)
+            out[f"{tool}_cluster_labels"] = labels.tolist()
+            for k in cluster_ids(labels):
+                member = labels == k
+                out.setdefault(f"{tool}_clusters_count", []).append(int(member.sum()))
+                centre = loc[member].mean(axis=0)
+                for i, dim in enumerate(RECTANGLE):
+                    out.setdefault(f"{tool}_clusters_{dim}", []).append(float(centre[i]))
+    return _with_details(result, extracts, details, user_ids or [None] * len(extracts))
