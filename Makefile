@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PEER_VENV ?= .peer-venv
 PEER_STAMP := $(PEER_VENV)/.installed
 
-.PHONY: venv demo test lint typecheck pytest bench parity peer clean
+.PHONY: venv demo test lint typecheck pytest bench parity peer docs clean
 
 venv: $(STAMP)
 
@@ -47,6 +47,9 @@ parity: venv peer
 bench: venv
 	$(if $(PEER),$(MAKE) peer,)
 	PEER=$(PEER) PEER_BIN=$(CURDIR)/$(PEER_VENV)/bin/panoptes_aggregation ZOOAGG=$(CURDIR)/$(BIN)/zooagg $(BIN)/python bench/run.py $(BENCH_N)
+
+docs: venv
+	$(BIN)/python scripts/make_docs.py
 
 clean:
 	rm -rf $(VENV) $(PEER_VENV) demo-output build dist src/*.egg-info

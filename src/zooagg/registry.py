@@ -9,6 +9,7 @@ entry-point group: each entry point names a module that is imported (and registe
 from __future__ import annotations
 
 import difflib
+import inspect
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -150,7 +151,7 @@ def did_you_mean(word: str, options: Mapping[str, Any] | list[str]) -> str:
 
 
 def _register(kind: Kind, name: str, func: Callable[..., Any], **info: Any) -> Component:
-    component = Component(kind=kind, name=name, func=func, doc=(func.__doc__ or "").strip(), **info)
+    component = Component(kind=kind, name=name, func=func, doc=inspect.cleandoc(func.__doc__ or ""), **info)
     _REGISTRY[kind][name] = component
     for alias in component.aliases:
         _REGISTRY[kind][alias] = component

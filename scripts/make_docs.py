@@ -1,0 +1,54 @@
+"""Write docs/cli.md (every command's --help) and docs/components.md (the registry).
+
+Run `python scripts/make_docs.py`; tests/test_docs.py fails when either file is stale.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from zooagg import registry
+from zooagg.cli import cli
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+
+
+def cli_reference() -> str:
+    runner = CliRunner()
+    parts = ["# Command reference\n", "Generated from `--help` by `scripts/make_docs.py`.\n"]
+    for name in [None, *sorted(cli.commands)]:
+        args = [name, "--help"] if name else ["--help"]
+        result = runner.invoke(cli, args, prog_name="zooagg", terminal_width=100)
+        title = f"zooagg {name}" if name else "zooagg"
+        parts.append(f"## `{title}`\n\n```\n{result.output.rstrip()}\n```\n")
+    return "\n".join(parts)
+
+
+def components_reference() -> str:
+    parts = ["# Extractors and reducers\n",
+             "Generated from the registry by `scripts/make_docs.py` (also: `zooagg list`).\n"]
+    for kind in ("extractor", "reducer"):
+        parts.append(f"## {kind.capitalize()}s\n")
+        for name, component in registry.components(kind).items():  # type: ignore[arg-type]
+            parts.append(f"### `{name}`\n\n{component.doc or '(no description)'}\n")
+            if component.task_types:
+                parts.append(f"Default for task types: {', '.join(component.task_types)}.\n")
+            if component.params:
+                parts.append("| parameter | type | default | meaning |\n|---|---|---|---|")
+                for key, param in component.params.items():
+                    parts.append(f"| `{key}` | {param.type.__name__} | `{param.default!r}` | {param.help} |")
+                parts.append("")
+    return "\n".join(parts)
+
+
+def main() -> int:
+    (DOCS / "cli.md").write_text(cli_reference(), encoding="utf-8")
+    (DOCS / "components.md").write_text(components_reference(), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
