@@ -215,9 +215,8 @@ class SpooledTable:
     def _records(self) -> Iterator[tuple[list[Any], dict[str, Any]]]:
         """The spooled rows back, exactly (pickle keeps NaN, tuples and big ints as they were)."""
         self._spool.seek(0)
-        load = pickle.Unpickler(self._spool).load
-        for _ in range(self.rows):
-            yield load()
+        for _ in range(self.rows):  # a fresh unpickler each: every row was pickled on its own
+            yield pickle.load(self._spool)
 
     def data_columns(self, order: bool = False, front: Sequence[str] = ()) -> list[str]:
         names = list(self.columns)

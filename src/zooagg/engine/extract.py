@@ -237,10 +237,10 @@ def run_extract(
 ) -> ExtractSummary:
     """Extract every matching classification; `cpu_count=None` picks the worker count."""
     started = time.perf_counter()
+    reader = ClassificationReader(classification_csv, config.workflow_id, config.versions)
     if cpu_count is None:
         big = os.path.getsize(classification_csv) > PARALLEL_FROM_BYTES
         cpu_count = (os.cpu_count() or 1) if big else 1
-    reader = ClassificationReader(classification_csv, config.workflow_id, config.versions)
     plan = Plan.of(config, str(classification_csv))
     base = os.path.splitext(output_name)[0]
     tables: dict[str, SpooledTable] = {}
@@ -287,8 +287,9 @@ def _check_matches(config: ExtractorConfig, stats: Any, file: str) -> None:
         raise InputError("the export has a header but no rows", hint="download the export again",
                          where=Where(file=file))
     if stats.rows_read == stats.other_workflow:
+        found = ", ".join(sorted(stats.workflow_ids, key=lambda w: (len(w), w))) or "none"
         raise InputError(f"no classifications for workflow {config.workflow_id}",
-                         hint="check workflow_id in the extractor config against the export",
+                         hint=f"workflow ids in this export: {found}; fix workflow_id in the extractor config",
                          where=Where(file=file))
     if stats.rows_kept == 0:
         raise InputError(f"no classifications of workflow {config.workflow_id} match version "

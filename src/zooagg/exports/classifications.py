@@ -75,6 +75,7 @@ class ReadStats:
     other_workflow: int = 0
     other_version: int = 0
     latin1_rows: list[str] = field(default_factory=list)
+    workflow_ids: set[str] = field(default_factory=set)
     #: pandas (and so the peer) writes user_id as float when any is missing or has a ".0"
     user_id_is_float: bool = False
 
@@ -84,13 +85,13 @@ def _check_header(path: Path, header: list[str]) -> None:
     if {"subject_id", "locations"} <= columns and "annotations" not in columns:
         raise InputError(
             "this is a subject export, not a classification export",
-            hint="pass the classification export (…-classifications.csv)",
+            hint="pass the classification export, the file named …-classifications.csv",
             where=Where(file=str(path)),
         )
     if {"tasks", "version"} <= columns and "annotations" not in columns:
         raise InputError(
             "this is a workflow export, not a classification export",
-            hint="pass the classification export (…-classifications.csv)",
+            hint="pass the classification export, the file named …-classifications.csv",
             where=Where(file=str(path)),
         )
     missing = [c for c in REQUIRED if c not in columns]
@@ -145,6 +146,8 @@ class ClassificationReader:
                 self._scan_user_ids(batch)
             if self.workflow_id is not None:
                 wf = batch.column(batch.schema.get_field_index("workflow_id"))
+                if len(self.stats.workflow_ids) < 50:
+                    self.stats.workflow_ids.update(v.decode("latin-1") for v in pc.unique(wf).to_pylist())
                 kept = batch.filter(pc.equal(wf, pa.scalar(self.workflow_id.encode(), pa.binary())))
                 self.stats.other_workflow += batch.num_rows - kept.num_rows
                 batch = kept

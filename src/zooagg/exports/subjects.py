@@ -18,7 +18,7 @@ def read_subjects(path: str | Path) -> Iterator[dict[str, Any]]:
     header = header_of(path)
     if "subject_id" not in header or "annotations" in header:
         raise InputError("this is not a subject export (no subject_id column)",
-                         hint="pass the subject export (…-subjects.csv)", where=Where(file=str(path)))
+                         hint="pass the subject export, the file named …-subjects.csv", where=Where(file=str(path)))
     for batch in iter_batches(path):
         columns = {name: batch.column(i).to_pylist() for i, name in enumerate(batch.schema.names)}
         for i in range(batch.num_rows):

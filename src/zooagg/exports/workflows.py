@@ -49,7 +49,7 @@ def read_workflows(path: str | Path) -> list[WorkflowVersion]:
     header = header_of(path)
     if "annotations" in header:
         raise InputError("this is a classification export, not a workflow export",
-                         hint="pass the workflow export (…-workflows.csv)", where=Where(file=str(path)))
+                         hint="pass the workflow export, the file named …-workflows.csv", where=Where(file=str(path)))
     missing = [c for c in REQUIRED if c not in header]
     if missing:
         raise InputError(f"missing column(s) {', '.join(missing)}",
@@ -119,8 +119,9 @@ def select_versions(
     except Exception as exc:  # ConfigError from a malformed version flag
         raise InputError(str(exc), hint="versions look like 12.34 or 12") from exc
     matching = [r for r in mine if r.version in vrange]
+    wanted = f"{version}.x" if version is not None and is_major_only(version) else vrange.describe()
     if not matching:
         known_versions = ", ".join(r.version_text for r in sorted(mine, key=lambda r: r.version))
-        raise InputError(f"workflow {workflow_id} has no version matching {vrange.describe()}",
+        raise InputError(f"workflow {workflow_id} has no version matching {wanted}",
                          hint=f"versions in this export: {known_versions}", where=Where(file=file))
     return max(matching, key=lambda r: r.version), written
