@@ -60,7 +60,27 @@ def _parse_keywords(text: str | None) -> dict[str, dict[str, Any]]:
     return value
 
 
-@click.group(context_settings=HELP_FLAGS)
+#: commands that live in other modules, imported only when used (keeps start-up fast):
+#: name -> "module:attribute". Add one line per command.
+LAZY_COMMANDS: dict[str, str] = {
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *LAZY_COMMANDS])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in LAZY_COMMANDS:
+            module_name, attribute = LAZY_COMMANDS[cmd_name].split(":")
+            from importlib import import_module
+
+            command = getattr(import_module(module_name), attribute)
+            return command  # type: ignore[no-any-return]
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=LazyGroup, context_settings=HELP_FLAGS)
 @click.version_option(__version__, "-V", "--version", prog_name="zooagg")
 def cli() -> None:
     """Consensus results from Zooniverse exports: config -> extract -> reduce.
