@@ -47,7 +47,7 @@ parity: venv peer
 
 bench: venv
 	$(if $(PEER),$(MAKE) peer,)
-	PEER=$(PEER) PEER_BIN=$(CURDIR)/$(PEER_VENV)/bin/panoptes_aggregation ZOOAGG=$(CURDIR)/$(BIN)/zooagg $(BIN)/python bench/run.py $(BENCH_N)
+	BENCH_N="$(BENCH_N)" PEER="$(PEER)" PEER_BIN=$(CURDIR)/$(PEER_VENV)/bin/panoptes_aggregation ZOOAGG=$(CURDIR)/$(BIN)/zooagg $(BIN)/python bench/run.py
 
 docs: venv
 	$(BIN)/python scripts/make_docs.py

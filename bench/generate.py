@@ -31,7 +31,8 @@ Classification rows use the *classic* (PFE, classifier v1) export annotation sha
 
 About 3% of rows are at the older workflow version 11.20 (filtered out by the default
 config, as in real exports), ~12% of classifications come from not-logged-in volunteers
-(empty user_id), and ~8% answer "Can't tell" and skip T1-T3.
+(empty user_id), and ~8% answer "Can't tell" and skip T1-T3.  A volunteer never classifies
+the same subject twice, as on Panoptes (which does not serve already-seen subjects).
 """
 from __future__ import annotations
 
@@ -39,6 +40,7 @@ import argparse
 import bisect
 import csv
 import json
+import math
 import os
 import random
 import sys
@@ -319,6 +321,14 @@ def generate(n, outdir, seed=20240301, progress=False):
     rng.shuffle(order)  # activity rank independent of user number
     total = cum[-1]
     user_meta = [None] * n_users  # (viewport, agent, utc_offset, session) per volunteer, lazily
+    # Like Panoptes (which does not serve a volunteer a subject they have already seen), each
+    # volunteer walks the subjects in a permutation: start_u + k * stride (mod n_subj), with
+    # gcd(stride, n_subj) == 1, and a volunteer who has seen them all is not picked again.
+    stride = max(1, int(n_subj * 0.618))
+    while math.gcd(stride, n_subj) != 1:
+        stride += 1
+    user_start = [rng.randrange(n_subj) for _ in range(n_users)]
+    user_done = [0] * n_users
 
     subjects: dict[int, Subject] = {}
     base = datetime(2024, 3, 1, tzinfo=timezone.utc)
@@ -347,8 +357,13 @@ def generate(n, outdir, seed=20240301, progress=False):
         write = fh.write
         for i in range(n):
             uix = order[bisect.bisect_left(cum, rng.random() * total)]
+            for _ in range(50):  # a volunteer who has seen every subject gets no more
+                if user_done[uix] < n_subj:
+                    break
+                uix = order[bisect.bisect_left(cum, rng.random() * total)]
             uname, uid, uip = users[uix]
-            sidx = rng.randrange(n_subj)
+            sidx = (user_start[uix] + user_done[uix] * stride) % n_subj
+            user_done[uix] += 1
             s = subjects.get(sidx)
             if s is None:
                 s = subjects[sidx] = Subject(random.Random(seed * 1000003 + sidx), 80000000 + sidx,

@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from . import __version__, registry
-from .errors import ConfigError, InputError, ZooaggError
+from .errors import ConfigError, InputError, Where, ZooaggError
 
 HELP_FLAGS = {"help_option_names": ["-h", "--help"]}
 
@@ -76,7 +76,7 @@ class LazyGroup(click.Group):
             from importlib import import_module
 
             command = getattr(import_module(module_name), attribute)
-            return command  # type: ignore[no-any-return]
+            return command
         return super().get_command(ctx, cmd_name)
 
 
@@ -131,6 +131,43 @@ def do_config(workflow_csv: str, workflow_id: int, version: str | None, min_vers
     return extractor_path, reducer_paths
 
 
+def _version_filter(version: str | None, min_version: str | None, max_version: str | None) -> Any:
+    """-v / --min_version / --max_version as a VersionRange over classification versions."""
+    from .exports.versions import VersionRange
+
+    if version is None and min_version is None and max_version is None:
+        return None
+    if version is not None:
+        return VersionRange.from_config(version)
+    bounds = {k: v for k, v in (("min", min_version), ("max", max_version)) if v is not None}
+    return VersionRange.from_config(bounds)
+
+
+def do_config_inferred(classification_csv: str, workflow_id: int, version: str | None,
+                       min_version: str | None, max_version: str | None,
+                       keywords: dict[str, dict[str, Any]], out: Path) -> tuple[Path, list[Path]]:
+    """Configs from a classification export alone: task types inferred from the annotations."""
+    from .infer import infer_workflow, write_configs
+
+    inference = infer_workflow(classification_csv, workflow_id,
+                               _version_filter(version, min_version, max_version))
+    extractor_keywords, reducer_keywords = _split_keywords(inference.tasks, keywords)
+    echo(f"Inferred from {inference.rows} classifications of workflow {workflow_id} "
+         f"(no workflow export; check these):")
+    for line in inference.summary():
+        echo(f"  {line}")
+    echo()
+    extractor_path, reducer_paths, labels_path, warnings = write_configs(
+        inference, out, extractor_keywords, reducer_keywords)
+    for message in warnings:
+        warn(message)
+    echo(f"Saving Extractor config to:\n{extractor_path}\n")
+    for path in reducer_paths:
+        echo(f"Saving Reducer config to:\n{path}\n")
+    echo(f"Saving task key look up table to:\n{labels_path}")
+    return extractor_path, reducer_paths
+
+
 def _split_keywords(tasks: dict[str, Any], keywords: dict[str, dict[str, Any]]
                     ) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
     """-k keywords go to the task's extractor or its reducer, whichever takes them."""
@@ -171,16 +208,28 @@ def _split_keywords(tasks: dict[str, Any], keywords: dict[str, dict[str, Any]]
 @click.option("-k", "--keywords", help='Per-task parameters as JSON, e.g. \'{"T0": {"pairs": true}}\'; '
               "each goes to the task's extractor or reducer, whichever takes it.")
 @click.option("-vv", "--verbose", is_flag=True, help="Say which version the config was made from.")
+@click.option("--from-classifications", "from_classifications", is_flag=True,
+              help="WORKFLOW_CSV is a classification export: infer each task's type from the "
+              "annotations (when there is no workflow export). The files say they are inferred.")
 def config_command(workflow_csv: str, workflow_id: int, directory: str | None, version: str | None,
-                   min_version: str | None, max_version: str | None, keywords: str | None, verbose: bool) -> None:
+                   min_version: str | None, max_version: str | None, keywords: str | None, verbose: bool,
+                   from_classifications: bool) -> None:
     """Make extractor and reducer configs from a workflow export.
 
     Writes Extractor_config_workflow_{id}_V{ver}.yaml, one
     Reducer_config_workflow_{id}_V{ver}_{extractor}.yaml per extractor, and
     Task_labels_workflow_{id}_V{ver}.yaml (the task and answer texts).
+
+    With --from-classifications, the first argument is the classification export and the
+    task types are inferred from its annotations, over every version present (or those -v,
+    --min_version, --max_version select).
     """
     if version is not None and (min_version or max_version):
         version = None  # as the peer: --min/--max_version override -v
+    if from_classifications:
+        do_config_inferred(workflow_csv, workflow_id, version, min_version, max_version,
+                           _parse_keywords(keywords), _out_dir(directory))
+        return
     do_config(workflow_csv, workflow_id, version, min_version, max_version, _parse_keywords(keywords),
               _out_dir(directory), verbose)
 
@@ -188,7 +237,8 @@ def config_command(workflow_csv: str, workflow_id: int, directory: str | None, v
 # ---- extract --------------------------------------------------------------------------------
 
 def do_extract(classification_csv: str, extractor_config: str, out: Path, output: str, order: bool,
-               cpu_count: int | None, hide: bool, fmt: str, strict: bool) -> list[Path]:
+               cpu_count: int | None, hide: bool, fmt: str, strict: bool, *, engine: str = "local",
+               scheduler: str | None = None) -> list[Path]:
     from .config import load_extractor_config
     from .engine.extract import run_extract
 
@@ -203,7 +253,8 @@ def do_extract(classification_csv: str, extractor_config: str, out: Path, output
             last[0] = rows
 
         summary = run_extract(classification_csv, config, out, output, order=order, fmt=fmt,
-                              cpu_count=cpu_count, strict=strict, progress=tick)
+                              cpu_count=cpu_count, strict=strict, engine=engine, scheduler=scheduler,
+                              progress=tick)
     if summary.latin1_rows:
         shown = ", ".join(summary.latin1_rows[:10]) + (" ..." if len(summary.latin1_rows) > 10 else "")
         warn(f"{len(summary.latin1_rows)} row(s) of {classification_csv} are not UTF-8; decoded as "
@@ -234,33 +285,38 @@ def do_extract(classification_csv: str, extractor_config: str, out: Path, output
 @click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), default="csv", show_default=True,
               help="csv: the peer's files; parquet: typed tables.")
 @click.option("--strict", is_flag=True, help="Stop at the first bad row instead of writing it to the rejects file.")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="local: this machine's cores; dask: a Dask cluster (same output, bit for bit).")
+@click.option("--scheduler", help="Dask scheduler address (tcp://host:8786); default: a local Dask cluster.")
 def extract_command(classification_csv: str, extractor_config: str, directory: str | None, output: str,
                     order: bool, cpu_count: int | None, verbose: bool, hide_bar: bool, fmt: str,
-                    strict: bool) -> None:
+                    strict: bool, engine: str, scheduler: str | None) -> None:
     """Extract each classification's answers, as the extractor config says.
 
     Writes one file per extractor, {extractor}_{output}.csv, one row per classification and
     task, and {output}_rejects.csv with every row that could not be extracted and why.
     """
     do_extract(classification_csv, extractor_config, _out_dir(directory), output, order, cpu_count,
-               hide_bar, fmt, strict)
+               hide_bar, fmt, strict, engine=engine, scheduler=scheduler)
 
 
 # ---- reduce ---------------------------------------------------------------------------------
 
 def do_reduce(extracted_csv: str, reducer_config: str, out: Path, output: str, filter_how: str,
-              order: bool, hide: bool, fmt: str, strict: bool) -> Path | None:
+              order: bool, hide: bool, fmt: str, strict: bool, *, cpu_count: int | None = 1,
+              engine: str = "local", scheduler: str | None = None) -> Path | None:
     from .config import load_reducer_config
     from .engine.reduce import run_reduce
 
     config = load_reducer_config(reducer_config)
-    with progress_bar("Reducing", hide, None, unit="subjects") as bar:
+    with progress_bar("Reducing", hide, None, unit="parts") as bar:
         def tick(done: int, total: int) -> None:
             bar.total = total
             bar.update(1)
 
         summary = run_reduce(extracted_csv, config, out, output, filter_how=filter_how, order=order,
-                             fmt=fmt, strict=strict, progress=tick)
+                             fmt=fmt, strict=strict, cpu_count=cpu_count, engine=engine,
+                             scheduler=scheduler, progress=tick)
     echo(f"Saving reductions to:\n{summary.output}")
     repeats = f", {summary.repeats_dropped} repeat classification(s) dropped (-F {filter_how})" \
         if summary.repeats_dropped else ""
@@ -278,8 +334,9 @@ def do_reduce(extracted_csv: str, reducer_config: str, out: Path, output: str, f
               show_default=True, help="Repeat classifications of a subject by one volunteer: keep the first, "
               "the last, or all (the peer ignores this flag and always keeps all).")
 @click.option("-O", "--order", is_flag=True, help="Sort the data.* columns alphabetically.")
-@click.option("-c", "--cpu_count", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Accepted for compatibility.")
+@click.option("-c", "--cpu_count", type=click.IntRange(min=1), default=None,
+              help="Worker processes; big extract files are reduced in parts, side by side "
+              "[default: every core].")
 @click.option("-hb", "--hide_bar", is_flag=True, help="Hide the progress bar.")
 @click.option("-d", "--dir", "directory", help="Folder for the reduction file (default: here).")
 @click.option("-o", "--output", default="reductions", show_default=True,
@@ -288,20 +345,25 @@ def do_reduce(extracted_csv: str, reducer_config: str, out: Path, output: str, f
               "file atomically at the end, so an interrupted run leaves no half file to resume.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), default="csv", show_default=True)
 @click.option("--strict", is_flag=True, help="Stop at the first subject that cannot be reduced.")
-def reduce_command(extracted_csv: str, reducer_config: str, filter_how: str, order: bool, cpu_count: int,
-                   hide_bar: bool, directory: str | None, output: str, stream: bool, fmt: str,
-                   strict: bool) -> None:
-    """Reduce extracts to a consensus per subject and task, as the reducer config says."""
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="local: this machine's cores; dask: a Dask cluster (same output, bit for bit).")
+@click.option("--scheduler", help="Dask scheduler address (tcp://host:8786); default: a local Dask cluster.")
+def reduce_command(extracted_csv: str, reducer_config: str, filter_how: str, order: bool,
+                   cpu_count: int | None, hide_bar: bool, directory: str | None, output: str, stream: bool,
+                   fmt: str, strict: bool, engine: str, scheduler: str | None) -> None:
+    """Reduce extracts to a consensus per subject and task, as the reducer config says.
+
+    Big extract files are split by subject into parts of about 48 MB, reduced side by side
+    (memory stays flat) and merged back in the peer's order.
+    """
     do_reduce(extracted_csv, reducer_config, _out_dir(directory), output, filter_how, order, hide_bar,
-              fmt, strict)
+              fmt, strict, cpu_count=cpu_count, engine=engine, scheduler=scheduler)
 
 
 # ---- run ------------------------------------------------------------------------------------
 
 @cli.command("run", context_settings=HELP_FLAGS)
-@click.argument("workflow_csv", type=click.Path())
-@click.argument("classification_csv", type=click.Path())
-@click.argument("workflow_id", type=int)
+@click.argument("inputs", nargs=-1, required=True, metavar="EXPORTS... [WORKFLOW_ID]...")
 @click.option("-d", "--dir", "directory", default="zooagg-output", show_default=True,
               help="Folder for configs, extracts and reductions.")
 @click.option("-v", "--version", "version", help="Workflow version (as for config).")
@@ -315,13 +377,41 @@ def reduce_command(extracted_csv: str, reducer_config: str, filter_how: str, ord
 @click.option("-hb", "--hide_bar", is_flag=True)
 @click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), default="csv", show_default=True)
 @click.option("--strict", is_flag=True)
-def run_command(workflow_csv: str, classification_csv: str, workflow_id: int, directory: str,
-                version: str | None, min_version: str | None, max_version: str | None, keywords: str | None,
-                filter_how: str, cpu_count: int | None, hide_bar: bool, fmt: str, strict: bool) -> None:
-    """config -> extract -> reduce in one go, from the two exports and a workflow id."""
+def run_command(inputs: tuple[str, ...], directory: str, version: str | None, min_version: str | None,
+                max_version: str | None, keywords: str | None, filter_how: str, cpu_count: int | None,
+                hide_bar: bool, fmt: str, strict: bool) -> None:
+    """config -> extract -> reduce in one go.
+
+    `zooagg run WORKFLOW_CSV CLASSIFICATION_CSV WORKFLOW_ID` runs one workflow, as before, into
+    the -d folder.
+
+    Any other mix of a project's exports (classification export required; workflow and subject
+    exports optional, in any order) and workflow ids runs every workflow in the classification
+    export, or the ones named, without a config written by hand: each workflow version present
+    is configured from the workflow export, or, without one, from task types inferred from the
+    annotations (the configs say so). Results go to -d/workflow_<id>/ (with a V<version>/
+    folder per version range when the tasks changed between versions), and -d/zooagg-run.json
+    lists them for `zooagg report`.
+    """
     out = _out_dir(directory)
-    extractor_path, reducer_paths = do_config(workflow_csv, workflow_id, version, min_version, max_version,
-                                              _parse_keywords(keywords), out)
+    if len(inputs) == 3 and inputs[2].isdigit() and not Path(inputs[2]).exists():
+        if version is not None and (min_version or max_version):
+            version = None
+        extractor_path, reducer_paths = do_config(inputs[0], int(inputs[2]), version, min_version,
+                                                  max_version, _parse_keywords(keywords), out)
+        results = _extract_and_reduce(inputs[1], extractor_path, reducer_paths, out, filter_how, cpu_count,
+                                      hide_bar, fmt, strict)
+        echo(f"\nDone. Results are in {out.resolve()}:")
+        for path in results:
+            echo(f"  {path}")
+        return
+    _run_project(inputs, out, version, min_version, max_version, _parse_keywords(keywords), filter_how,
+                 cpu_count, hide_bar, fmt, strict)
+
+
+def _extract_and_reduce(classification_csv: str, extractor_path: Path, reducer_paths: list[Path], out: Path,
+                        filter_how: str, cpu_count: int | None, hide_bar: bool, fmt: str,
+                        strict: bool) -> list[Path]:
     extracts = do_extract(classification_csv, str(extractor_path), out, "extractions", False, cpu_count,
                           hide_bar, fmt, strict)
     produced = {p.stem.removesuffix("_extractions"): p for p in extracts}
@@ -335,12 +425,84 @@ def run_command(workflow_csv: str, classification_csv: str, workflow_id: int, di
             warn("reduce reads CSV extracts; rerun without --format parquet to reduce")
             break
         output = f"reductions_{extractor_name}" if _shared_reducer(reducer_paths, reducer_path) else "reductions"
-        results.append(do_reduce(str(produced[extractor_name]), str(reducer_path), out, output, filter_how,
-                                 False, hide_bar, fmt, strict))
-    echo(f"\nDone. Results are in {out.resolve()}:")
-    for path in results:
-        if path is not None:
-            echo(f"  {path}")
+        result = do_reduce(str(produced[extractor_name]), str(reducer_path), out, output, filter_how,
+                           False, hide_bar, fmt, strict)
+        if result is not None:
+            results.append(result)
+    return results
+
+
+def _run_project(inputs: tuple[str, ...], out: Path, version: str | None, min_version: str | None,
+                 max_version: str | None, keywords: dict[str, dict[str, Any]], filter_how: str,
+                 cpu_count: int | None, hide_bar: bool, fmt: str, strict: bool) -> None:
+    """Every workflow (or those named) of a project's exports, configured per version present."""
+    from .exports.workflows import read_workflows
+    from .infer import export_kind, plan_groups, versions_in
+
+    exports: dict[str, str] = {}
+    named: list[int] = []
+    for item in inputs:
+        if item.isdigit() and not Path(item).exists():
+            named.append(int(item))
+            continue
+        kind = export_kind(item)
+        if kind in exports:
+            raise InputError(f"two {kind} exports given: {exports[kind]} and {item}", hint="give one of each")
+        exports[kind] = item
+    if "classifications" not in exports:
+        raise InputError("no classification export given",
+                         hint="zooagg run CLASSIFICATION_CSV [WORKFLOW_CSV] [SUBJECT_CSV] [WORKFLOW_ID]...")
+    classifications = exports["classifications"]
+    present = versions_in(classifications)
+    missing = [w for w in named if w not in present]
+    if missing:
+        raise InputError(f"no classifications of workflow {missing[0]}",
+                         hint=f"workflow ids in this export: {', '.join(map(str, sorted(present))) or 'none'}",
+                         where=Where(file=classifications, value=missing[0]))
+    workflow_ids = named or sorted(present)
+    if keywords and len(workflow_ids) > 1:
+        raise ConfigError("-k names tasks of one workflow, but this run has several",
+                          hint="name the workflow id after the exports")
+    workflows = read_workflows(exports["workflows"]) if "workflows" in exports else None
+    groups = plan_groups(present, workflow_ids, workflows, _version_filter(version, min_version, max_version))
+    if not groups:
+        raise InputError("no classifications of the workflow versions asked for",
+                         hint="check -v / --min_version / --max_version", where=Where(file=classifications))
+    manifest: dict[str, Any] = {"classifications": str(Path(classifications).resolve()),
+                                "workflows": str(Path(exports["workflows"]).resolve()) if workflows else None,
+                                "subjects": str(Path(exports["subjects"]).resolve()) if "subjects" in exports
+                                else None, "runs": []}
+    per_workflow = {g.workflow_id: sum(h.workflow_id == g.workflow_id for h in groups) for g in groups}
+    for group in groups:
+        folder = out / f"workflow_{group.workflow_id}"
+        if per_workflow[group.workflow_id] > 1:
+            folder = folder / f"V{group.high}"
+        folder.mkdir(parents=True, exist_ok=True)
+        source = "inferred from the annotations" if group.inferred else "from the workflow export"
+        echo(f"\n== workflow {group.workflow_id}, versions {group.low}..{group.high} "
+             f"({group.rows} classifications), config {source} -> {folder}")
+        if group.inferred:
+            extractor_path, reducer_paths = do_config_inferred(
+                classifications, group.workflow_id, None, group.low, group.high, keywords, folder)
+        else:
+            low, high = (group.low, None) if group.low == group.high else (None, None)
+            extractor_path, reducer_paths = do_config(
+                exports["workflows"], group.workflow_id, low, None if low else group.low,
+                high if low else group.high, keywords, folder)
+        results = _extract_and_reduce(classifications, extractor_path, reducer_paths, folder, filter_how,
+                                      cpu_count, hide_bar, fmt, strict)
+        manifest["runs"].append({"workflow_id": group.workflow_id, "versions": [group.low, group.high],
+                                 "inferred": group.inferred, "folder": str(folder.relative_to(out)),
+                                 "classifications": group.rows, "reductions": [p.name for p in results]})
+    from .tables import atomic_open, commit
+
+    manifest_path = out / "zooagg-run.json"
+    handle, tmp = atomic_open(manifest_path)
+    with handle:
+        json.dump(manifest, handle, indent=2)
+    commit(tmp, manifest_path)
+    echo(f"\nDone: {len(groups)} run(s) of {len(workflow_ids)} workflow(s). Results are in {out.resolve()}; "
+         f"make the reports with `zooagg report {out}`.")
 
 
 def _shared_reducer(paths: list[Path], path: Path) -> bool:

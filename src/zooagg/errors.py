@@ -41,6 +41,10 @@ class ZooaggError(Exception):
 
     exit_code = 2
 
+    def __reduce__(self) -> tuple[type, tuple[str, str, Where]]:
+        # picklable, so worker processes can hand bad rows back to the main process
+        return (self.__class__, (self.message, self.hint, self.where))
+
     def __str__(self) -> str:
         place = self.where.describe()
         text = f"{place}: {self.message}" if place else self.message

@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import IO, Any
 
 import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
 
 EXTRACT_COLUMNS = ("classification_id", "user_name", "user_id", "workflow_id", "task", "created_at",
                    "subject_id", "extractor")
@@ -304,34 +306,72 @@ _TRUE_TEXT = frozenset({"True", "TRUE", "true"})
 _FALSE_TEXT = frozenset({"False", "FALSE", "false"})
 
 
-def _as_int(text: str) -> int | None:
-    try:
-        return int(text)
-    except ValueError:
-        return None
+_NA_ARRAY = pa.array(sorted(NA_VALUES), pa.string())
+_BOOL_TEXT = pa.array(sorted(_TRUE_TEXT | _FALSE_TEXT), pa.string())
 
 
-def _as_float(text: str) -> float | None:
+@dataclass
+class ColumnKind:
+    """What pandas' read_csv would make of a text column, learned batch by batch.
+
+    int: every present cell a whole number and no gaps; float: all numbers (or ints with
+    gaps); bool: all True/False; else text. Merged over partitions, so every part of a big
+    file is typed as the whole file would be.
+    """
+
+    present: bool = False
+    gaps: bool = False
+    ints: bool = True
+    floats: bool = True
+    bools: bool = True
+
+    def update(self, column: pa.Array | pa.ChunkedArray) -> ColumnKind:
+        missing = pc.is_in(column, value_set=_NA_ARRAY)
+        present = pc.filter(column, pc.invert(missing))
+        self.gaps |= len(present) < len(column)
+        if len(present) == 0:
+            return self
+        self.present = True
+        if self.ints:
+            self.ints = _casts(present, pa.int64())
+        if self.floats:
+            self.floats = self.ints or _casts(present, pa.float64())
+        if self.bools:
+            self.bools = bool(pc.all(pc.is_in(present, value_set=_BOOL_TEXT)).as_py())
+        return self
+
+    def merge(self, other: ColumnKind) -> None:
+        self.present |= other.present
+        self.gaps |= other.gaps
+        self.ints &= other.ints
+        self.floats &= other.floats
+        self.bools &= other.bools
+
+    def apply(self, cells: list[str]) -> list[Any]:
+        """Typed values (NaN where missing)."""
+        nan = math.nan
+        if self.present and self.ints:
+            if self.gaps:
+                return [nan if c in NA_VALUES else float(int(c)) for c in cells]
+            return [int(c) for c in cells]
+        if self.present and self.floats:
+            return [nan if c in NA_VALUES else float(c) for c in cells]
+        if self.present and self.bools:
+            return [nan if c in NA_VALUES else c in _TRUE_TEXT for c in cells]
+        return [nan if c in NA_VALUES else c for c in cells]
+
+
+def _casts(column: pa.Array | pa.ChunkedArray, to: pa.DataType) -> bool:
     try:
-        return float(text)
-    except ValueError:
-        return None
+        pc.cast(column, to)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return False
+    return True
 
 
 def type_column(cells: list[str]) -> list[Any]:
     """Typed values for one CSV column, as pandas' read_csv infers them (NaN for missing)."""
-    present = [c for c in cells if c not in NA_VALUES]
-    gaps = len(present) < len(cells)
-    nan = math.nan
-    if present and all(_as_int(c) is not None for c in present):
-        if gaps:
-            return [nan if c in NA_VALUES else float(int(c)) for c in cells]
-        return [int(c) for c in cells]
-    if present and all(_as_float(c) is not None for c in present):
-        return [nan if c in NA_VALUES else float(c) for c in cells]
-    if present and all(c in _TRUE_TEXT or c in _FALSE_TEXT for c in present):
-        return [nan if c in NA_VALUES else c in _TRUE_TEXT for c in cells]
-    return [nan if c in NA_VALUES else c for c in cells]
+    return ColumnKind().update(pa.array(cells, pa.string())).apply(cells)
 
 
 def parse_cell(value: Any) -> Any:

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +22,7 @@ from ..exports.classifications import (
     records_of,
 )
 from ..tables import EXTRACT_COLUMNS, ColumnStats, SpooledTable, paused_gc
+from .executors import make_executor
 from .rejects import Rejects
 
 #: below this size, starting worker processes costs more than it saves
@@ -207,22 +206,6 @@ class ExtractSummary:
     latin1_rows: list[str] = field(default_factory=list)
 
 
-def _run_batches(batches: Iterable[pa.RecordBatch], plan: Plan, cpu_count: int) -> Iterator[BatchResult]:
-    """Results in input order, whatever the number of workers (so output is bit-identical)."""
-    if cpu_count <= 1:
-        for batch in batches:
-            yield extract_batch(batch, plan)
-        return
-    with ProcessPoolExecutor(max_workers=cpu_count) as pool:
-        pending: deque[Future[BatchResult]] = deque()
-        for batch in batches:
-            pending.append(pool.submit(extract_batch, batch, plan))
-            if len(pending) > cpu_count * 2:
-                yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
-
-
 def run_extract(
     classification_csv: str | Path,
     config: ExtractorConfig,
@@ -233,6 +216,8 @@ def run_extract(
     fmt: str = "csv",
     cpu_count: int | None = 1,
     strict: bool = False,
+    engine: str = "local",
+    scheduler: str | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> ExtractSummary:
     """Extract every matching classification; `cpu_count=None` picks the worker count."""
@@ -249,14 +234,18 @@ def run_extract(
             tables[entry.name] = SpooledTable(output_dir / f"{entry.name}_{base}.csv", EXTRACT_COLUMNS)
     rejects = Rejects(output_dir / f"{base}_rejects.csv", strict)
     summary = ExtractSummary()
-    for result in _run_batches(reader.arrow_batches(plan.needs_subject_data), plan, cpu_count):
-        for error in result.rejects:
-            rejects.add(error)
-        for name, (lines, columns) in result.tables.items():
-            tables[name].add_encoded(lines, columns)
-        reader.stats.latin1_rows += result.latin1_rows
-        if progress is not None:
-            progress(reader.stats.rows_read)
+    executor = make_executor(engine, cpu_count, scheduler)
+    try:
+        for result in executor.map(extract_batch, reader.arrow_batches(plan.needs_subject_data), plan):
+            for error in result.rejects:
+                rejects.add(error)
+            for name, (lines, columns) in result.tables.items():
+                tables[name].add_encoded(lines, columns)
+            reader.stats.latin1_rows += result.latin1_rows
+            if progress is not None:
+                progress(reader.stats.rows_read)
+    finally:
+        executor.close()
     stats = reader.stats
     _check_matches(config, stats, str(classification_csv))
     user_id_format = _float_id if stats.user_id_is_float else str

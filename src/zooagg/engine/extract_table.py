@@ -9,19 +9,15 @@ need dicts, and the vote reducers skip it altogether (`vote_counts`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 
-from ..errors import InputError, Where
-from ..exports.csvio import header_of
-from ..tables import NA_VALUES, is_missing, parse_cell, type_column, unflatten
+from ..tables import NA_VALUES, ColumnKind, is_missing, parse_cell, unflatten
+from .partition import ROW
 
-NEEDED = ("subject_id", "task", "created_at", "user_name", "workflow_id")
 _NA = pa.array(sorted(NA_VALUES), pa.string())
 
 
@@ -34,11 +30,14 @@ class Group:
 
 
 class ExtractTable:
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.table = _read(path)
-        self.header = list(self.table.column_names)
+    """One partition of an extract file (or all of it), typed with the whole file's kinds."""
+
+    def __init__(self, table: pa.Table, kinds: dict[str, ColumnKind], numeric_subjects: bool) -> None:
+        self.table = table
+        self.header = [n for n in table.column_names if n != ROW]
         self.data_names = [n for n in self.header if n.startswith("data.")]
+        self.kinds = kinds
+        self.numeric_subjects = numeric_subjects
         self._typed: dict[str, list[Any]] = {}
 
     @property
@@ -49,42 +48,78 @@ class ExtractTable:
         return self.table.column(name).to_pylist()
 
     def typed(self, name: str) -> list[Any]:
-        """A column typed as pandas would read it (NaN where missing)."""
+        """A column typed as pandas would read the whole file (NaN where missing)."""
         if name not in self._typed:
-            self._typed[name] = type_column(self.text(name))
+            kind = self.kinds.get(name) or ColumnKind().update(self.table.column(name))
+            self._typed[name] = kind.apply(self.text(name))
         return self._typed[name]
+
+    def subject_keys(self) -> list[Any]:
+        """Sort keys of the subjects: numbers when every subject_id in the file is one."""
+        if self.numeric_subjects:
+            return [float(s) for s in self.typed("subject_id")]
+        return [str(s) for s in self.typed("subject_id")]
 
     # ---- order and groups ---------------------------------------------------------------
 
     def _unique_rows(self) -> np.ndarray:
-        """Row numbers without exact duplicates (first of each kept)."""
-        index = pa.array(np.arange(self.num_rows))
-        grouped = self.table.append_column("__row", index).group_by(self.header, use_threads=False)
-        firsts = grouped.aggregate([("__row", "min")]).column("__row_min").to_numpy()
-        return np.sort(firsts)
+        """Row positions without exact duplicates (first of each kept).
 
-    def _sorted(self, rows: np.ndarray) -> np.ndarray:
-        """`rows` in (subject_id, created_at) order, stable, subject ids numeric when they all are."""
-        subjects = self.typed("subject_id")
+        Exact duplicates share classification_id, task and subject_id, so only rows whose
+        triple repeats (survey choices, mostly) are compared whole.
+        """
+        keys = [n for n in ("classification_id", "task", "subject_id") if n in self.header]
+        positions = pa.array(np.arange(self.num_rows))
+        table = self.table.select(keys).append_column("__pos", positions)
+        counts = table.group_by(keys, use_threads=False).aggregate([("__pos", "count")])
+        if len(keys) == 3 and pc.max(counts.column("__pos_count")).as_py() == 1:
+            return np.arange(self.num_rows)
+        repeated = counts.filter(pc.greater(counts.column("__pos_count"), 1)).select(keys)
+        suspects = table.join(repeated, keys, join_type="inner").column("__pos").to_numpy()
+        columns = [self.table.column(n) for n in self.header]
+        seen: set[tuple[str, ...]] = set()
+        drop: list[int] = []
+        for pos in np.sort(suspects).tolist():
+            row = tuple(c[pos].as_py() for c in columns)
+            if row in seen:
+                drop.append(pos)
+            seen.add(row)
+        return np.setdiff1d(np.arange(self.num_rows), np.array(drop, dtype=np.int64))
+
+    def _order(self) -> np.ndarray:
+        """Unique rows in (subject_id, created_at, file row) order, as the peer's stable sort."""
+        rows = self._unique_rows()
+        if self.numeric_subjects:
+            subject = pa.array([float(s) for s in self.typed("subject_id")], pa.float64())
+        else:
+            subject = self.table.column("subject_id")
+        file_rows = self.table.column(ROW) if ROW in self.table.column_names else pa.array(np.arange(self.num_rows))
+        keyed = pa.table({"s": subject, "c": self.table.column("created_at"), "r": file_rows})
+        keyed = keyed.take(pa.array(rows))
+        order = pc.sort_indices(keyed, sort_keys=[("s", "ascending"), ("c", "ascending"), ("r", "ascending")])
+        return rows[order.to_numpy()]  # type: ignore[no-any-return]
+
+    def groups(self, how: str, tasks: list[str]) -> tuple[list[Group], dict[str, tuple[Any, ...]]]:
+        """Every subject here x every task of the file, rows filtered; and where each task
+        first appears in (subject, created_at, file row) order."""
+        keys = self.subject_keys()
         created = self.text("created_at")
-        numeric = all(isinstance(s, int | float) and not is_missing(s) for s in subjects)
-        if numeric:
-            return np.array(sorted(rows.tolist(), key=lambda r: (subjects[r], created[r])), dtype=np.int64)
-        return np.array(sorted(rows.tolist(), key=lambda r: (_text_key(subjects[r]), created[r])), dtype=np.int64)
-
-    def groups(self, how: str) -> list[Group]:
-        """Every subject x task in the peer's order, each with its rows after the repeat filter."""
-        order = self._sorted(self._unique_rows())
+        file_rows = self.table.column(ROW).to_pylist() if ROW in self.table.column_names else \
+            list(range(self.num_rows))
+        order = self._order().tolist()
         subject_text = self.text("subject_id")
         tasks_col = self.text("task")
         users = self.text("user_name")
+        classification_ids = self.text("classification_id") if "classification_id" in self.header else \
+            [str(r) for r in range(self.num_rows)]
         by_pair: dict[tuple[str, str], list[int]] = {}
         subjects: dict[str, None] = {}
-        tasks: dict[str, None] = {}
-        for row in order.tolist():
+        first_seen: dict[str, tuple[Any, ...]] = {}
+        for row in order:
             subject, task = subject_text[row], tasks_col[row]
             subjects.setdefault(subject, None)
-            tasks.setdefault(task, None)
+            if task not in first_seen:
+                first_seen[task] = (keys[row], created[row], file_rows[row])
             by_pair.setdefault((subject, task), []).append(row)
         out = []
         empty = np.zeros(0, dtype=np.int64)
@@ -94,9 +129,9 @@ class ExtractTable:
                 if rows is None:
                     out.append(Group(subject, task, empty))
                     continue
-                kept = filter_repeats(rows, users, how)
+                kept = filter_repeats(rows, users, classification_ids, how)
                 out.append(Group(subject, task, np.array(kept, dtype=np.int64), len(rows) - len(kept)))
-        return out
+        return out, first_seen
 
     # ---- what reducers see --------------------------------------------------------------
 
@@ -146,47 +181,21 @@ class ExtractTable:
         return keys, np.column_stack(matrix_columns)
 
 
-def _text_key(value: Any) -> tuple[int, Any]:
-    if isinstance(value, int | float) and not is_missing(value):
-        return (0, value)
-    return (1, str(value))
+def filter_repeats(rows: list[int], users: list[str], classifications: list[str], how: str) -> list[int]:
+    """One classification per volunteer (by user_name): the first or last by created_at, or all.
 
-
-def filter_repeats(rows: list[int], users: list[str], how: str) -> list[int]:
-    """One classification per volunteer (by user_name): the first or last by created_at, or all."""
+    A classification can have several extract rows (one per survey choice): all of the chosen
+    classification's rows are kept.
+    """
     if how == "all":
         return rows
-    chosen: dict[str, int] = {}
+    chosen: dict[str, str] = {}
     for row in rows:
         user = users[row]
         if not user:
             continue
         if how == "first":
-            chosen.setdefault(user, row)
+            chosen.setdefault(user, classifications[row])
         else:
-            chosen[user] = row
-    wanted = set(chosen.values())
-    return [r for r in rows if r in wanted or not users[r]]
-
-
-def _read(path: Path) -> pa.Table:
-    header = header_of(path)
-    if "annotations" in header:
-        raise InputError("this is a classification export, not an extract file",
-                         hint="run `zooagg extract` first and reduce its output", where=Where(file=str(path)))
-    missing = [c for c in NEEDED if c not in header]
-    if missing:
-        raise InputError(f"missing column(s) {', '.join(missing)}",
-                         hint="reduce takes a file written by `extract`",
-                         where=Where(file=str(path), column=missing[0]))
-    options = pacsv.ConvertOptions(column_types={n: pa.string() for n in header}, strings_can_be_null=False)
-    try:
-        table = pacsv.read_csv(path, parse_options=pacsv.ParseOptions(newlines_in_values=True),
-                               convert_options=options)
-    except pa.ArrowInvalid as exc:
-        raise InputError(f"malformed CSV: {str(exc).splitlines()[0]}", hint="write the extracts again",
-                         where=Where(file=str(path))) from exc
-    if table.num_rows == 0:
-        raise InputError("the extract file has no rows", hint="check the extract step's summary",
-                         where=Where(file=str(path)))
-    return table
+            chosen[user] = classifications[row]
+    return [r for r in rows if not users[r] or chosen[users[r]] == classifications[r]]
