@@ -83,6 +83,19 @@ def test_unknown_version_in_config(run_cli, tmp_path: Path, flags: list[str]) ->
     assert "versions in this export: 14.52, 14.53, 14.54, 14.55, 15.55, 16.55" in line
 
 
+def test_major_only_version_is_shown_as_x(run_cli, tmp_path: Path) -> None:
+    line = one_error(run_cli(["config", WORKFLOWS, "10", "-v", "12"], tmp_path))
+    assert "workflow 10 has no version matching 12.x" in line
+
+
+@pytest.mark.parametrize(("flags", "shown"), [(["-v", "abc"], "-v abc"),
+                                              (["--max_version", "1x"], "--max_version 1x")])
+def test_malformed_version_flag(run_cli, tmp_path: Path, flags: list[str], shown: str) -> None:
+    line = one_error(run_cli(["config", WORKFLOWS, "10", *flags], tmp_path))
+    assert line == f"Error: file {WORKFLOWS}: bad workflow version ({shown}) (versions look like 12.34 or 12)"
+    assert list(tmp_path.glob("*.yaml")) == []
+
+
 def test_unknown_version_in_extract(run_cli, tmp_path: Path) -> None:
     config = write_yaml(tmp_path / "e.yaml", QUESTION_10.replace("'16.55'", "'16.54'"))
     line = one_error(run_cli(["extract", SLSN, config, "-hb"], tmp_path))

@@ -9,6 +9,7 @@ with gaps, lists as Python reprs, `user_id` as `3958.0` when the export has anon
 from __future__ import annotations
 
 import ast
+import atexit
 import csv
 import gc
 import math
@@ -140,18 +141,54 @@ def paused_gc() -> Iterator[None]:
 
 # ---- atomic output -------------------------------------------------------------------------
 
+#: temp files written but not yet renamed into place; removed if the run stops first
+_PENDING: set[Path] = set()
+
+
 def atomic_open(path: Path, mode: str = "w") -> tuple[IO[Any], Path]:
-    """A temp file beside `path`; `commit(tmp, path)` renames it into place."""
+    """A temp file beside `path`; `commit(tmp, path)` renames it into place. If the run ends
+    first (an error, Ctrl-C), `discard_partials()` removes it: no half file is ever left."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     os.close(fd)
+    tmp = Path(name)
+    _PENDING.add(tmp)
     if "b" in mode:
-        return open(tmp, mode), Path(tmp)  # noqa: SIM115
-    return open(tmp, mode, encoding="utf-8", newline=""), Path(tmp)  # noqa: SIM115
+        return open(tmp, mode), tmp  # noqa: SIM115
+    return open(tmp, mode, encoding="utf-8", newline=""), tmp  # noqa: SIM115
 
 
 def commit(tmp: Path, path: Path) -> None:
     os.replace(tmp, path)
+    _PENDING.discard(tmp)
+
+
+def discard_partials() -> None:
+    for tmp in list(_PENDING):
+        tmp.unlink(missing_ok=True)
+    _PENDING.clear()
+
+
+atexit.register(discard_partials)
+
+
+class _LineFeed:
+    """Rows end in "\n" as the peer's, yet a field holding a lone "\r" is still quoted.
+
+    The csv module only quotes characters of its line terminator, so it writes with "\r\n"
+    (quoting both) and this turns each row's ending into "\n". (The peer leaves such a "\r"
+    bare, and its file then splits the row when read back.)
+    """
+
+    def __init__(self, handle: IO[str]) -> None:
+        self.handle = handle
+
+    def write(self, line: str) -> int:
+        return self.handle.write(line[:-2] + "\n")
+
+
+def csv_writer(handle: IO[str]) -> Any:
+    return csv.writer(_LineFeed(handle), lineterminator="\r\n")
 
 
 class ColumnStats:
@@ -247,7 +284,7 @@ class SpooledTable:
         meta_formatters = [self.meta_format.get(m, _object_text) for m in self.meta_columns]
         handle, tmp = atomic_open(self.path)
         with handle:
-            writer = csv.writer(handle, lineterminator="\n")
+            writer = csv_writer(handle)
             writer.writerow([*self.meta_columns, *names])
             for meta, flat in self._records():
                 row = [f(v) for f, v in zip(meta_formatters, meta, strict=True)]

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 from ..errors import RowError
-from ..tables import atomic_open, commit
+from ..tables import atomic_open, commit, csv_writer
 
 COLUMNS = ("file", "row", "column", "task", "value", "reason")
 
@@ -35,7 +34,7 @@ class Rejects:
             return None
         handle, tmp = atomic_open(self.path)
         with handle:
-            writer = csv.writer(handle, lineterminator="\n")
+            writer = csv_writer(handle)
             writer.writerow(COLUMNS)
             for error in self.errors:
                 where = error.where

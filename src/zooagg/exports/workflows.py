@@ -10,7 +10,7 @@ from typing import Any
 
 import orjson
 
-from ..errors import InputError, Where
+from ..errors import ConfigError, InputError, Where
 from .csvio import header_of
 from .versions import Version, VersionRange, format_version, is_major_only, parse_version
 
@@ -116,8 +116,11 @@ def select_versions(
             if is_major_only(version):
                 major = parse_version(version)[0]
                 vrange = VersionRange((major, 0), (major, 10**9))
-    except Exception as exc:  # ConfigError from a malformed version flag
-        raise InputError(str(exc), hint="versions look like 12.34 or 12") from exc
+    except (ConfigError, ValueError) as exc:  # a malformed -v/--min_version/--max_version
+        flags = {"-v": version, "--min_version": min_version, "--max_version": max_version}
+        given = ", ".join(f"{flag} {value}" for flag, value in flags.items() if value is not None)
+        raise InputError(f"bad workflow version ({given})", hint="versions look like 12.34 or 12",
+                         where=Where(file=file)) from exc
     matching = [r for r in mine if r.version in vrange]
     wanted = f"{version}.x" if version is not None and is_major_only(version) else vrange.describe()
     if not matching:

@@ -1,0 +1,166 @@
+"""Bad rows are counted and written to a rejects file; --strict stops; outputs are atomic."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import classification_row, leftovers, read_rows, write_export, write_yaml
+
+from zooagg import tables
+
+CONFIG = """extractor_config:
+    question_extractor: [{task: T0}]
+    survey_extractor: [{task: T1}]
+workflow_id: 1
+workflow_version: '1.1'
+"""
+
+
+@pytest.fixture
+def bad_export(tmp_path: Path) -> Path:
+    """Four classifications: 102 has a truncated annotations cell, 103 a survey value that is no list."""
+    return write_export(tmp_path / "classifications.csv", [
+        classification_row(101, [{"task": "T0", "value": "Yes"},
+                                 {"task": "T1", "value": [{"choice": "LION", "answers": {"HOWMANY": "2"},
+                                                           "filters": {}}]}], subject_id=500),
+        classification_row(102, '[{"task":"T0","value":"Yes"', subject_id=501),
+        classification_row(103, [{"task": "T0", "value": "No"}, {"task": "T1", "value": "LION"}], subject_id=502),
+        classification_row(104, [{"task": "T0", "value": "Yes"},
+                                 {"task": "T1", "value": [{"choice": "ZEBRA", "answers": {}, "filters": {}}]}],
+                           subject_id=503),
+    ])
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Path:
+    return write_yaml(tmp_path / "extractor.yaml", CONFIG)
+
+
+def test_bad_rows_are_rejected_and_the_rest_extracted(run_cli, tmp_path: Path, bad_export: Path,
+                                                      config: Path) -> None:
+    out = tmp_path / "out"
+    result = run_cli(["extract", bad_export, config, "-d", out, "-hb"], tmp_path)
+    assert result.code == 0, result.err
+    assert "extract: 4 rows read, 4 matched workflow 1 v1.1, extracts: 3 question_extractor, " \
+           "2 survey_extractor, 2 rejected" in result.out
+    assert f"warning: 2 bad row(s) written to {out / 'extractions_rejects.csv'}" in result.err
+
+    questions = read_rows(out / "question_extractor_extractions.csv")
+    assert [(r["classification_id"], r["subject_id"], r["data.yes"], r["data.no"]) for r in questions] == [
+        ("101", "500", "1.0", ""), ("103", "502", "", "1.0"), ("104", "503", "1.0", ""),
+    ]
+    surveys = read_rows(out / "survey_extractor_extractions.csv")
+    assert [(r["classification_id"], r["data.choice"], r["data.answers_howmany.2"]) for r in surveys] == [
+        ("101", "lion", "1.0"), ("104", "zebra", ""),
+    ]
+
+    rejects = read_rows(out / "extractions_rejects.csv")
+    assert list(rejects[0]) == ["file", "row", "column", "task", "value", "reason"]
+    assert [(r["row"], r["column"], r["task"]) for r in rejects] == [
+        ("102", "annotations", ""), ("103", "annotations", "T1"),
+    ]
+    assert rejects[0]["reason"].startswith("invalid JSON")
+    assert rejects[0]["value"] == '[{"task":"T0","value":"Yes"'
+    assert rejects[1]["reason"] == "survey_extractor: a survey value must be a list of choices"
+    assert rejects[1]["value"] == "LION"
+    assert all(r["file"] == str(bad_export) for r in rejects)
+    assert leftovers(tmp_path) == []
+
+
+def test_strict_fails_on_the_first_bad_row_and_writes_nothing(run_cli, tmp_path: Path, bad_export: Path,
+                                                              config: Path) -> None:
+    out = tmp_path / "out"
+    result = run_cli(["extract", bad_export, config, "-d", out, "-hb", "--strict"], tmp_path)
+    assert result.code == 2
+    assert "Traceback" not in result.err
+    assert len(result.err_lines) == 1
+    line = result.err_lines[0]
+    assert line.startswith("Error: ")
+    assert "row 102" in line and "column annotations" in line and "invalid JSON" in line
+    assert "--strict makes bad rows fatal" in line
+    assert sorted(p.name for p in out.iterdir()) == []
+    assert leftovers(tmp_path) == []
+
+
+def test_failed_strict_run_leaves_earlier_outputs_intact(run_cli, tmp_path: Path, bad_export: Path,
+                                                         config: Path) -> None:
+    out = tmp_path / "out"
+    assert run_cli(["extract", bad_export, config, "-d", out, "-hb"], tmp_path).code == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    assert sorted(before) == ["extractions_rejects.csv", "question_extractor_extractions.csv",
+                              "survey_extractor_extractions.csv"]
+    assert run_cli(["extract", bad_export, config, "-d", out, "-hb", "--strict"], tmp_path).code == 2
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_clean_run_removes_a_stale_rejects_file(run_cli, tmp_path: Path, config: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "extractions_rejects.csv").write_text("file,row\nold,1\n", encoding="utf-8")
+    good = write_export(tmp_path / "good.csv", [classification_row(1, [{"task": "T0", "value": "Yes"}])])
+    result = run_cli(["extract", good, config, "-d", out, "-hb"], tmp_path)
+    assert result.code == 0, result.err
+    assert "0 rejected" in result.out
+    assert not (out / "extractions_rejects.csv").exists()
+
+
+def test_reduce_rejects_a_subject_it_cannot_reduce(run_cli, tmp_path: Path) -> None:
+    extracts = tmp_path / "slider_extractor_extractions.csv"
+    extracts.write_text(
+        "classification_id,user_name,user_id,workflow_id,task,created_at,subject_id,extractor,data.slider_value\n"
+        "1,a,1,5,T0,2024-01-01,100,slider_extractor,0.5\n"
+        "2,b,2,5,T0,2024-01-01,100,slider_extractor,1.5\n"
+        "3,a,1,5,T0,2024-01-01,200,slider_extractor,lots\n", encoding="utf-8")
+    config = write_yaml(tmp_path / "r.yaml", "reducer_config:\n    slider_reducer: {}\n")
+    result = run_cli(["reduce", extracts, config, "-d", tmp_path / "out", "-hb"], tmp_path)
+    assert result.code == 0, result.err
+    assert "2 subjects, 1 rows" in result.out and "1 rejected" in result.out
+    rows = read_rows(tmp_path / "out" / "slider_reducer_reductions.csv")
+    assert [(r["subject_id"], r["data.slider_mean"], r["data.slider_median"]) for r in rows] == [
+        ("100", "1.0", "1.0"),
+    ]
+    (reject,) = read_rows(tmp_path / "out" / "slider_reducer_reductions_rejects.csv")
+    assert (reject["row"], reject["task"], reject["value"]) == ("200", "T0", "lots")
+    assert "slider_value is not a number" in reject["reason"]
+
+    strict = run_cli(["reduce", extracts, config, "-d", tmp_path / "strict", "-hb", "--strict"], tmp_path)
+    assert strict.code == 2 and len(strict.err_lines) == 1
+    assert "row 200" in strict.err_lines[0] and "slider_value is not a number" in strict.err_lines[0]
+    assert list((tmp_path / "strict").iterdir()) == []
+
+
+def test_interrupted_write_leaves_no_part_file(run_cli, tmp_path: Path, bad_export: Path, config: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    real_records = tables.SpooledTable._records
+
+    def interrupted(self):  # one row written, then Ctrl-C
+        for index, record in enumerate(real_records(self)):
+            if index == 1:
+                raise KeyboardInterrupt
+            yield record
+
+    monkeypatch.setattr(tables.SpooledTable, "_records", interrupted)
+    out = tmp_path / "out"
+    result = run_cli(["extract", bad_export, config, "-d", out, "-hb"], tmp_path)
+    assert result.code == 130
+    assert "no partial output was left behind" in result.err
+    assert not (out / "question_extractor_extractions.csv").exists()
+    assert leftovers(tmp_path) == []
+
+
+def test_interrupted_write_never_leaves_a_partial_output(run_cli, tmp_path: Path, bad_export: Path,
+                                                         config: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    real_records = tables.SpooledTable._records
+
+    def interrupted(self):
+        for index, record in enumerate(real_records(self)):
+            if index == 1:
+                raise KeyboardInterrupt
+            yield record
+
+    monkeypatch.setattr(tables.SpooledTable, "_records", interrupted)
+    out = tmp_path / "out"
+    result = run_cli(["extract", bad_export, config, "-d", out, "-hb"], tmp_path)
+    assert result.code == 130
+    assert [p.name for p in out.iterdir() if not p.name.endswith(".part")] == []
