@@ -45,7 +45,7 @@ import os
 import random
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 WORKFLOW_ID = 12345
 WORKFLOW_NAME = "Benchmark Safari"
@@ -72,9 +72,7 @@ HOWMANY = ["1", "2", "3", "4", "5", "610", "MNY"]
 HOWMANY_LABELS = ["1", "2", "3", "4", "5", "6-10", "Many (11+)"]
 BEHAVIOURS = ["MVNG", "STNDNG", "RSTNG", "TNG", "NTRCTNG"]
 BEHAVIOUR_LABELS = ["Moving", "Standing", "Resting", "Eating", "Interacting"]
-WORDS = ("the quick brown fox jumps over lazy dog herd of zebra near water hole "
-         "camera trap night day grass tree river sunrise dusk two three many young "
-         "adult male female running grazing drinking").split()
+WORDS = ["the", "quick", "brown", "fox", "jumps", "over", "lazy", "dog", "herd", "of", "zebra", "near", "water", "hole", "camera", "trap", "night", "day", "grass", "tree", "river", "sunrise", "dusk", "two", "three", "many", "young", "adult", "male", "female", "running", "grazing", "drinking"]
 
 T_LABELS = {
     "T0": "Is there an animal in this image?",
@@ -148,10 +146,10 @@ def workflow_tasks(version):
                        "answersOrder": BEHAVIOURS},
     }
     strings["T3.questions.HWMN.label"] = "How many?"
-    for a, lab in zip(HOWMANY, HOWMANY_LABELS):
+    for a, lab in zip(HOWMANY, HOWMANY_LABELS, strict=False):
         strings[f"T3.questions.HWMN.answers.{a}.label"] = lab
     strings["T3.questions.WHTBHVRSDS.label"] = "What behaviours do you see?"
-    for a, lab in zip(BEHAVIOURS, BEHAVIOUR_LABELS):
+    for a, lab in zip(BEHAVIOURS, BEHAVIOUR_LABELS, strict=False):
         strings[f"T3.questions.WHTBHVRSDS.answers.{a}.label"] = lab
     strings["T3.characteristics.CLR.label"] = "Colour"
     strings["T3.characteristics.CLR.values.BRWN.label"] = "Brown"
@@ -247,7 +245,7 @@ def _noisy_marks(rng, truths, sigma, p_mark, p_false, maxn, false_fn):
     return out[:maxn]
 
 
-_PFX = {t: '{"task":"%s","task_label":%s,"value":' % (t, _dumps(lab)) for t, lab in T_LABELS.items()}
+_PFX = {t: f'{{"task":"{t}","task_label":{_dumps(lab)},"value":' for t, lab in T_LABELS.items()}
 _T0_VAL = [_dumps(a) for a in T0_ANSWERS]
 _T1_VAL = [_dumps(a) for a in T1_ANSWERS]
 
@@ -259,7 +257,7 @@ def annotations_json(rng, s: Subject):
         t0 = 2
     parts = [_PFX["T0"] + _T0_VAL[t0] + "}"]
     if t0 != 2:
-        t1 = [v for v, truth in zip(_T1_VAL, s.t1) if rand() < (0.85 if truth else 0.07)]
+        t1 = [v for v, truth in zip(_T1_VAL, s.t1, strict=False) if rand() < (0.85 if truth else 0.07)]
         parts.append(_PFX["T1"] + "[" + ",".join(t1) + "]}")
         marks = []
 
@@ -269,16 +267,15 @@ def annotations_json(rng, s: Subject):
         for tool, truths in ((0, s.heads), (1, s.tails)):
             tail = ',"tool":%d,"frame":0,"details":[],"tool_label":"%s"}' % (tool, TOOLS[tool]["label"])
             for x, y in _noisy_marks(rng, truths, 2.0, 0.85, 0.08, 4, rnd_pt):
-                marks.append('{"x":%r,"y":%r' % (round(x, 2), round(y, 2)) + tail)
+                marks.append(f'{{"x":{round(x, 2)!r},"y":{round(y, 2)!r}' + tail)
 
         def rnd_box():
             return (rng.uniform(0, IMG_W - 200), rng.uniform(0, IMG_H - 150),
                     rng.uniform(30, 200), rng.uniform(30, 150))
 
         for x, y, bw, bh in _noisy_marks(rng, s.boxes, 1.5, 0.85, 0.05, 4, rnd_box):
-            marks.append('{"x":%r,"y":%r,"tool":2,"frame":0,"width":%r,"height":%r,"details":[],'
-                         '"tool_label":"Body"}' % (round(x, 2), round(y, 2), round(abs(bw), 1),
-                                                   round(abs(bh), 1)))
+            marks.append(f'{{"x":{round(x, 2)!r},"y":{round(y, 2)!r},"tool":2,"frame":0,"width":{round(abs(bw), 1)!r},"height":{round(abs(bh), 1)!r},"details":[],'
+                         '"tool_label":"Body"}')
         parts.append(_PFX["T2"] + "[" + ",".join(marks) + "]}")
         choices = []
         sp = [c if rand() < 0.8 else rng.randrange(10) for c in s.species]
@@ -291,9 +288,8 @@ def annotations_json(rng, s: Subject):
                 continue
             hm = s.count if rand() < 0.7 else rng.randrange(len(HOWMANY))
             beh = ['"' + b + '"' for b in BEHAVIOURS if rand() < 0.2] or ['"' + rng.choice(BEHAVIOURS) + '"']
-            choices.append('{"choice":"%s","answers":{"HWMN":"%s","WHTBHVRSDS":[%s]},"filters":{}}'
-                           % (code, HOWMANY[hm], ",".join(beh)))
-        parts.append('{"task":"T3","value":[%s]}' % ",".join(choices))
+            choices.append('{{"choice":"{}","answers":{{"HWMN":"{}","WHTBHVRSDS":[{}]}},"filters":{{}}}}'.format(code, HOWMANY[hm], ",".join(beh)))
+        parts.append('{{"task":"T3","value":[{}]}}'.format(",".join(choices)))
     parts.append(_PFX["T4"] + _dumps(_typo(rng, s.caption)) + "}")
     return "[" + ",".join(parts) + "]"
 
@@ -313,10 +309,10 @@ def generate(n, outdir, seed=20240301, progress=False):
         acc += 1.0 / (i + 1) ** 0.8
         cum.append(acc)
         if rng.random() < ANON_FRACTION:
-            h = "%020x" % rng.getrandbits(80)
+            h = f"{rng.getrandbits(80):020x}"
             users.append(("not-logged-in-" + h, "", h))
         else:
-            users.append(("volunteer_%d" % i, str(2000000 + i), "%020x" % rng.getrandbits(80)))
+            users.append(("volunteer_%d" % i, str(2000000 + i), f"{rng.getrandbits(80):020x}"))
     order = list(range(n_users))
     rng.shuffle(order)  # activity rank independent of user number
     total = cum[-1]
@@ -331,7 +327,7 @@ def generate(n, outdir, seed=20240301, progress=False):
     user_done = [0] * n_users
 
     subjects: dict[int, Subject] = {}
-    base = datetime(2024, 3, 1, tzinfo=timezone.utc)
+    base = datetime(2024, 3, 1, tzinfo=UTC)
     day_cache: dict[int, str] = {}
 
     def stamp(sec):  # seconds since base -> ("2024-03-01", "09:00:14", "123")
@@ -372,7 +368,7 @@ def generate(n, outdir, seed=20240301, progress=False):
             if um is None or rng.random() < 0.05:  # new session now and then
                 um = user_meta[uix] = (rng.choice(((1710, 948), (1920, 1080), (1440, 789), (390, 844))),
                                        rng.choice(USER_AGENTS), rng.choice(("0", "-3600", "18000", "25200")),
-                                       "%064x" % rng.getrandbits(256), "en" if rng.random() < 0.9 else "fr")
+                                       f"{rng.getrandbits(256):064x}", "en" if rng.random() < 0.9 else "fr")
             dt = rng.uniform(4.0, 120.0)
             t += rng.uniform(0.05, 3.0)
             fd, ft, fms = stamp(t)

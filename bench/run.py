@@ -25,6 +25,7 @@ panoptes_aggregation), BENCH_PYTHON (python with pyarrow+orjson for the floor), 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as _dt
 import hashlib
 import os
@@ -36,6 +37,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 BENCH = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(BENCH)
@@ -90,10 +92,8 @@ def run_cmd(cmd, cwd, timeout, log_path):
 
         def _kill():
             killed.set()
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(p.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
 
         timer = threading.Timer(timeout, _kill)
         timer.daemon = True
@@ -224,7 +224,7 @@ def ensure_data(n):
     d = os.path.join(DATA, f"N{n}")
     stamp = os.path.join(d, ".stamp")
     want = f"{gen_hash()} {n}"
-    if (os.path.exists(stamp) and open(stamp).read().strip() == want
+    if (os.path.exists(stamp) and Path(stamp).read_text().strip() == want
             and os.path.exists(os.path.join(d, "classifications.csv"))):
         return d, None
     os.makedirs(d, exist_ok=True)
@@ -505,7 +505,7 @@ def write_results(path, info, rows, args, ns, logs):
         for k, v in info.items():
             fh.write(f"- **{k}**: {v}\n")
         fh.write(f"- **N**: {', '.join(f'{n:,}' for n in ns)}; peer: "
-                 f"{'yes, for N <= %s' % f'{args.peer_max_n:,}' if args.peer else 'not run'}; "
+                 f"{'yes, for N <= {}'.format(f'{args.peer_max_n:,}') if args.peer else 'not run'}; "
                  f"timeout per stage {args.timeout}s; cpu flag: {args.cpu or 'tool default'}\n\n")
         fh.write(table(rows, args.peer) + "\n\n")
         if logs:

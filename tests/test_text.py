@@ -114,7 +114,8 @@ def test_combo_annotations_are_opened() -> None:
                                                      {"task": "T8", "value": dropdown}]},
     ]
     assert unpack_combo_annotations(annotations) == [
-        annotations[0], {"task": "T2", "value": "Persea borbonia"}, {"task": "T8", "value": dropdown}]
+        annotations[0], {"task": "T2", "value": "Persea borbonia", "combo_task": "T5"},
+        {"task": "T8", "value": dropdown, "combo_task": "T5"}]
     plain = [{"task": "T0", "value": [{"tool": 0, "task": "x", "x": 1}]}]
     assert unpack_combo_annotations(plain) is plain
 

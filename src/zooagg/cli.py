@@ -63,6 +63,10 @@ def _parse_keywords(text: str | None) -> dict[str, dict[str, Any]]:
 #: commands that live in other modules, imported only when used (keeps start-up fast):
 #: name -> "module:attribute". Add one line per command.
 LAZY_COMMANDS: dict[str, str] = {
+    "download": "zooagg.download:download_command",
+    "report": "zooagg.report:report_command",
+    "serve": "zooagg.service.cli:serve",
+    "member": "zooagg.service.cli:member",
 }
 
 
@@ -395,8 +399,6 @@ def run_command(inputs: tuple[str, ...], directory: str, version: str | None, mi
     """
     out = _out_dir(directory)
     if len(inputs) == 3 and inputs[2].isdigit() and not Path(inputs[2]).exists():
-        if version is not None and (min_version or max_version):
-            version = None
         extractor_path, reducer_paths = do_config(inputs[0], int(inputs[2]), version, min_version,
                                                   max_version, _parse_keywords(keywords), out)
         results = _extract_and_reduce(inputs[1], extractor_path, reducer_paths, out, filter_how, cpu_count,
@@ -424,6 +426,10 @@ def _extract_and_reduce(classification_csv: str, extractor_path: Path, reducer_p
         if fmt == "parquet":
             warn("reduce reads CSV extracts; rerun without --format parquet to reduce")
             break
+        reducer_name = _reducer_of(reducer_path)
+        if reducer_name not in registry.components("reducer"):
+            warn(f"{reducer_name} is not available in this version of zooagg yet; skipping {reducer_path.name}")
+            continue
         output = f"reductions_{extractor_name}" if _shared_reducer(reducer_paths, reducer_path) else "reductions"
         result = do_reduce(str(produced[extractor_name]), str(reducer_path), out, output, filter_how,
                            False, hide_bar, fmt, strict)
@@ -484,11 +490,12 @@ def _run_project(inputs: tuple[str, ...], out: Path, version: str | None, min_ve
         if group.inferred:
             extractor_path, reducer_paths = do_config_inferred(
                 classifications, group.workflow_id, None, group.low, group.high, keywords, folder)
+        elif group.low == group.high:
+            extractor_path, reducer_paths = do_config(exports["workflows"], group.workflow_id, group.low,
+                                                      None, None, keywords, folder)
         else:
-            low, high = (group.low, None) if group.low == group.high else (None, None)
-            extractor_path, reducer_paths = do_config(
-                exports["workflows"], group.workflow_id, low, None if low else group.low,
-                high if low else group.high, keywords, folder)
+            extractor_path, reducer_paths = do_config(exports["workflows"], group.workflow_id, None,
+                                                      group.low, group.high, keywords, folder)
         results = _extract_and_reduce(classifications, extractor_path, reducer_paths, folder, filter_how,
                                       cpu_count, hide_bar, fmt, strict)
         manifest["runs"].append({"workflow_id": group.workflow_id, "versions": [group.low, group.high],
@@ -505,16 +512,17 @@ def _run_project(inputs: tuple[str, ...], out: Path, version: str | None, min_ve
          f"make the reports with `zooagg report {out}`.")
 
 
-def _shared_reducer(paths: list[Path], path: Path) -> bool:
-    """Two extractors with the same reducer would overwrite each other's output: name them apart."""
+def _reducer_of(path: Path) -> str:
     import yaml
 
-    def reducer_of(p: Path) -> str:
-        with p.open(encoding="utf-8") as handle:
-            return next(iter(yaml.safe_load(handle)["reducer_config"]))
+    with path.open(encoding="utf-8") as handle:
+        return str(next(iter(yaml.safe_load(handle)["reducer_config"])))
 
-    mine = reducer_of(path)
-    return sum(reducer_of(p) == mine for p in paths) > 1
+
+def _shared_reducer(paths: list[Path], path: Path) -> bool:
+    """Two extractors with the same reducer would overwrite each other's output: name them apart."""
+    mine = _reducer_of(path)
+    return sum(_reducer_of(p) == mine for p in paths) > 1
 
 
 # ---- list -----------------------------------------------------------------------------------
@@ -550,6 +558,8 @@ def list_command(as_json: bool) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: every user-facing error becomes one line and exit code 2, never a traceback."""
+    from .tables import discard_partials
+
     try:
         cli.main(args=argv, prog_name="zooagg", standalone_mode=False)
     except ZooaggError as exc:
@@ -567,6 +577,8 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         click.echo(f"Error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), err=True)
         return 2
+    finally:
+        discard_partials()
     return 0
 
 

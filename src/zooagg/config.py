@@ -22,7 +22,7 @@ from . import registry
 from .errors import ConfigError, InputError, Where
 from .exports.versions import VersionRange
 from .exports.workflows import WorkflowVersion
-from .workflow import DrawingTask, Task, parse_tasks
+from .workflow import ComboTask, DrawingTask, Task, parse_tasks
 
 # ---- reading ------------------------------------------------------------------------------
 
@@ -157,6 +157,8 @@ TYPE_TO_EXTRACTOR = {
     "line": "shape_extractor", "rotateRectangle": "shape_extractor", "triangle": "shape_extractor",
     "fan": "shape_extractor", "freehandLine": "polygon_extractor", "polygon": "polygon_extractor",
     "bezier": "bezier_extractor",
+    # no default in the peer: zooagg's own
+    "highlighter": "highlighter_extractor", "transcription": "line_text_extractor",
 }
 
 #: reducer for each extractor
@@ -169,6 +171,7 @@ EXTRACTOR_TO_REDUCER = {
     "polygon_extractor": "polygon_reducer", "bezier_extractor": "polygon_reducer",
     "slider_extractor": "slider_reducer", "text_extractor": "text_reducer",
     "all_tasks_empty_extractor": "first_n_true_reducer",
+    "highlighter_extractor": "highlighter_reducer",
 }
 
 
@@ -211,6 +214,8 @@ def extractor_config_for(tasks: dict[str, Task], keywords: dict[str, dict[str, A
                     ]
             for name, entry in per_task.items():
                 config.setdefault(name, []).append(entry)
+        elif isinstance(task, ComboTask):
+            continue  # a combo's inner tasks are tasks of the workflow too, each configured on its own
         elif task.type in TYPE_TO_EXTRACTOR:
             config.setdefault(TYPE_TO_EXTRACTOR[task.type], []).append({"task": key, **task_keywords})
         else:

@@ -141,6 +141,9 @@ def paused_gc() -> Iterator[None]:
 
 # ---- atomic output -------------------------------------------------------------------------
 
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
 #: temp files written but not yet renamed into place; removed if the run stops first
 _PENDING: set[Path] = set()
 
@@ -150,6 +153,7 @@ def atomic_open(path: Path, mode: str = "w") -> tuple[IO[Any], Path]:
     first (an error, Ctrl-C), `discard_partials()` removes it: no half file is ever left."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp makes 0600; outputs get the usual permissions
     os.close(fd)
     tmp = Path(name)
     _PENDING.add(tmp)

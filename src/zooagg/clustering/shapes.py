@@ -100,7 +100,7 @@ def _angle_metric(order: int) -> Callable[[np.ndarray, np.ndarray], float]:
     return distance
 
 
-def mean_angle(angles: Sequence[float], order: int = 1) -> float:
+def mean_angle(angles: Sequence[float] | np.ndarray, order: int = 1) -> float:
     """The Fréchet mean of angles on a circle of 360/order degrees, rounded to 3 decimals."""
     from scipy.optimize import minimize_scalar
 
@@ -123,7 +123,7 @@ def _angle_average(order: int) -> Callable[[np.ndarray], np.ndarray]:
 
 
 def _plain_average(rows: np.ndarray) -> np.ndarray:
-    return rows.mean(axis=0)  # type: ignore[no-any-return]
+    return rows.mean(axis=0)
 
 
 def shape_metric_and_average(shape: str, symmetric: bool = False) -> tuple[Any, Callable[[np.ndarray], np.ndarray]]:

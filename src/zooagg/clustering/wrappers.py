@@ -24,7 +24,7 @@ def run_dbscan(rows: np.ndarray, **kwargs: Any) -> np.ndarray:
         return np.full(len(rows), -1)
     from sklearn.cluster import DBSCAN
 
-    return DBSCAN(**_drop_none(kwargs)).fit(rows).labels_  # type: ignore[no-any-return]
+    return DBSCAN(**_drop_none(kwargs)).fit(rows).labels_
 
 
 def run_hdbscan(rows: np.ndarray, **kwargs: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -33,7 +33,8 @@ def run_hdbscan(rows: np.ndarray, **kwargs: Any) -> tuple[np.ndarray, np.ndarray
         return np.full(len(rows), -1), np.zeros(len(rows), dtype=int)
     from sklearn.cluster import HDBSCAN
 
-    fitted = HDBSCAN(**_drop_none(kwargs)).fit(rows)
+    # copy=True: never let HDBSCAN write into our array (and no FutureWarning on newer sklearn)
+    fitted = HDBSCAN(copy=True, **_drop_none(kwargs)).fit(rows)
     return fitted.labels_, fitted.probabilities_
 
 
@@ -46,7 +47,7 @@ def run_optics(rows: np.ndarray, **kwargs: Any) -> np.ndarray:
     with warnings.catch_warnings():
         # OPTICS warns on duplicate points (infinite reachability); harmless here
         warnings.filterwarnings("ignore", category=RuntimeWarning)
-        return OPTICS(**_drop_none(kwargs)).fit(rows).labels_  # type: ignore[no-any-return]
+        return OPTICS(**_drop_none(kwargs)).fit(rows).labels_
 
 
 def cluster_ids(labels: np.ndarray) -> list[int]:

@@ -22,8 +22,12 @@ from ..exports.classifications import (
     records_of,
 )
 from ..tables import EXTRACT_COLUMNS, ColumnStats, SpooledTable, paused_gc
+from ..tasks.skill import feedback_info
 from .executors import make_executor
 from .rejects import Rejects
+
+#: extractors that read the classification's subject_data (the other ones skip that large column)
+SUBJECT_DATA_EXTRACTORS = frozenset({"pluck_and_split_extractor"})
 
 #: below this size, starting worker processes costs more than it saves
 PARALLEL_FROM_BYTES = 20_000_000
@@ -42,7 +46,8 @@ class Plan:
 
     @property
     def needs_subject_data(self) -> bool:
-        return any(params.get("pluck") for _, _, params in self.entries)
+        return any(params.get("pluck") or registered in SUBJECT_DATA_EXTRACTORS
+                   for _, registered, params in self.entries)
 
     def steps(self) -> list[Step]:
         return [Step.of(*entry) for entry in self.entries]
@@ -110,7 +115,12 @@ def pluck(classification: Classification, paths: dict[str, str]) -> dict[str, An
                 node = node[part.strip()]
         except (KeyError, TypeError, IndexError):
             continue
-        out[f"pluck.{key.strip()}"] = node
+        if key.strip() == "feedback":  # the feedback tool's gold-standard data, as the peer keeps it
+            info = feedback_info(node)
+            if info is not None:
+                out["feedback"] = info
+        else:
+            out[f"pluck.{key.strip()}"] = node
     return out
 
 

@@ -97,7 +97,7 @@ class ExtractTable:
         keyed = pa.table({"s": subject, "c": self.table.column("created_at"), "r": file_rows})
         keyed = keyed.take(pa.array(rows))
         order = pc.sort_indices(keyed, sort_keys=[("s", "ascending"), ("c", "ascending"), ("r", "ascending")])
-        return rows[order.to_numpy()]  # type: ignore[no-any-return]
+        return rows[order.to_numpy()]
 
     def groups(self, how: str, tasks: list[str]) -> tuple[list[Group], dict[str, tuple[Any, ...]]]:
         """Every subject here x every task of the file, rows filtered; and where each task

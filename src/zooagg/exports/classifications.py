@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import InputError, RowError, Where
+from .combos import unpack_combo_annotations
 from .csvio import decode, header_of, iter_batches
 from .marks import normalise_annotation
 from .versions import VersionRange, parse_version
@@ -253,7 +254,7 @@ def parse_record(record: dict[str, bytes], file: str, stats: ReadStats | None = 
         workflow_version=text["workflow_version"],
         created_at=text["created_at"],
         subject_ids=text["subject_ids"],
-        annotations=[normalise_annotation(a) for a in annotations],
+        annotations=[normalise_annotation(a) for a in unpack_combo_annotations(annotations)],
         metadata=parsed["metadata"],
         gold_standard=text["gold_standard"].lower() == "true",
         subject_data_raw=record.get("subject_data", b""),

@@ -1,3 +1,16 @@
 """Task families: each module registers its extractors and reducers on import."""
 
-from . import drawing, drawing_reduce, dropdown, misc, question, shape_reduce, slider, survey  # noqa: F401
+from . import (  # noqa: F401
+    drawing,
+    drawing_reduce,
+    dropdown,
+    highlighter,
+    misc,
+    pluck,
+    question,
+    shape_reduce,
+    skill,
+    slider,
+    survey,
+    text,
+)

@@ -225,7 +225,7 @@ def bezier_curve(control: np.ndarray, samples: int = 10) -> np.ndarray:
     t = np.linspace(0.0, 1.0, samples)
     basis = np.array([comb(n - 1, i) * (t ** (n - 1 - i)) * (1 - t) ** i for i in range(n)])
     curve = np.array([control[:, 0] @ basis, control[:, 1] @ basis]).T
-    return curve[::-1]  # type: ignore[no-any-return]
+    return curve[::-1]
 
 
 def bezier_fields(mark: dict[str, Any], label: str) -> Fields:

@@ -61,7 +61,7 @@ def drawing_context(annotations: list[dict[str, Any]], classification: Any,
         kind = annotation.get("taskType", "drawing")
         if kind not in DRAWING_TYPES:
             if context.version is not None:
-                context.subtasks[(annotation.get("task"), annotation.get("markIndex"))] = annotation
+                context.subtasks[(str(annotation.get("task")), annotation.get("markIndex"))] = annotation
             continue
         value = annotation.get("value")
         if value is None:

@@ -1,0 +1,553 @@
+"""Task types inferred from a classification export, for when the workflow export is missing.
+
+Panoptes writes each annotation of the classification export in a shape that depends on the
+task type (its CSV formatter, `lib/formatter/csv/annotation_for_csv.rb`), so the shapes tell
+the types back:
+
+| annotation as exported | inferred type |
+|---|---|
+| `{task, task_label, value: "label"}` (label before value) | single question |
+| `{task, task_label, value: ["a", "b"]}` | multiple question |
+| `{task, task_label: null, value: ["label"]}` | shortcut |
+| `{task, value: "free text", task_label}` (value before label) | text |
+| `value: [{choice, answers, filters}]` | survey |
+| `value: [{select_label, option, value, label}]` (or one such mapping) | dropdown |
+| `value: [{task: ..., value: ...}, ...]` | combo (each sub-task inferred on its own) |
+| `value: [{start, end, ...}]` | highlighter |
+| `value: 0.4` or `"0.4"`, no task_label | slider |
+| `value: [marks]` | drawing, each tool's shape from its marks' keys (below) |
+
+A mark's keys give its tool: `toolType` (newer front end) is taken as written; else `x1,y1,x2,y2`
+a line, `points`/`pathX` a polygon (a bezier or freehand line when the tool label says so), `r` a
+circle, `rx,ry` an ellipse, `width,height` a rectangle (rotated with `angle`), `x` and `width`
+a column, `x` alone a full-height line, `y` alone a full-width line, `x,y` a point. A mark with
+only `x,y` of a tool whose other marks show a fuller shape is an unfinished shape: the fuller
+shape wins. Tool sub-tasks (`details`) are inferred from their raw values: a number is a
+single question, a list of numbers a multiple question, text a text task (a slider sub-task
+is read as text too: its raw value cannot be told from a transcribed number).
+
+A value of `null` or `[]` says nothing and is not counted. When a task was a single question in
+some versions and a multiple question in others (the answer shapes say so), it is configured
+as multiple: the question extractor reads both.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import InputError, Where
+from .exports.classifications import ClassificationReader
+from .exports.versions import Version, VersionRange, format_version, parse_version
+from .workflow import Answer, DrawingTask, DropdownTask, SurveyTask, Task, Tool
+
+#: FEM `taskType` names -> the project builder's type names
+FEM_TASK_TYPES = {"dropdown-simple": "dropdown", "transcription": "drawing", "dataVisAnnotation": "drawing"}
+#: FEM `toolType` names -> the project builder's tool names
+FEM_TOOL_TYPES = {"transcriptionLine": "line"}
+#: label words that name a shape the mark keys cannot tell apart
+LABEL_HINTS = (("bezier", "bezier"), ("freehand", "freehandLine"), ("free hand", "freehandLine"),
+               ("triangle", "triangle"), ("rectangle", "rectangle"), ("circle", "circle"),
+               ("ellipse", "ellipse"))
+MAX_ANSWERS = 200  # answer labels kept per question (for the task-labels file)
+
+
+@dataclass
+class ToolEvidence:
+    index: int
+    shapes: Counter[str] = field(default_factory=Counter)
+    label: str = ""
+    details: dict[int, TaskEvidence] = field(default_factory=dict)
+
+    def shape(self) -> str:
+        fuller = Counter({s: n for s, n in self.shapes.items() if s != "point"})
+        best = fuller.most_common(1)[0][0] if fuller else ("point" if self.shapes else "")
+        hint = self.label.lower()
+        if best in ("polygon", "circle", "point", "rectangle"):
+            for word, shape in LABEL_HINTS:
+                if word in hint and _compatible(best, shape):
+                    return shape
+        return best
+
+
+def _compatible(seen: str, hinted: str) -> bool:
+    """Which label hints may refine a shape read from the keys."""
+    return (seen, hinted) in {("polygon", "bezier"), ("polygon", "freehandLine"), ("circle", "triangle"),
+                              ("point", "rectangle"), ("point", "circle"), ("point", "ellipse")}
+
+
+@dataclass
+class TaskEvidence:
+    key: str
+    kinds: Counter[str] = field(default_factory=Counter)
+    label: str = ""
+    answers: Counter[str] = field(default_factory=Counter)
+    tools: dict[int, ToolEvidence] = field(default_factory=dict)
+    choices: Counter[str] = field(default_factory=Counter)
+    questions: Counter[str] = field(default_factory=Counter)
+    selects: list[str] = field(default_factory=list)
+    children: list[str] = field(default_factory=list)  # combo sub-tasks
+    seen: int = 0
+    empty: int = 0
+
+    def kind(self) -> str:
+        if not self.kinds:
+            return ""
+        if self.kinds["multiple"] and self.kinds["single"]:
+            return "multiple"
+        return self.kinds.most_common(1)[0][0]
+
+
+# ---- reading the evidence -----------------------------------------------------------------
+
+def _is_number_text(value: Any) -> bool:
+    return isinstance(value, str) and re.fullmatch(r"\s*-?\d+(\.\d+)?\s*", value) is not None
+
+
+def _mark_shape(mark: dict[str, Any]) -> str:
+    tool_type = mark.get("toolType")
+    if isinstance(tool_type, str) and tool_type:
+        return FEM_TOOL_TYPES.get(tool_type, tool_type)
+    keys = set(mark)
+    if {"x1", "y1", "x2", "y2"} <= keys:
+        return "line"
+    if "pathX" in keys:
+        return "freehandLine"
+    if "points" in keys:
+        return "polygon"
+    if {"rx", "ry"} <= keys:
+        return "ellipse"
+    if "r" in keys:
+        return "circle"
+    if {"width", "height"} <= keys:
+        return "rotateRectangle" if "angle" in keys else "rectangle"
+    if {"x", "width"} <= keys and "y" not in keys:
+        return "column"
+    if "x" in keys and "y" not in keys:
+        return "fullHeightLine"
+    if "y" in keys and "x" not in keys:
+        return "fullWidthLine"
+    return "point"
+
+
+def _raw_kind(value: Any) -> str:
+    """The type of a tool sub-task from its raw value (details are not relabelled on export)."""
+    if isinstance(value, bool):
+        return "single"
+    if isinstance(value, int | float):
+        return "single"
+    if isinstance(value, list) and value and all(isinstance(v, int) for v in value):
+        return "multiple"
+    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        return "dropdown"
+    if isinstance(value, str):
+        return "text"  # a slider sub-task also gives text; transcribed numbers are far more common
+    return ""
+
+
+def _is_mark(item: Any) -> bool:
+    return isinstance(item, dict) and ("tool" in item or "toolIndex" in item or "toolType" in item)
+
+
+class Inferrer:
+    """Collects evidence over a workflow's classifications, one annotation at a time."""
+
+    def __init__(self) -> None:
+        self.tasks: dict[str, TaskEvidence] = {}
+        self.combo_children: set[str] = set()
+
+    def evidence(self, key: str) -> TaskEvidence:
+        if key not in self.tasks:
+            self.tasks[key] = TaskEvidence(key)
+        return self.tasks[key]
+
+    def add(self, annotation: dict[str, Any]) -> None:
+        key = annotation.get("task")
+        if not isinstance(key, str) or not key:
+            return
+        combo = annotation.get("combo_task")  # the reader opened this combo up (exports/combos.py)
+        if isinstance(combo, str) and combo != key:
+            parent = self.evidence(combo)
+            if key not in parent.children:
+                parent.children.append(key)
+                parent.kinds["combo"] += 1
+                parent.seen += 1
+            self.combo_children.add(key)
+        task = self.evidence(key)
+        task.seen += 1
+        label = annotation.get("task_label")
+        if isinstance(label, str) and label:
+            task.label = label
+        kind = self._kind(annotation, task)
+        if kind:
+            task.kinds[kind] += 1
+        else:
+            task.empty += 1
+
+    def _kind(self, annotation: dict[str, Any], task: TaskEvidence) -> str:
+        value = annotation.get("value")
+        fem = annotation.get("taskType")
+        if isinstance(fem, str) and fem:
+            fem_kind = FEM_TASK_TYPES.get(fem, fem)
+            if fem_kind == "drawing" and isinstance(value, list):
+                self._marks(task, value)
+            return fem_kind if value not in (None, [], "") else ""
+        if value is None or value == [] or value == "":
+            return ""
+        has_label = "task_label" in annotation
+        if isinstance(value, dict) and "select_label" in value:
+            task.selects = task.selects or [str(value.get("select_label"))]
+            return "dropdown"
+        if isinstance(value, list):
+            return self._list_kind(annotation, task, value, has_label)
+        if isinstance(value, bool):
+            return "single"
+        if isinstance(value, int | float):
+            return "single" if has_label else "slider"
+        if isinstance(value, str):
+            if not has_label:
+                return "slider" if _is_number_text(value) else "text"
+            keys = list(annotation)
+            if keys.index("value") < keys.index("task_label"):
+                return "text"  # the exporter writes text tasks as {task, value, task_label}
+            self._answer(task, value)
+            return "single"
+        return ""
+
+    def _list_kind(self, annotation: dict[str, Any], task: TaskEvidence, value: list[Any],
+                   has_label: bool) -> str:
+        first = value[0]
+        if all(_is_mark(v) for v in value):
+            self._marks(task, value)
+            return "drawing"
+        if isinstance(first, dict):
+            if "choice" in first:
+                for item in value:
+                    if isinstance(item, dict):
+                        task.choices[str(item.get("choice"))] += 1
+                        for question in (item.get("answers") or {}):
+                            task.questions[str(question)] += 1
+                return "survey"
+            if "select_label" in first:
+                if len(value) > len(task.selects):
+                    task.selects = [str(v.get("select_label")) for v in value if isinstance(v, dict)]
+                return "dropdown"
+            if "task" in first:
+                for sub in value:
+                    if isinstance(sub, dict) and isinstance(sub.get("task"), str):
+                        if sub["task"] not in task.children:
+                            task.children.append(sub["task"])
+                        self.combo_children.add(sub["task"])
+                        self.add(sub)
+                return "combo"
+            if "start" in first and "end" in first:
+                return "highlighter"
+            return ""
+        if all(isinstance(v, str | int) and not isinstance(v, bool) for v in value):
+            for item in value:
+                self._answer(task, str(item))
+            if has_label and annotation.get("task_label") is None:
+                return "shortcut"  # shortcuts have no question: the exporter writes task_label null
+            return "multiple"
+        return ""
+
+    def _answer(self, task: TaskEvidence, label: str) -> None:
+        if label in task.answers or len(task.answers) < MAX_ANSWERS:
+            task.answers[label] += 1
+
+    def _marks(self, task: TaskEvidence, marks: list[Any]) -> None:
+        for mark in marks:
+            if not isinstance(mark, dict):
+                continue
+            index = mark.get("tool", mark.get("toolIndex"))
+            if not isinstance(index, int):
+                continue
+            tool = task.tools.setdefault(index, ToolEvidence(index))
+            tool.shapes[_mark_shape(mark)] += 1
+            if isinstance(mark.get("tool_label"), str) and mark["tool_label"]:
+                tool.label = mark["tool_label"]
+            for position, detail in enumerate(mark.get("details") or []):
+                if not isinstance(detail, dict):
+                    continue
+                evidence = tool.details.setdefault(position, TaskEvidence(f"{task.key}.{index}.{position}"))
+                evidence.seen += 1
+                kind = _raw_kind(detail.get("value"))
+                if kind:
+                    evidence.kinds[kind] += 1
+
+
+# ---- from evidence to task models -----------------------------------------------------------
+
+def _natural(key: str) -> tuple[Any, ...]:
+    return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", key))
+
+
+def _detail_tasks(tool: ToolEvidence) -> list[Task]:
+    if not tool.details:
+        return []
+    last = max(tool.details)
+    out = []
+    for position in range(last + 1):
+        evidence = tool.details.get(position)
+        kind = evidence.kind() if evidence else ""
+        out.append(Task(key=f"{tool.index}.{position}", type=kind or "text"))
+    return out
+
+
+def task_model(evidence: TaskEvidence) -> Task:
+    kind = evidence.kind()
+    answers = [Answer(label) for label, _ in evidence.answers.most_common()]
+    if kind == "drawing":
+        tools = [Tool(i, t.shape(), t.label, _detail_tasks(t)) for i, t in sorted(evidence.tools.items())]
+        return DrawingTask(key=evidence.key, type="drawing", text=evidence.label, tools=tools)
+    if kind == "survey":
+        return SurveyTask(key=evidence.key, type="survey", text=evidence.label,
+                          choices={c: c for c in sorted(evidence.choices)},
+                          questions={q: q for q in sorted(evidence.questions)})
+    if kind == "dropdown":
+        return DropdownTask(key=evidence.key, type="dropdown", text=evidence.label,
+                            selects=[{"title": s} for s in evidence.selects])
+    return Task(key=evidence.key, type=kind, text=evidence.label, answers=answers)
+
+
+@dataclass
+class Inference:
+    """What the classifications of one workflow say about its tasks."""
+
+    workflow_id: int
+    file: str
+    tasks: dict[str, Task]
+    evidence: dict[str, TaskEvidence]
+    versions: Counter[Version]
+    rows: int
+    combos: dict[str, list[str]]
+
+    @property
+    def latest(self) -> str:
+        return format_version(max(self.versions))
+
+    @property
+    def workflow_version(self) -> str | dict[str, str]:
+        """What the config says: the one version present, or the range of those present."""
+        if len(self.versions) == 1:
+            return self.latest
+        return {"min": format_version(min(self.versions)), "max": self.latest}
+
+    def summary(self) -> list[str]:
+        """One line per task: key, inferred type (and tools), how many annotations showed it."""
+        lines = []
+        for key in sorted(self.evidence, key=_natural):
+            evidence = self.evidence[key]
+            kind = evidence.kind() or "unknown (every value was empty)"
+            detail = ""
+            if evidence.kind() == "drawing":
+                detail = " tools " + ", ".join(_describe_tool(t) for _, t in sorted(evidence.tools.items()))
+            elif evidence.kind() == "combo":
+                detail = " of " + ", ".join(evidence.children)
+            lines.append(f"{key}: {kind}{detail} ({evidence.seen} annotations, {evidence.empty} empty)")
+        return lines
+
+
+def _describe_tool(tool: ToolEvidence) -> str:
+    text = f"{tool.index}={tool.shape()}"
+    if tool.details:
+        text += f"+details[{','.join(d.type for d in _detail_tasks(tool))}]"
+    others = {s: n for s, n in tool.shapes.items() if s not in ("point", tool.shape())}
+    if others:  # e.g. a tool that was a rectangle in one version and a circle in another
+        text += " (marks also looked like " + ", ".join(f"{s} x{n}" for s, n in sorted(others.items())) + ")"
+    return text
+
+
+def infer_workflow(path: str | Path, workflow_id: int, versions: VersionRange | None = None) -> Inference:
+    """Read the workflow's classifications (streamed) and infer each task's type and tools."""
+    reader = ClassificationReader(path, workflow_id, versions)
+    inferrer = Inferrer()
+    seen_versions: Counter[Version] = Counter()
+    rows = 0
+    for classification in reader:
+        if isinstance(classification, Exception):
+            continue  # a damaged row says nothing about the tasks; extract reports it
+        rows += 1
+        if classification.workflow_version:
+            seen_versions[parse_version(classification.workflow_version)] += 1
+        for annotation in classification.annotations:
+            inferrer.add(annotation)
+    if not rows:
+        known = ", ".join(sorted(reader.stats.workflow_ids, key=_natural)) or "none"
+        what = f"workflow {workflow_id}" + (f" v{versions.describe()}" if versions and (versions.min or versions.max)
+                                            else "")
+        raise InputError(f"no classifications of {what}", hint=f"workflow ids in this export: {known}",
+                         where=Where(file=str(path), value=workflow_id))
+    if not seen_versions:
+        seen_versions[(0, 0)] = rows
+    models = {}
+    for key in sorted(inferrer.tasks, key=_natural):
+        evidence = inferrer.tasks[key]
+        kind = evidence.kind()
+        if kind and kind != "combo":
+            models[key] = task_model(evidence)
+    combos = {k: e.children for k, e in inferrer.tasks.items() if e.kind() == "combo"}
+    return Inference(workflow_id, str(path), models, inferrer.tasks, seen_versions, rows, combos)
+
+
+# ---- writing the configs ---------------------------------------------------------------------
+
+def _header(inference: Inference) -> str:
+    versions = ", ".join(format_version(v) for v in sorted(inference.versions))
+    lines = [
+        f"INFERRED by zooagg from the classification export {Path(inference.file).name}",
+        f"(workflow {inference.workflow_id}, {inference.rows} classifications, versions {versions});",
+        "there was no workflow export. Check the task types below before trusting the results:",
+        *("  " + line for line in inference.summary()),
+    ]
+    if inference.combos:
+        lines.append("Combo tasks are configured through their sub-tasks.")
+    return "".join(f"# {line}\n" for line in lines)
+
+
+def _write(data: Any, path: Path, header: str) -> None:
+    from .tables import atomic_open, commit
+
+    handle, tmp = atomic_open(path)
+    with handle:
+        handle.write(header)
+        yaml.dump(data, stream=handle, default_flow_style=False, indent=4, allow_unicode=False)
+    commit(tmp, path)
+
+
+def task_labels(inference: Inference) -> dict[str, str]:
+    """The task-labels file: question/instruction texts and answer and tool labels as seen."""
+    labels: dict[str, str] = {}
+    for key, task in inference.tasks.items():
+        if task.text:
+            labels[f"{key}.instruction" if task.type == "drawing" else f"{key}.question"] = task.text
+        for index, answer in enumerate(task.answers):
+            labels[f"{key}.answers.{index}.label"] = answer.label
+        if isinstance(task, DrawingTask):
+            for tool in task.tools:
+                if tool.label:
+                    labels[f"{key}.tools.{tool.index}.label"] = tool.label
+    return labels
+
+
+def write_configs(inference: Inference, out: Path, extractor_keywords: dict[str, dict[str, Any]] | None = None,
+                  reducer_keywords: dict[str, dict[str, Any]] | None = None
+                  ) -> tuple[Path, list[Path], Path, list[str]]:
+    """The three kinds of config files `zooagg config` writes, marked as inferred.
+
+    Each starts with a comment saying so, and the extractor and reducer configs carry
+    `inferred: true` (a key the loaders do not read, so the files stay drop-in).
+    """
+    from .config import extractor_config_for, reducer_configs_for
+
+    extractor_config, warnings = extractor_config_for(inference.tasks, extractor_keywords)
+    header = _header(inference)
+    wid, ver = inference.workflow_id, inference.latest
+    extractor_path = out / f"Extractor_config_workflow_{wid}_V{ver}.yaml"
+    _write({"extractor_config": extractor_config, "inferred": True, "workflow_id": wid,
+            "workflow_version": inference.workflow_version}, extractor_path, header)
+    reducer_paths = []
+    for name, reducer_config in reducer_configs_for(extractor_config, reducer_keywords):
+        path = out / f"Reducer_config_workflow_{wid}_V{ver}_{name}.yaml"
+        _write({**reducer_config, "inferred": True}, path, header)
+        reducer_paths.append(path)
+    labels_path = out / f"Task_labels_workflow_{wid}_V{ver}.yaml"
+    _write(task_labels(inference), labels_path, header)
+    return extractor_path, reducer_paths, labels_path, warnings
+
+
+# ---- planning a whole-project run ------------------------------------------------------------
+
+def export_kind(path: str | Path) -> str:
+    """"classifications", "workflows" or "subjects", from the header of an export."""
+    from .exports.csvio import header_of
+
+    header = set(header_of(Path(path)))
+    if "annotations" in header:
+        return "classifications"
+    if {"tasks", "version"} <= header:
+        return "workflows"
+    if "subject_id" in header and "locations" in header:
+        return "subjects"
+    raise InputError("not a Zooniverse export (no annotations, tasks or locations column)",
+                     hint="pass the classification, workflow or subject export CSV", where=Where(file=str(path)))
+
+
+def versions_in(path: str | Path) -> dict[int, Counter[Version]]:
+    """Classifications per workflow id and version in a classification export (streamed)."""
+    from .exports.csvio import iter_batches
+
+    found: dict[int, Counter[Version]] = {}
+    for batch in iter_batches(Path(path)):
+        names = batch.schema.names
+        ids = batch.column(names.index("workflow_id"))
+        versions = batch.column(names.index("workflow_version")) if "workflow_version" in names else None
+        pairs = Counter(zip(ids.to_pylist(), versions.to_pylist() if versions is not None
+                            else [b""] * len(ids), strict=True))
+        for (raw_id, raw_version), count in pairs.items():
+            try:
+                wid = int(float(raw_id.decode("latin-1")))
+                version = parse_version(raw_version.decode("latin-1")) if raw_version not in (b"", b"NA") \
+                    else (0, 0)
+            except ValueError:
+                continue  # extract names the bad row in its rejects file
+            found.setdefault(wid, Counter())[version] += count
+    return found
+
+
+@dataclass
+class RunGroup:
+    """One config to make and run: a workflow and a range of the versions present."""
+
+    workflow_id: int
+    versions: list[Version]
+    inferred: bool
+    rows: int
+
+    @property
+    def low(self) -> str:
+        return format_version(min(self.versions))
+
+    @property
+    def high(self) -> str:
+        return format_version(max(self.versions))
+
+
+def plan_groups(present: dict[int, Counter[Version]], workflow_ids: list[int], workflows: list[Any] | None,
+                versions: VersionRange | None = None) -> list[RunGroup]:
+    """Which configs a project run makes: per workflow, per version present.
+
+    With a workflow export, each version present gets the config of its row in the export (or of
+    the nearest earlier row); consecutive versions whose extractor configs are the same are run
+    together as one range, so a wording fix does not split a subject's votes. Without one (or
+    when the export lacks the workflow), the tasks are inferred from every version present.
+    """
+    from .config import extractor_config_for, tasks_of
+
+    groups: list[RunGroup] = []
+    for wid in workflow_ids:
+        counts = Counter({v: n for v, n in present.get(wid, Counter()).items()
+                          if versions is None or v in versions})
+        if not counts:
+            continue
+        rows = sorted((r for r in workflows or [] if r.workflow_id == wid), key=lambda r: r.version)
+        if not rows:
+            groups.append(RunGroup(wid, sorted(counts), True, sum(counts.values())))
+            continue
+        previous: Any = None
+        for version in sorted(counts):
+            earlier = [r for r in rows if r.version <= version]
+            row = earlier[-1] if earlier else rows[0]
+            config, _ = extractor_config_for(tasks_of(row))
+            if groups and previous == config and groups[-1].workflow_id == wid and not groups[-1].inferred:
+                groups[-1].versions.append(version)
+                groups[-1].rows += counts[version]
+            else:
+                groups.append(RunGroup(wid, [version], False, counts[version]))
+            previous = config
+    return groups

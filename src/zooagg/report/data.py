@@ -1,0 +1,372 @@
+"""What a report shows, read from a run folder: votes, agreement, activity and drawn marks.
+
+Everything comes from the files `zooagg run` (or `extract` and `reduce`) wrote: the extracts
+give classifications per subject and per day and the raw marks; the reductions give each
+subject's votes (after the repeat filter) and the cluster centres. The classification export,
+when known, gives volunteers per day over every classification, not only those with extracts.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import sys
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..tables import parse_cell
+
+AGREEMENT = 0.8  # a subject "agrees" when its top answer has more than this share of the votes
+VOTE_REDUCERS = ("question_reducer", "shortcut_reducer")
+MARK_COLUMN = re.compile(r"^data\.frame(\d+)\.([^.]+?)_tool(?:Index)?(\d+)_(\w+)$")
+
+
+@dataclass
+class SubjectVotes:
+    subject: str
+    votes: Counter[str]
+    voters: int  # classifications that answered (survey: total_vote_count)
+
+    @property
+    def total(self) -> int:
+        return int(sum(self.votes.values()))
+
+    @property
+    def top(self) -> tuple[str, float]:
+        """The top answer and its share of the votes (0 when nobody answered)."""
+        if not self.votes or self.total == 0:
+            return "", 0.0
+        answer, count = self.votes.most_common(1)[0]
+        return answer, count / (self.voters if self.voters else self.total)
+
+
+@dataclass
+class TaskVotes:
+    task: str
+    reducer: str
+    file: str
+    subjects: list[SubjectVotes] = field(default_factory=list)
+
+    def shares(self) -> list[float]:
+        return [s.top[1] for s in self.subjects if s.total]
+
+    @property
+    def agreement(self) -> float:
+        shares = self.shares()
+        return sum(share > AGREEMENT for share in shares) / len(shares) if shares else 0.0
+
+    def least_agreement(self, count: int = 15) -> list[SubjectVotes]:
+        answered = [s for s in self.subjects if s.total]
+        return sorted(answered, key=lambda s: (s.top[1], -s.voters, s.subject))[:count]
+
+    def answer_totals(self) -> Counter[str]:
+        totals: Counter[str] = Counter()
+        for subject in self.subjects:
+            totals.update(subject.votes)
+        return totals
+
+
+@dataclass
+class Mark:
+    tool: int
+    shape: str  # point, circle, rectangle, ellipse, line, path
+    params: dict[str, Any]
+
+
+@dataclass
+class DrawingTask:
+    task: str
+    extractor: str
+    #: subject -> one list of marks per classification
+    marks: dict[str, list[list[Mark]]] = field(default_factory=dict)
+    #: subject -> cluster centres from the reduction (empty when there is none)
+    clusters: dict[str, list[Mark]] = field(default_factory=dict)
+    reduction: str = ""
+
+
+@dataclass
+class WorkflowRun:
+    folder: Path
+    workflow_id: str
+    inferred: bool = False
+    versions: str = ""
+    labels: dict[str, Any] = field(default_factory=dict)
+    votes: list[TaskVotes] = field(default_factory=list)
+    #: task -> subject -> classifications (rows in the extracts)
+    per_subject: dict[str, Counter[str]] = field(default_factory=dict)
+    extractor_of: dict[str, str] = field(default_factory=dict)
+    drawings: list[DrawingTask] = field(default_factory=list)
+    #: day -> classifications, day -> volunteers
+    per_day: Counter[str] = field(default_factory=Counter)
+    volunteers_per_day: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    activity_source: str = "the extracts"
+    other: list[tuple[str, int]] = field(default_factory=list)  # outputs shown as counts only
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def classifications(self) -> int:
+        return sum(self.per_day.values())
+
+    @property
+    def volunteers(self) -> int:
+        return len(set().union(*self.volunteers_per_day.values())) if self.volunteers_per_day else 0
+
+    @property
+    def subjects(self) -> int:
+        return len({s for counts in self.per_subject.values() for s in counts})
+
+    def task_text(self, task: str) -> str:
+        for suffix in ("question", "instruction"):
+            text = self.labels.get(f"{task}.{suffix}")
+            if isinstance(text, str):
+                return text
+        return ""
+
+
+def rows_of(path: Path) -> Iterator[dict[str, str]]:
+    csv.field_size_limit(sys.maxsize)
+    with path.open(encoding="utf-8", errors="replace", newline="") as handle:
+        yield from csv.DictReader(handle)
+
+
+def run_folders(root: Path) -> list[Path]:
+    """Every folder under `root` (itself included) holding extracts or reductions."""
+    found = {p.parent for p in root.rglob("*_extractions.csv")} | \
+        {p.parent for p in root.rglob("*_reductions*.csv") if not p.name.endswith("_rejects.csv")}
+    return sorted(found)
+
+
+def _number(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        return 0.0
+
+
+# ---- votes -------------------------------------------------------------------------------------
+
+def count_votes(path: Path) -> list[TaskVotes]:
+    """Votes per subject and task from a question, shortcut or survey reduction."""
+    tasks: dict[str, TaskVotes] = {}
+    survey: dict[tuple[str, str], SubjectVotes] = {}
+    for row in rows_of(path):
+        reducer, task = row.get("reducer", ""), row.get("task", "")
+        entry = tasks.setdefault(task, TaskVotes(task, reducer, path.name))
+        if reducer == "survey_reducer":
+            key = (row["subject_id"], task)
+            if key not in survey:
+                survey[key] = SubjectVotes(row["subject_id"], Counter(), int(_number(row.get("data.total_vote_count", "0"))))
+                entry.subjects.append(survey[key])
+            choice = row.get("data.choice", "")
+            if choice:
+                survey[key].votes[choice] += int(_number(row.get("data.choice_count", "0")))
+            continue
+        votes: Counter[str] = Counter()
+        for column, value in row.items():
+            if column.startswith("data.") and column != "data.aggregation_version" and value not in ("", None):
+                votes[column[5:]] += int(_number(value))
+        entry.subjects.append(SubjectVotes(row["subject_id"], votes, 0))
+    return list(tasks.values())
+
+
+# ---- marks ---------------------------------------------------------------------------------------
+
+def _shape_of(params: set[str]) -> str:
+    if {"x1", "y1", "x2", "y2"} <= params:
+        return "line"
+    if {"pathX", "pathY"} <= params:
+        return "path"
+    if {"rx", "ry"} <= params:
+        return "ellipse"
+    if "r" in params:
+        return "circle"
+    if {"width", "height"} <= params:
+        return "rectangle"
+    return "point"
+
+
+def _marks_in(row: dict[str, str], task: str, prefix: str = "") -> list[Mark]:
+    """The marks of one extract (prefix "") or the clusters of one reduction (prefix "clusters_")."""
+    tools: dict[int, dict[str, Any]] = defaultdict(dict)
+    for column, value in row.items():
+        match = MARK_COLUMN.match(column or "")
+        if not match or match.group(2) != task or not value:
+            continue
+        name = match.group(4)
+        if prefix:
+            if not name.startswith(prefix):
+                continue
+            name = name[len(prefix):]
+        elif name.startswith(("clusters_", "cluster_", "points_")):
+            continue
+        parsed = parse_cell(value)
+        if isinstance(parsed, list):
+            tools[int(match.group(3))][name] = parsed
+    marks = []
+    for tool, params in tools.items():
+        if not {"x", "y"} <= set(params) and not {"pathX", "pathY"} <= set(params) \
+                and not {"x1", "y1"} <= set(params):
+            continue
+        shape = _shape_of(set(params))
+        length = min(len(v) for v in params.values())
+        for i in range(length):
+            one = {k: v[i] for k, v in params.items()}
+            if shape == "point" and isinstance(one.get("x"), list):
+                shape_i = "path"  # polygon extracts: one list of vertices per mark
+                one = {"pathX": one["x"], "pathY": one["y"]}
+            else:
+                shape_i = shape
+            marks.append(Mark(tool, shape_i, one))
+    return marks
+
+
+def read_drawing(extracts: Path, task: str, extractor: str, reduction: Path | None) -> DrawingTask:
+    drawing = DrawingTask(task, extractor, reduction=reduction.name if reduction else "")
+    for row in rows_of(extracts):
+        if row.get("task") != task:
+            continue
+        drawing.marks.setdefault(row["subject_id"], []).append(_marks_in(row, task))
+    if reduction is not None:
+        for row in rows_of(reduction):
+            if row.get("task") == task:
+                drawing.clusters[row["subject_id"]] = _marks_in(row, task, "clusters_")
+    return drawing
+
+
+# ---- the whole run folder ----------------------------------------------------------------------
+
+DRAWING_EXTRACTORS = ("point_extractor", "shape_extractor", "polygon_extractor", "bezier_extractor",
+                      "rectangle_extractor", "line_text_extractor", "poly_line_text_extractor")
+
+
+def _reduction_for(folder: Path, extractor: str) -> Path | None:
+    """The reduction made from an extractor's extracts, by the names `zooagg run` gives."""
+    for path in sorted(folder.glob(f"*_reductions_{extractor}.csv")):
+        return path
+    config = next(iter(sorted(folder.glob(f"Reducer_config_workflow_*_{extractor}.yaml"))), None)
+    if config is not None:
+        try:
+            with config.open(encoding="utf-8") as handle:
+                reducer = next(iter(yaml.safe_load(handle)["reducer_config"]))
+        except (OSError, yaml.YAMLError, KeyError, TypeError, StopIteration):
+            return None
+        path = folder / f"{reducer}_reductions.csv"
+        return path if path.exists() else None
+    return None
+
+
+def load_run(folder: Path) -> WorkflowRun:
+    extract_files = sorted(p for p in folder.glob("*_extractions.csv"))
+    reduction_files = sorted(p for p in folder.glob("*_reductions*.csv") if not p.name.endswith("_rejects.csv"))
+    workflow_id = ""
+    run = WorkflowRun(folder, workflow_id)
+    for path in folder.glob("Task_labels_workflow_*.yaml"):
+        with path.open(encoding="utf-8") as handle:
+            run.inferred = run.inferred or handle.readline().startswith("# INFERRED")
+            handle.seek(0)
+            loaded = yaml.safe_load(handle)
+        run.labels.update(loaded if isinstance(loaded, dict) else {})
+    seen_classifications: set[str] = set()
+    for path in extract_files:
+        extractor = path.name.removesuffix("_extractions.csv")
+        drawing_tasks: set[str] = set()
+        for row in rows_of(path):
+            run.workflow_id = run.workflow_id or row.get("workflow_id", "")
+            task = row.get("task", "")
+            counts = run.per_subject.setdefault(task, Counter())
+            if _answered(row):  # extractors write a row (with empty data) for tasks not shown
+                counts[row.get("subject_id", "")] += 1
+            run.extractor_of.setdefault(task, extractor)
+            if extractor.startswith(DRAWING_EXTRACTORS):
+                drawing_tasks.add(task)
+            cid = row.get("classification_id", "")
+            if cid not in seen_classifications:
+                seen_classifications.add(cid)
+                day = row.get("created_at", "")[:10]
+                run.per_day[day] += 1
+                run.volunteers_per_day[day].add(row.get("user_name", ""))
+        for task in sorted(drawing_tasks):
+            run.drawings.append(read_drawing(path, task, extractor, _reduction_for(folder, extractor)))
+    for path in reduction_files:
+        first = next(rows_of(path), None)
+        if first is None:
+            continue
+        run.workflow_id = run.workflow_id or first.get("workflow_id", "")
+        if first.get("reducer") in (*VOTE_REDUCERS, "survey_reducer"):
+            run.votes.extend(count_votes(path))
+        elif not any(d.reduction == path.name for d in run.drawings):
+            run.other.append((path.name, sum(1 for _ in rows_of(path))))
+    run.votes.sort(key=lambda t: _natural(t.task))
+    run.drawings.sort(key=lambda d: _natural(d.task))
+    return run
+
+
+def _answered(row: dict[str, str]) -> bool:
+    return any(value not in ("", "[]", None) for column, value in row.items()
+               if column and column.startswith("data.") and column not in ("data.aggregation_version",
+                                                                           "data.classifier_version"))
+
+
+def _natural(key: str) -> tuple[Any, ...]:
+    return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", key))
+
+
+def activity_from_export(run: WorkflowRun, classifications: Path, versions: tuple[str, str] | None) -> None:
+    """Classifications and volunteers per day from the classification export (streamed)."""
+    from ..exports.csvio import decode, iter_batches
+    from ..exports.versions import VersionRange
+
+    wanted = run.workflow_id.encode()
+    vrange = VersionRange.from_config({"min": versions[0], "max": versions[1]}) if versions else None
+    per_day: Counter[str] = Counter()
+    volunteers: dict[str, set[str]] = defaultdict(set)
+    for batch in iter_batches(classifications):
+        names = batch.schema.names
+        user = "user_name" if "user_name" in names else "extended_user_id"
+        if user not in names or "created_at" not in names:
+            return
+        columns = [batch.column(names.index(c)).to_pylist() for c in ("workflow_id", user, "created_at")]
+        version_column = batch.column(names.index("workflow_version")).to_pylist() \
+            if "workflow_version" in names else [b""] * batch.num_rows
+        for wid, name, created, version in zip(*columns, version_column, strict=True):
+            if wid != wanted or not _version_ok(version, vrange):
+                continue
+            day = decode(created)[0][:10]
+            per_day[day] += 1
+            volunteers[day].add(decode(name)[0])
+    if per_day:
+        run.per_day, run.volunteers_per_day = per_day, volunteers
+        run.activity_source = f"the classification export {classifications.name}"
+
+
+def _version_ok(raw: bytes, vrange: Any) -> bool:
+    from ..exports.versions import parse_version
+
+    if vrange is None:
+        return True
+    try:
+        return parse_version(raw.decode("latin-1")) in vrange
+    except ValueError:
+        return False
+
+
+def manifest_for(root: Path) -> dict[str, Any]:
+    """`zooagg-run.json` of a project run, if there is one in `root` or above it."""
+    for folder in (root, *root.parents):
+        path = folder / "zooagg-run.json"
+        if path.exists():
+            try:
+                loaded = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, json.JSONDecodeError):
+                return {}
+            if isinstance(loaded, dict):
+                loaded["_root"] = str(folder)
+                return loaded
+            return {}
+    return {}

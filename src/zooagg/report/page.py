@@ -1,0 +1,124 @@
+"""One self-contained HTML page per workflow: inline CSS, plots as base64 PNG, no scripts,
+no links to fetch, so it opens offline and can be mailed as one file. Every string that came
+from an export is escaped."""
+
+from __future__ import annotations
+
+import base64
+from collections import Counter
+from datetime import UTC, datetime
+from html import escape
+
+from .. import __version__
+from . import plots
+from .data import AGREEMENT, TaskVotes, WorkflowRun
+
+STYLE = """
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 2em auto;
+       max-width: 1320px; color: #222; padding: 0 1em; }
+h1 { font-size: 1.6em; margin-bottom: 0.2em; } h2 { margin-top: 2em; border-bottom: 1px solid #ddd; }
+.meta { color: #666; } .warn { background: #fff4d6; border-left: 4px solid #e0a800; padding: 0.6em 1em; }
+table { border-collapse: collapse; font-size: 0.9em; margin: 0.8em 0; }
+th, td { border: 1px solid #ddd; padding: 0.25em 0.6em; text-align: left; vertical-align: top; }
+th { background: #f4f4f4; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
+img { max-width: 100%; height: auto; display: block; margin: 0.5em 0; }
+.question { font-style: italic; color: #444; white-space: pre-wrap; }
+.low { color: #b00020; font-weight: 600; }
+"""
+
+
+def _img(data: bytes, alt: str) -> str:
+    encoded = base64.b64encode(data).decode("ascii")
+    return f'<img alt="{escape(alt)}" src="data:image/png;base64,{encoded}">'
+
+
+def _summary(run: WorkflowRun) -> str:
+    rows = [
+        ("Classifications", f"{run.classifications:,}"),
+        ("Volunteers", f"{run.volunteers:,}"),
+        ("Subjects", f"{run.subjects:,}"),
+        ("Tasks", ", ".join(sorted(run.per_subject)) or "none"),
+    ]
+    if run.versions:
+        rows.insert(0, ("Workflow versions", run.versions))
+    body = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in rows)
+    agreement = "".join(
+        f"<tr><td>{escape(t.task)}</td><td>{escape(t.reducer)}</td><td class='num'>{len(t.shares()):,}</td>"
+        f"<td class='num'>{t.agreement:.0%}</td></tr>" for t in run.votes)
+    table = (f"<table><tr><th>task</th><th>reducer</th><th>subjects with votes</th>"
+             f"<th>agreement (top answer &gt; {AGREEMENT:.0%})</th></tr>{agreement}</table>") if agreement else ""
+    return f"<table>{body}</table>{table}"
+
+
+def _least_table(task: TaskVotes) -> str:
+    rows = []
+    for subject in task.least_agreement():
+        answer, share = subject.top
+        answers = ", ".join(f"{a}: {n}" for a, n in subject.votes.most_common(6))
+        css = " class='num low'" if share <= AGREEMENT else " class='num'"
+        rows.append(f"<tr><td>{escape(subject.subject)}</td><td class='num'>{subject.total}</td>"
+                    f"<td>{escape(answer)}</td><td{css}>{share:.0%}</td><td>{escape(answers)}</td></tr>")
+    if not rows:
+        return "<p>No subject has votes for this task.</p>"
+    return ("<table><tr><th>subject</th><th>votes</th><th>top answer</th><th>its share</th>"
+            f"<th>votes per answer</th></tr>{''.join(rows)}</table>")
+
+
+def _vote_section(run: WorkflowRun, task: TaskVotes) -> str:
+    text = run.task_text(task.task)
+    counts = run.per_subject.get(task.task)
+    if counts is None:
+        counts = Counter({s.subject: s.voters or s.total for s in task.subjects})
+    figure = plots.votes_figure(task, counts)
+    return (f"<h2>Task {escape(task.task)} <small class='meta'>({escape(task.reducer)}, "
+            f"{escape(task.file)})</small></h2>"
+            + (f"<p class='question'>{escape(text)}</p>" if text else "")
+            + _img(figure, f"task {task.task}: classifications per subject, agreement and votes per answer")
+            + "<h3>Least agreement first: the subjects to look at</h3>" + _least_table(task))
+
+
+def _drawing_section(run: WorkflowRun, index: int) -> str:
+    drawing = run.drawings[index]
+    text = run.task_text(drawing.task)
+    counts = run.per_subject.get(drawing.task, Counter())
+    parts = [f"<h2>Task {escape(drawing.task)} <small class='meta'>(drawing: {escape(drawing.extractor)})"
+             "</small></h2>"]
+    if text:
+        parts.append(f"<p class='question'>{escape(text)}</p>")
+    figure = plots.new_figure(6, 3.2)
+    plots.per_subject_histogram(figure.subplots(), counts, "Classifications per subject (with an answer)")
+    parts.append(_img(plots.png(figure), f"task {drawing.task}: classifications per subject"))
+    if not any(any(m) for m in drawing.marks.values()):
+        parts.append("<p>No marks were drawn for this task.</p>")
+        return "".join(parts)
+    grid, _ = plots.drawing_grid(drawing)
+    note = (f"thick marks: the consensus from {escape(drawing.reduction)}" if drawing.reduction and drawing.clusters
+            else "no reduction of this task was found, so only the volunteers' marks are shown")
+    parts.append(f"<p class='meta'>The subjects with the most classifications; thin marks: each "
+                 f"volunteer's, colour by tool; {note}. Coordinates are the subject's pixels.</p>")
+    parts.append(_img(grid, f"task {drawing.task}: marks on the most classified subjects"))
+    return "".join(parts)
+
+
+def render(run: WorkflowRun) -> str:
+    title = f"Workflow {run.workflow_id}"
+    sections = [_summary(run)]
+    if run.inferred:
+        sections.insert(0, "<p class='warn'>The configuration of this run was <b>inferred</b> from the "
+                           "classification export (there was no workflow export): check the task types "
+                           "in the config files.</p>")
+    sections.append(f"<h2>Volunteers per day</h2><p class='meta'>From {escape(run.activity_source)}.</p>")
+    sections.append(_img(plots.activity_figure(run), "volunteers and classifications per day"))
+    sections.extend(_vote_section(run, task) for task in run.votes)
+    sections.extend(_drawing_section(run, i) for i in range(len(run.drawings)))
+    if run.other:
+        items = "".join(f"<li>{escape(name)}: {rows:,} rows</li>" for name, rows in run.other)
+        sections.append(f"<h2>Other results</h2><p>Not plotted in this version:</p><ul>{items}</ul>")
+    for note in run.notes:
+        sections.append(f"<p class='warn'>{escape(note)}</p>")
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return ("<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
+            f"<meta name='viewport' content='width=device-width, initial-scale=1'><title>{escape(title)}</title>"
+            f"<style>{STYLE}</style></head><body><h1>{escape(title)}</h1>"
+            f"<p class='meta'>Results in {escape(str(run.folder))}; made by zooagg {escape(__version__)} on "
+            f"{stamp}.</p>{''.join(sections)}</body></html>\n")

@@ -1,0 +1,106 @@
+"""JSON API for accounts: tokens (issue, list, revoke), members, password change."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from starlette.responses import Response
+
+from . import auth
+from .app import state_of
+from .jsonio import JSONBytes, error
+from .models import Member, Token
+
+router = APIRouter(prefix="/api", tags=["accounts"])
+
+
+def bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+def caller(request: Request) -> auth.Caller:
+    """The member behind the request's `Authorization: Bearer` token (401 otherwise)."""
+    state = state_of(request)
+    with state.store.read() as session:
+        return state.tokens.caller(session, bearer(request))
+
+
+Caller = Annotated[auth.Caller, Depends(caller)]
+
+
+class SignIn(BaseModel):
+    name: str
+    password: str
+    label: str = Field("api", max_length=100)
+
+
+class NewMember(BaseModel):
+    name: str = Field(min_length=1, max_length=100)
+    password: str = Field(min_length=auth.MIN_PASSWORD)
+    admin: bool = False
+
+
+class PasswordChange(BaseModel):
+    old_password: str
+    new_password: str = Field(min_length=auth.MIN_PASSWORD)
+
+
+@router.post("/tokens", status_code=201, summary="Exchange a name and password for an API token")
+def issue_token(body: SignIn, request: Request) -> Response:
+    state = state_of(request)
+    client = request.client.host if request.client else "?"
+    with state.store.write() as session:
+        member, token = auth.sign_in(session, state.limiter, client, body.name, body.password, body.label)
+        return JSONBytes({"token": token, "member": member.name}, status_code=201)
+
+
+@router.get("/tokens", summary="Your tokens (never their secrets)")
+def list_tokens(who: Caller, request: Request) -> Response:
+    with state_of(request).store.read() as session:
+        rows = session.scalars(select(Token).where(Token.member_id == who.member_id).order_by(Token.id))
+        return JSONBytes([{"id": t.id, "label": t.label, "created_at": t.created_at.isoformat(),
+                           "revoked": t.revoked_at is not None, "current": t.id == who.token_id} for t in rows])
+
+
+@router.delete("/tokens/{token_id}", status_code=204, summary="Revoke a token (it fails at once)")
+def revoke_token(token_id: int, who: Caller, request: Request) -> Response:
+    state = state_of(request)
+    with state.store.write() as session:
+        row = session.get(Token, token_id)
+        if row is None or (row.member_id != who.member_id and not who.is_admin):
+            return error(404, f"you have no token {token_id}", where="path")
+        auth.revoke(session, token_id)
+    state.tokens.forget(token_id)
+    return Response(status_code=204)
+
+
+@router.post("/members", status_code=201, summary="Add a member (admins only)")
+def add_member(body: NewMember, who: Caller, request: Request) -> Response:
+    if not who.is_admin:
+        return error(403, "only an admin can add members", where="auth")
+    with state_of(request).store.write() as session:
+        try:
+            member = auth.create_member(session, body.name, body.password, body.admin)
+        except ValueError as exc:
+            return error(422, str(exc), parameter="name", where="body")
+        return JSONBytes({"id": member.id, "name": member.name, "admin": member.is_admin}, status_code=201)
+
+
+@router.get("/members/me", summary="Who the token belongs to")
+def me(who: Caller) -> Response:
+    return JSONBytes({"id": who.member_id, "name": who.name, "admin": who.is_admin})
+
+
+@router.put("/members/me/password", status_code=204, summary="Change your password")
+def change_password(body: PasswordChange, who: Caller, request: Request) -> Response:
+    with state_of(request).store.write() as session:
+        member = session.get(Member, who.member_id)
+        if member is None or not auth.check_password(member.password_hash, body.old_password):
+            return error(403, "the old password is wrong", parameter="old_password", where="body")
+        member.password_hash = auth.hash_password(body.new_password)
+    return Response(status_code=204)

@@ -1,0 +1,335 @@
+"""JSON API for live projects: create, workflow, parameters, classifications, reductions."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+from starlette.background import BackgroundTask
+from starlette.responses import FileResponse, Response
+
+from ..errors import ZooaggError
+from ..exports.classifications import ClassificationReader
+from . import auth, projects
+from .api_accounts import Caller
+from .app import AppState, state_of
+from .downloads import reduction_csv, subject_reductions
+from .ingest import IngestResult, Rejected, StalePlan, ingest, record_of
+from .jsonio import JSONBytes, error, error_body
+from .models import Project
+from .plan import Plan
+
+router = APIRouter(prefix="/api/projects", tags=["projects"])
+BATCH = 500
+
+
+class NewProject(BaseModel):
+    title: str = Field(min_length=1, max_length=300)
+    description: str = ""
+    filter: str = "first"
+
+
+class ProjectChange(BaseModel):
+    title: str | None = Field(None, min_length=1, max_length=300)
+    description: str | None = None
+    filter: str | None = None
+
+
+class EntryChange(BaseModel):
+    extractor_params: dict[str, Any] | None = None
+    reducer: str | None = None
+    reducer_params: dict[str, Any] | None = None
+
+
+class MemberAdd(BaseModel):
+    name: str
+
+
+def project_of(session: Session, who: auth.Caller, project_id: int) -> Project:
+    project = session.get(Project, project_id)
+    if project is None:
+        raise auth.AuthError(404, f"no project {project_id}")
+    auth.require_member_of(session, who, project_id)
+    return project
+
+
+def field_errors(exc: projects.FieldErrors) -> JSONBytes:
+    first = next(iter(exc.errors))
+    return JSONBytes(error_body(str(exc), parameter=first, where="body", extra={"errors": exc.errors}),
+                     status_code=422)
+
+
+def _changed(summary: Any) -> dict[str, Any]:
+    return {"recomputed": {"classifications": summary.classifications, "extracts": summary.extracts,
+                           "reductions": summary.reductions, "rejected": summary.rejected[:100]}}
+
+
+@router.post("", status_code=201, summary="Create a project (you become its member)")
+def create(body: NewProject, who: Caller, request: Request) -> Response:
+    with state_of(request).store.write() as session:
+        try:
+            project = projects.create_project(session, who, body.title, body.description, body.filter)
+        except projects.FieldErrors as exc:
+            return field_errors(exc)
+        return JSONBytes(projects.summary(session, project), status_code=201)
+
+
+@router.get("", summary="Your projects")
+def list_projects(who: Caller, request: Request) -> Response:
+    with state_of(request).store.read() as session:
+        return JSONBytes([{"id": p.id, "title": p.title} for p in projects.projects_of(session, who)])
+
+
+@router.get("/{project_id}", summary="A project: workflow, parameters, counts, downloads")
+def show(project_id: int, who: Caller, request: Request) -> Response:
+    with state_of(request).store.read() as session:
+        return JSONBytes(projects.summary(session, project_of(session, who, project_id)))
+
+
+@router.patch("/{project_id}", summary="Change title, description or the repeat filter (recomputes)")
+def change(project_id: int, body: ProjectChange, who: Caller, request: Request) -> Response:
+    state = state_of(request)
+    with state.store.write() as session:
+        project = project_of(session, who, project_id)
+        if body.title is not None:
+            project.title = body.title
+        if body.description is not None:
+            project.description = body.description
+        try:
+            if body.filter is not None and body.filter != project.filter_how:
+                projects.set_filter(session, state.plans, project, body.filter)
+        except projects.FieldErrors as exc:
+            session.rollback()
+            return field_errors(exc)
+        return JSONBytes(projects.summary(session, project))
+
+
+@router.post("/{project_id}/members", status_code=201, summary="Add an existing member to the project")
+def add_member(project_id: int, body: MemberAdd, who: Caller, request: Request) -> Response:
+    from sqlalchemy import select
+
+    from .models import Member, ProjectMember
+
+    with state_of(request).store.write() as session:
+        project_of(session, who, project_id)
+        member = session.scalar(select(Member).where(Member.name == body.name))
+        if member is None:
+            return error(422, f"no member named {body.name!r}", parameter="name", where="body")
+        if session.get(ProjectMember, (project_id, member.id)) is None:
+            session.add(ProjectMember(project_id=project_id, member_id=member.id))
+        return JSONBytes({"project_id": project_id, "member": member.name}, status_code=201)
+
+
+@router.put("/{project_id}/workflow", summary="Aggregate this workflow (JSON: workflow_id, version, tasks, strings)")
+async def put_workflow(project_id: int, who: Caller, request: Request) -> Response:
+    try:
+        body = orjson.loads(await request.body())
+    except orjson.JSONDecodeError as exc:
+        return error(400, f"the body is not valid JSON ({exc.msg})", where="body")
+    if not isinstance(body, dict):
+        return error(422, "the body must be a JSON object", where="body")
+    state = state_of(request)
+
+    def work() -> Response:
+        with state.store.write() as session:
+            project = project_of(session, who, project_id)
+            try:
+                workflow, versions = projects.workflow_from_json(body)
+                summary = projects.set_workflow(session, state.plans, project, workflow, versions)
+            except projects.FieldErrors as exc:
+                session.rollback()
+                return field_errors(exc)
+            return JSONBytes({**projects.summary(session, project), **_changed(summary)})
+
+    return await run_in_threadpool(work)
+
+
+@router.post("/{project_id}/workflow/upload", summary="Aggregate a workflow chosen from a workflow export")
+async def upload_workflow(project_id: int, who: Caller, request: Request, file: Annotated[UploadFile, File()],
+                          workflow_id: Annotated[int, Form()], version: Annotated[str, Form()] = "",
+                          min_version: Annotated[str, Form()] = "", max_version: Annotated[str, Form()] = ""
+                          ) -> Response:
+    state = state_of(request)
+    path = await save_upload(file)
+
+    def work() -> Response:
+        with state.store.write() as session:
+            project = project_of(session, who, project_id)
+            try:
+                workflow, versions = projects.workflow_from_export(path, workflow_id, version, min_version,
+                                                                   max_version)
+                summary = projects.set_workflow(session, state.plans, project, workflow, versions)
+            except projects.FieldErrors as exc:
+                session.rollback()
+                return field_errors(exc)
+            return JSONBytes({**projects.summary(session, project), **_changed(summary)})
+
+    try:
+        return await run_in_threadpool(work)
+    finally:
+        shutil.rmtree(path.parent, ignore_errors=True)
+
+
+@router.get("/{project_id}/parameters", summary="Each task's extractor and reducer with parameters")
+def get_parameters(project_id: int, who: Caller, request: Request) -> Response:
+    with state_of(request).store.read() as session:
+        project_of(session, who, project_id)
+        return JSONBytes(projects.parameters_of(session, project_id))
+
+
+@router.patch("/{project_id}/parameters/{entry_id}", summary="Change one task's parameters (recomputes)")
+def change_parameters(project_id: int, entry_id: int, body: EntryChange, who: Caller, request: Request) -> Response:
+    state = state_of(request)
+    with state.store.write() as session:
+        project = project_of(session, who, project_id)
+        try:
+            summary = projects.update_entry(session, state.plans, project, entry_id,
+                                            extractor_params=body.extractor_params, reducer=body.reducer,
+                                            reducer_params=body.reducer_params)
+        except projects.FieldErrors as exc:
+            session.rollback()
+            return field_errors(exc)
+        return JSONBytes({"parameters": projects.parameters_of(session, project_id), **_changed(summary)})
+
+
+def plan_for(state: AppState, who: auth.Caller, project_id: int) -> Plan:
+    with state.store.read() as session:
+        project = project_of(session, who, project_id)
+        plan = state.plans.get(session, project)
+    if plan is None:
+        raise auth.AuthError(409, "this project has no workflow yet: PUT /api/projects/{id}/workflow first")
+    return plan
+
+
+def ingest_with_retry(state: AppState, who: auth.Caller, project_id: int, records: list[dict[str, bytes]],
+                      all_or_nothing: bool) -> tuple[IngestResult, list[dict[str, Any]]]:
+    for _ in range(5):
+        plan = plan_for(state, who, project_id)
+        try:
+            return ingest(state.store, plan, records, all_or_nothing=all_or_nothing)
+        except StalePlan:
+            continue
+    raise auth.AuthError(409, "the project's configuration keeps changing; try again")
+
+
+@router.post("/{project_id}/classifications",
+             summary="Post one classification or a list, in the export's row shape (idempotent)")
+async def post_classifications(project_id: int, who: Caller, request: Request) -> Response:
+    try:
+        body = orjson.loads(await request.body())
+    except orjson.JSONDecodeError as exc:
+        return error(400, f"the body is not valid JSON ({exc.msg})", where="body")
+    single = isinstance(body, dict)
+    rows = [body] if single else body
+    if not isinstance(rows, list) or not rows:
+        return error(422, "send one classification (an object) or a non-empty list of them", where="body")
+    records: list[dict[str, bytes]] = []
+    problems: list[dict[str, Any]] = []
+    for index, row in enumerate(rows):
+        try:
+            records.append(record_of(row))
+        except Rejected as exc:
+            problems.append(exc.as_json(index))
+    if problems:
+        return _rejected(problems)
+    state = state_of(request)
+    result, problems = await run_in_threadpool(ingest_with_retry, state, who, project_id, records, True)
+    if problems:
+        return _rejected(problems)
+    status = 201 if result.stored else 200
+    return JSONBytes({"stored": len(result.stored), "duplicates": len(result.duplicates),
+                      "duplicate_ids": result.duplicates[:100]}, status_code=status)
+
+
+def _rejected(problems: list[dict[str, Any]]) -> Response:
+    first = problems[0]
+    message = f"classification {first.get('classification_id', '?')}: {first['error']}"
+    if len(problems) > 1:
+        message += f" (and {len(problems) - 1} more)"
+    return JSONBytes(error_body(message + "; nothing was stored", hint=first.get("hint", ""),
+                                parameter=first.get("column"), where="body", extra={"rejected": problems[:100]}),
+                     status_code=422)
+
+
+@router.post("/{project_id}/classifications/upload", summary="Upload a classification export (CSV)")
+async def upload_classifications(project_id: int, who: Caller, request: Request,
+                                 file: Annotated[UploadFile, File()]) -> Response:
+    state = state_of(request)
+    path = await save_upload(file)
+    try:
+        return JSONBytes(await run_in_threadpool(ingest_export, state, who, project_id, path))
+    except ZooaggError as exc:
+        return error(422, exc.message, hint=exc.hint, parameter="file", where="body")
+    finally:
+        shutil.rmtree(path.parent, ignore_errors=True)
+
+
+def ingest_export(state: AppState, who: auth.Caller, project_id: int, path: Path) -> dict[str, Any]:
+    """Every row of the project's workflow (and versions) is ingested; bad rows are reported."""
+    plan = plan_for(state, who, project_id)
+    reader = ClassificationReader(path, plan.workflow_id, plan.versions)
+    stored = duplicates = 0
+    rejected: list[dict[str, Any]] = []
+    for chunk in _chunks((r for records in reader.batches(True)
+                          for r in records), BATCH):
+        result, problems = ingest_with_retry(state, who, project_id, chunk, all_or_nothing=False)
+        stored += len(result.stored)
+        duplicates += len(result.duplicates)
+        rejected += problems
+    stats = reader.stats
+    return {"rows_read": stats.rows_read, "rows_matched": stats.rows_kept, "stored": stored,
+            "duplicates": duplicates, "other_workflow": stats.other_workflow, "other_version": stats.other_version,
+            "rejected": len(rejected), "rejects": rejected[:100]}
+
+
+def _chunks(items: Iterable[dict[str, bytes]], size: int) -> Iterator[list[dict[str, bytes]]]:
+    chunk: list[dict[str, bytes]] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+async def save_upload(file: UploadFile) -> Path:
+    folder = Path(tempfile.mkdtemp(prefix="zooagg-upload-"))
+    path = folder / "upload.csv"
+    with path.open("wb") as handle:
+        while block := await file.read(1 << 20):
+            handle.write(block)
+    return path
+
+
+@router.get("/{project_id}/reductions/{extractor}.csv", summary="Current reductions, as `zooagg reduce` writes them")
+def download(project_id: int, extractor: str, who: Caller, request: Request) -> Response:
+    state = state_of(request)
+    plan = plan_for(state, who, project_id)
+    if extractor not in plan.extractor_names:
+        return error(404, f"this project has no extractor {extractor!r}", where="path",
+                     hint="its extractors: " + ", ".join(plan.extractor_names))
+    with state.store.write() as session:
+        path = reduction_csv(session, plan, extractor)
+    return FileResponse(path, media_type="text/csv", filename=path.name,
+                        background=BackgroundTask(shutil.rmtree, path.parent, ignore_errors=True))
+
+
+@router.get("/{project_id}/subjects/{subject_id}", summary="One subject's current reductions (JSON)")
+def subject(project_id: int, subject_id: str, who: Caller, request: Request) -> Response:
+    state = state_of(request)
+    plan = plan_for(state, who, project_id)
+    with state.store.read() as session:
+        found = subject_reductions(session, plan, subject_id)
+    if not found:
+        return error(404, f"no reductions for subject {subject_id} yet", where="path")
+    return JSONBytes({"subject_id": subject_id, "reductions": found})
+

@@ -1,0 +1,187 @@
+"""Accounts: argon2 password hashes, API tokens, web sessions, login rate limiting.
+
+A token is `zooagg_<id>_<secret>`; the store keeps only an argon2 hash of the secret. Each
+request still reads the token's row (revocation is immediate, in every server process); the
+argon2 check itself is done once per process and token and then remembered by the token's
+SHA-256, because argon2 is made to be slow and tokens are long random strings.
+Web sign-in makes a token too (labelled "web session") and keeps it in an HttpOnly cookie;
+signing out revokes it. Passwords and tokens are never logged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import threading
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass
+from datetime import datetime
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .models import Member, ProjectMember, Token
+
+HASHER = PasswordHasher()
+PREFIX = "zooagg_"
+MIN_PASSWORD = 8
+
+
+class AuthError(Exception):
+    """401 (who are you?) or 403 (not yours); `status` says which."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Caller:
+    member_id: int
+    name: str
+    is_admin: bool
+    token_id: int
+
+
+def hash_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD:
+        raise ValueError(f"a password needs at least {MIN_PASSWORD} characters")
+    return HASHER.hash(password)
+
+
+def check_password(stored: str, password: str) -> bool:
+    try:
+        return HASHER.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def create_member(session: Session, name: str, password: str, is_admin: bool = False) -> Member:
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise ValueError("a member name needs 1 to 100 characters")
+    if session.scalar(select(Member).where(Member.name == name)) is not None:
+        raise ValueError(f"there is already a member named {name!r}")
+    member = Member(name=name, password_hash=hash_password(password), is_admin=is_admin)
+    session.add(member)
+    session.flush()
+    return member
+
+
+def issue_token(session: Session, member: Member, label: str = "api") -> str:
+    secret = secrets.token_urlsafe(32)
+    token = Token(member_id=member.id, label=label[:100], secret_hash=HASHER.hash(secret))
+    session.add(token)
+    session.flush()
+    return f"{PREFIX}{token.id}_{secret}"
+
+
+class TokenChecker:
+    """Verifies tokens against the store, remembering argon2 results per process."""
+
+    def __init__(self) -> None:
+        self._verified: dict[int, bytes] = {}
+        self._lock = threading.Lock()
+
+    def caller(self, session: Session, token: str | None) -> Caller:
+        if not token:
+            raise AuthError(401, "sign in or send a token: Authorization: Bearer zooagg_...")
+        token_id, secret = _split(token)
+        row = session.get(Token, token_id) if token_id is not None else None
+        if row is None or row.revoked_at is not None:
+            raise AuthError(401, "this token is not valid (unknown or revoked)")
+        digest = hashlib.sha256(token.encode()).digest()
+        with self._lock:
+            known = self._verified.get(row.id)
+        if known is None or not hmac.compare_digest(known, digest):
+            if not check_password(row.secret_hash, secret):
+                raise AuthError(401, "this token is not valid (unknown or revoked)")
+            with self._lock:
+                self._verified[row.id] = digest
+        member = session.get(Member, row.member_id)
+        if member is None:
+            raise AuthError(401, "this token's member no longer exists")
+        return Caller(member.id, member.name, member.is_admin, row.id)
+
+    def forget(self, token_id: int) -> None:
+        with self._lock:
+            self._verified.pop(token_id, None)
+
+
+def _split(token: str) -> tuple[int | None, str]:
+    if not token.startswith(PREFIX):
+        return None, ""
+    head, _, secret = token[len(PREFIX):].partition("_")
+    return (int(head), secret) if head.isdigit() and secret else (None, "")
+
+
+def require_member_of(session: Session, caller: Caller, project_id: int) -> None:
+    if caller.is_admin:
+        return
+    if session.get(ProjectMember, (project_id, caller.member_id)) is None:
+        raise AuthError(403, "you are not a member of this project")
+
+
+def revoke(session: Session, token_id: int) -> None:
+    row = session.get(Token, token_id)
+    if row is not None and row.revoked_at is None:
+        row.revoked_at = datetime.now().astimezone()
+
+
+def csrf_for(session_token: str) -> str:
+    """The CSRF value that goes with a web session (derived: an attacker cannot read the cookie)."""
+    return hashlib.sha256(b"csrf:" + session_token.encode()).hexdigest()
+
+
+class RateLimiter:
+    """At most `limit` failed sign-ins per key (client address, member name) per `window` s."""
+
+    def __init__(self, limit: int = 5, window: float = 60.0) -> None:
+        self.limit = limit
+        self.window = window
+        self._failures: dict[str, deque[float]] = defaultdict(deque)
+        self._lock = threading.Lock()
+
+    def blocked(self, *keys: str) -> float:
+        """Seconds to wait (0 when allowed)."""
+        now = time.monotonic()
+        wait = 0.0
+        with self._lock:
+            for key in keys:
+                failures = self._failures[key]
+                while failures and failures[0] <= now - self.window:
+                    failures.popleft()
+                if len(failures) >= self.limit:
+                    wait = max(wait, failures[0] + self.window - now)
+        return wait
+
+    def failed(self, *keys: str) -> None:
+        now = time.monotonic()
+        with self._lock:
+            for key in keys:
+                self._failures[key].append(now)
+
+    def succeeded(self, *keys: str) -> None:
+        with self._lock:
+            for key in keys:
+                self._failures.pop(key, None)
+
+
+def sign_in(session: Session, limiter: RateLimiter, client: str, name: str, password: str,
+            label: str) -> tuple[Member, str]:
+    """Check a name and password (rate-limited) and issue a token for them."""
+    keys = (f"ip:{client}", f"name:{name.strip().lower()}")
+    wait = limiter.blocked(*keys)
+    if wait > 0:
+        raise AuthError(429, f"too many failed sign-ins; try again in {int(wait) + 1} s")
+    member = session.scalar(select(Member).where(Member.name == name.strip()))
+    if member is None or not check_password(member.password_hash, password):
+        limiter.failed(*keys)
+        raise AuthError(401, "wrong name or password")
+    limiter.succeeded(*keys)
+    return member, issue_token(session, member, label)

@@ -1,0 +1,232 @@
+"""Caesar-compatible stateless endpoints: the same URLs, JSON in and out as the peer's service.
+
+`POST /extractors/<name>` takes one classification (annotations grouped by task, as Caesar
+sends them, or a plain list) and returns the extract; `POST /reducers/<name>` takes a list of
+`{"data", "user_id", "created_at"}` and returns the reduction. Keyword parameters come in the
+query string and are parsed by the component's typed parameters, so `?pairs=False` is False
+and a bad value is a 422 naming the parameter (the peer turns `False` on and silently drops bad
+numbers). The routes are made from the registry: a plugin's components are served too.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from .. import AGGREGATION_VERSION, registry
+from ..engine.extract import Step, annotations_for, by_task, pluck
+from ..errors import ConfigError
+from ..exports.classifications import Classification
+from ..exports.marks import normalise_annotation
+from .jsonio import JSONBytes, error
+
+
+class BodyError(ValueError):
+    """The request body is JSON but not the shape an endpoint takes (a 422)."""
+
+
+def parse_query(component: registry.Component, query: Mapping[str, str]) -> dict[str, Any] | JSONBytes:
+    """Typed keyword arguments from a query string, or a 422 response naming the parameter."""
+    known = component.all_params
+    raw: dict[str, Any] = {}
+    for key, value in query.items():
+        param = known.get(key)
+        if param is not None and param.type in (list, dict) and isinstance(value, str):
+            raw[key] = _literal(value)
+        else:
+            raw[key] = value
+    params: dict[str, Any] = {}
+    for key, value in raw.items():  # one at a time, so the error names its parameter
+        try:
+            params.update(component.parse_params({key: value}))
+        except ConfigError as exc:
+            return error(422, exc.message, hint=exc.hint, parameter=key)
+    return params
+
+
+def _literal(text: str) -> Any:
+    """`[0, 1]` or `{'T0_tool0': ['question_extractor']}`: JSON, else a Python literal (never eval)."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        pass
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return text  # the parameter's own parser reports it
+
+
+def classification_from_caesar(body: Any) -> Classification:
+    """A Classification from Caesar's JSON (annotations grouped by task, or a plain list)."""
+    if not isinstance(body, dict):
+        raise BodyError("the body must be a JSON object: one classification")
+    grouped = body.get("annotations", [])
+    annotations: list[Any] = []
+    if isinstance(grouped, dict):
+        for task, items in grouped.items():
+            for item in items if isinstance(items, list) else [items]:
+                if isinstance(item, dict) and "task" not in item:
+                    item = {**item, "task": task}
+                annotations.append(item)
+    elif isinstance(grouped, list):
+        annotations = grouped
+    else:
+        raise BodyError("annotations must be an object of task -> list of annotations, or a list")
+    for item in annotations:
+        if not isinstance(item, dict):
+            raise BodyError(f"every annotation must be an object, got {orjson.dumps(item).decode()[:60]}")
+    metadata: dict[str, Any] = body["metadata"] if isinstance(body.get("metadata"), dict) else {}
+    subject: dict[str, Any] = body["subject"] if isinstance(body.get("subject"), dict) else {}
+    subject_data = orjson.dumps({str(subject.get("id", "0")): subject.get("metadata") or {}})
+    return Classification(
+        classification_id=str(body.get("id", "")), user_name="", user_id=str(body.get("user_id") or ""),
+        workflow_id=str(body.get("workflow_id", "")), workflow_version=str(body.get("workflow_version", "")),
+        created_at=str(body.get("created_at", "")), subject_ids=str(subject.get("id", "")),
+        annotations=[normalise_annotation(dict(a)) for a in annotations], metadata=metadata or {},
+        gold_standard=bool(body.get("gold_standard", False)), subject_data_raw=subject_data)
+
+
+def run_extractor(name: str, params: dict[str, Any], classification: Classification) -> Any:
+    """One extract (a dict; a list for list-valued extractors and `recursive`), stamped."""
+    step = Step.of(name, registry.get("extractor", name).name, params)
+    annotations = annotations_for(by_task(classification.annotations), step.task)
+    if step.recursive:
+        result: Any = [step.func([a], classification, **step.params) for a in annotations]
+    else:
+        result = step.func(annotations, classification, **step.params)
+    if step.pluck and isinstance(result, dict):
+        result.update(pluck(classification, step.pluck))
+    if step.stamp:
+        for data in result if isinstance(result, list) else [result]:
+            data["aggregation_version"] = AGGREGATION_VERSION
+    return result
+
+
+def reducer_extras(component: registry.Component, items: list[dict[str, Any]]) -> dict[str, Any]:
+    """The per-extract lists a reducer asks for (`wants`), from the posted items."""
+    extra: dict[str, Any] = {}
+    if "user_ids" in component.wants:
+        extra["user_ids"] = [item.get("user_id") for item in items]
+    if "created_at" in component.wants:
+        extra["created_at"] = [item.get("created_at") for item in items]
+    if "classification_ids" in component.wants:
+        ids = [item.get("classification_id") for item in items]
+        extra["classification_ids"] = ids if all(i is not None for i in ids) else []
+    return extra
+
+
+def run_reducer(name: str, params: dict[str, Any], body: Any) -> Any:
+    if not isinstance(body, list) or not all(isinstance(i, dict) and isinstance(i.get("data"), dict | list)
+                                             for i in body):
+        raise BodyError('the body must be a JSON list of extracts: [{"data": {...}, "user_id": ..}, ...]')
+    component = registry.get("reducer", name)
+    extracts = []
+    for item in body:
+        data = item["data"]
+        if isinstance(data, dict):
+            data = {k: v for k, v in data.items() if k != "aggregation_version"}
+        extracts.append(data)
+    params = dict(params)
+    no_version = params.pop("no_version", False)
+    result = component.func(extracts, **params, **reducer_extras(component, body))
+    if not no_version:
+        for data in result if isinstance(result, list) else [result]:
+            data["aggregation_version"] = AGGREGATION_VERSION
+    return result
+
+
+async def _json_body(request: Request) -> Any:
+    raw = await request.body()
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise BodyError(f"the body is not valid JSON ({exc.msg})") from exc
+
+
+def _endpoint(kind: registry.Kind, name: str) -> Callable[[Request], Awaitable[Response]]:
+    component = registry.get(kind, name)
+    run = run_extractor if kind == "extractor" else None
+
+    async def endpoint(request: Request) -> Response:
+        if request.method == "GET":
+            return JSONBytes(name)
+        params = parse_query(component, request.query_params)
+        if isinstance(params, JSONBytes):
+            return params
+        try:
+            body = await _json_body(request)
+        except BodyError as exc:
+            return error(400, str(exc), where="body")
+        try:
+            if run is not None:
+                classification = classification_from_caesar(body)
+                result = await run_in_threadpool(run_extractor, name, params, classification)
+            else:
+                result = await run_in_threadpool(run_reducer, name, params, body)
+        except BodyError as exc:
+            return error(422, str(exc), where="body")
+        except Exception as exc:  # the component met data it does not understand: say what, as a 422
+            task = params.get("task", "all") if kind == "extractor" else None
+            return error(422, f"{name} failed ({type(exc).__name__}: {exc})", where="body",
+                         hint="check the posted data against the component's input shape",
+                         extra={"task": task} if task else None)
+        return JSONBytes(result)
+
+    return endpoint
+
+
+def _openapi(component: registry.Component) -> dict[str, Any]:
+    parameters = [{
+        "name": key, "in": "query", "required": False,
+        "description": f"{param.help} (default {param.default!r})",
+        "schema": {"type": {bool: "boolean", int: "integer", float: "number", str: "string"}.get(param.type, "string")},
+    } for key, param in component.all_params.items()]
+    body = {"type": "object"} if component.kind == "extractor" else {"type": "array", "items": {"type": "object"}}
+    return {"parameters": parameters,
+            "requestBody": {"content": {"application/json": {"schema": body}}, "required": False}}
+
+
+def router() -> APIRouter:
+    """One GET+POST route per registered extractor and reducer, plus a did-you-mean 404."""
+    api = APIRouter(tags=["caesar"])
+    for kind, prefix in (("extractor", "extractors"), ("reducer", "reducers")):
+        kind_t: registry.Kind = "extractor" if kind == "extractor" else "reducer"
+        for name, component in registry.components(kind_t).items():
+            endpoint = _endpoint(kind_t, name)
+            summary = component.doc.splitlines()[0] if component.doc else name
+            api.add_api_route(f"/{prefix}/{name}", endpoint, methods=["POST"], name=f"{kind}:{name}",
+                              operation_id=f"post_{kind}_{name}", summary=summary,
+                              openapi_extra=_openapi(component), response_class=JSONBytes)
+            api.add_api_route(f"/{prefix}/{name}", endpoint, methods=["GET"], name=f"{kind}:{name}:name",
+                              operation_id=f"get_{kind}_{name}", summary=f"The name {name!r}",
+                              response_class=JSONBytes)
+    api.add_api_route("/extractors/{name}", _unknown("extractor"), methods=["GET", "POST"], include_in_schema=False)
+    api.add_api_route("/reducers/{name}", _unknown("reducer"), methods=["GET", "POST"], include_in_schema=False)
+    api.add_api_route("/running_reducers/{name}", _no_running_reducer, methods=["GET", "POST"],
+                      include_in_schema=False)
+    return api
+
+
+def _unknown(kind: registry.Kind) -> Callable[[Request], Awaitable[Response]]:
+    async def endpoint(request: Request) -> Response:
+        name = request.path_params["name"]
+        if kind == "extractor" and name.startswith("shape_extractor_"):
+            return await _endpoint("extractor", name)(request)  # the config's per-shape names
+        known = registry.components(kind)
+        return error(404, f"no {kind} named {name!r}", where="path",
+                     hint=registry.did_you_mean(name, known) + "; GET /-/registry lists them all")
+
+    return endpoint
+
+
+async def _no_running_reducer(request: Request) -> Response:
+    name = request.path_params["name"]
+    return error(404, f"no running reducer named {name!r}", where="path",
+                 hint="zooagg has no running (store-based) reducers yet; the peer's are tess_user_reducer, "
+                 "tess_reducer_column and tess_gold_standard_reducer")

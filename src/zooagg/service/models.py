@@ -1,0 +1,160 @@
+"""The store's tables (SQLAlchemy 2). The Alembic migrations in `migrations/` create them;
+`tests/service/test_store.py` checks the two agree."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON, Any: JSON}
+
+
+def _now() -> datetime:
+    return datetime.now().astimezone()
+
+
+class Member(Base):
+    __tablename__ = "members"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class Token(Base):
+    """An API token `zooagg_<id>_<secret>`: only an argon2 hash of the secret is kept."""
+
+    __tablename__ = "tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    label: Mapped[str] = mapped_column(String(100), default="")
+    secret_hash: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class Project(Base):
+    __tablename__ = "projects"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text, default="")
+    #: which repeat classifications of a volunteer count: first, last or all (as `reduce -F`)
+    filter_how: Mapped[str] = mapped_column(String(10), default="first")
+    #: bumped whenever the workflow or a parameter changes (cached plans are keyed by it)
+    config_rev: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class ProjectMember(Base):
+    __tablename__ = "project_members"
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)
+
+
+class Workflow(Base):
+    """The workflow version a project aggregates (one per project)."""
+
+    __tablename__ = "workflows"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), unique=True)
+    workflow_id: Mapped[int] = mapped_column(BigInteger)
+    version: Mapped[str] = mapped_column(String(40))  # the tasks' version, e.g. 16.55
+    #: which classifications count, as an extractor config's workflow_version: "16.55", "16", {min, max}
+    versions: Mapped[Any] = mapped_column(JSON)
+    display_name: Mapped[str] = mapped_column(String(300), default="")
+    tasks: Mapped[dict[str, Any]] = mapped_column(JSON)
+    strings: Mapped[dict[str, Any]] = mapped_column(JSON)
+    notes: Mapped[list[Any]] = mapped_column(JSON, default=list)
+
+
+class TaskParameters(Base):
+    """One extractor config entry of a project and the reducer that reduces its extracts."""
+
+    __tablename__ = "task_parameters"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    task: Mapped[str] = mapped_column(String(100))
+    extractor: Mapped[str] = mapped_column(String(100))  # as written in a config: shape_extractor_rectangle
+    extractor_params: Mapped[dict[str, Any]] = mapped_column(JSON)
+    reducer: Mapped[str] = mapped_column(String(100))
+    reducer_params: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class StoredClassification(Base):
+    __tablename__ = "classifications"
+    __table_args__ = (UniqueConstraint("project_id", "classification_id", name="uq_classification"),)
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    classification_id: Mapped[str] = mapped_column(String(40))
+    subject_ids: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[str] = mapped_column(String(40))
+    #: the export row as received (every column, JSON columns parsed): re-extracted when parameters change
+    row: Mapped[dict[str, Any]] = mapped_column(JSON)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class Extract(Base):
+    __tablename__ = "extracts"
+    __table_args__ = (Index("ix_extract_group", "project_id", "extractor", "task", "subject_id"),)
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    classification_pk: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), ForeignKey("classifications.id", ondelete="CASCADE"), index=True)
+    extractor: Mapped[str] = mapped_column(String(100))
+    task: Mapped[str] = mapped_column(String(100))
+    subject_id: Mapped[str] = mapped_column(String(200))
+    classification_id: Mapped[str] = mapped_column(String(40))
+    #: classification_id as a number, for ordering ties on created_at as an export's row order does
+    classification_number: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    user_name: Mapped[str] = mapped_column(String(200))
+    user_id: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[str] = mapped_column(String(40))
+    position: Mapped[int] = mapped_column(Integer)  # the entry, then the row within a list extract
+    data: Mapped[Any] = mapped_column(JSON)
+
+
+class ExtractColumn(Base):
+    """Where each flattened extract column first appears, in export order (see columns.py)."""
+
+    __tablename__ = "extract_columns"
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True)
+    extractor: Mapped[str] = mapped_column(String(100), primary_key=True)
+    name: Mapped[str] = mapped_column(String(400), primary_key=True)
+    first_number: Mapped[int] = mapped_column(BigInteger)
+    first_id: Mapped[str] = mapped_column(String(40))
+    first_position: Mapped[int] = mapped_column(Integer)
+    first_index: Mapped[int] = mapped_column(Integer)
+
+
+class Reduction(Base):
+    __tablename__ = "reductions"
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True)
+    extractor: Mapped[str] = mapped_column(String(100), primary_key=True)
+    task: Mapped[str] = mapped_column(String(100), primary_key=True)
+    subject_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    reducer: Mapped[str] = mapped_column(String(100))
+    #: the reduction rows (one for most reducers, one per choice for survey_reducer), stamped
+    rows: Mapped[list[Any]] = mapped_column(JSON)
+    #: set when the reducer failed on this subject: the reason (rows is then empty)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: the extract column order it was computed with (columns.ColumnOrder.signature)
+    signature: Mapped[str] = mapped_column(String(40), default="")
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)

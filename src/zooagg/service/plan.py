@@ -1,0 +1,117 @@
+"""A project's aggregation plan: its workflow, its extractor entries and their reducers.
+
+Made from the stored workflow and task parameters and cached per (project, config_rev), so
+ingest does not rebuild it per classification.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .. import registry
+from ..config import extractor_config_for, reducer_configs_for
+from ..engine.extract import Step
+from ..exports.versions import VersionRange
+from ..workflow import parse_tasks
+from .models import Project, TaskParameters, Workflow
+
+
+@dataclass
+class Entry:
+    id: int
+    position: int
+    task: str
+    extractor: str  # as written in a config (shape_extractor_rectangle)
+    step: Step
+    reducer: registry.Component
+    reducer_params: dict[str, Any]  # typed, without no_version
+    stamp: bool
+
+
+@dataclass
+class Plan:
+    project_id: int
+    config_rev: int
+    workflow_id: int
+    versions: VersionRange
+    filter_how: str
+    entries: list[Entry]
+
+    def entry(self, extractor: str, task: str) -> Entry | None:
+        for entry in self.entries:
+            if entry.extractor == extractor and entry.task == task:
+                return entry
+        return None
+
+    @property
+    def extractor_names(self) -> list[str]:
+        return list(dict.fromkeys(e.extractor for e in self.entries))
+
+
+class PlanCache:
+    def __init__(self) -> None:
+        self._plans: dict[tuple[int, int], Plan] = {}
+        self._lock = threading.Lock()
+
+    def get(self, session: Session, project: Project) -> Plan | None:
+        key = (project.id, project.config_rev)
+        with self._lock:
+            plan = self._plans.get(key)
+        if plan is None:
+            plan = build_plan(session, project)
+            if plan is not None:
+                with self._lock:
+                    self._plans = {k: v for k, v in self._plans.items() if k[0] != project.id}
+                    self._plans[key] = plan
+        return plan
+
+
+def build_plan(session: Session, project: Project) -> Plan | None:
+    workflow = session.scalar(select(Workflow).where(Workflow.project_id == project.id))
+    if workflow is None:
+        return None
+    rows = session.scalars(select(TaskParameters).where(TaskParameters.project_id == project.id)
+                           .order_by(TaskParameters.position)).all()
+    entries = []
+    for row in rows:
+        extractor = registry.get("extractor", row.extractor)
+        e_params = extractor.parse_params({**row.extractor_params, "task": row.task})
+        reducer = registry.get("reducer", row.reducer)
+        r_params = reducer.parse_params(row.reducer_params)
+        stamp = not r_params.pop("no_version", False)
+        entries.append(Entry(row.id, row.position, row.task, row.extractor,
+                             Step.of(row.extractor, extractor.name, e_params), reducer, r_params, stamp))
+    return Plan(project.id, project.config_rev, workflow.workflow_id, VersionRange.from_config(workflow.versions),
+                project.filter_how, entries)
+
+
+def default_parameters(tasks: dict[str, Any], strings: dict[str, Any]) -> tuple[list[dict[str, Any]], list[str]]:
+    """Task parameter rows for a workflow, as `zooagg config` makes them (reducer params per task)."""
+    config, notes = extractor_config_for(parse_tasks(tasks, strings))
+    rows: list[dict[str, Any]] = []
+    known = registry.components("extractor")
+    for name, entries in config.items():
+        base = "shape_extractor" if name.startswith("shape_extractor_") else name
+        if base not in known:
+            continue
+        for entry in entries:
+            reducers = reducer_configs_for({name: [entry]})
+            if not reducers:
+                notes.append(f"{name} (task {entry.get('task')}) has no reducer; skipped")
+                continue
+            (reducer_name, reducer_params), = reducers[0][1]["reducer_config"].items()
+            if reducer_name not in registry.components("reducer"):
+                notes.append(f"{reducer_name} is not available in this version of zooagg yet; "
+                             f"task {entry.get('task')} is skipped")
+                continue
+            params = {k: v for k, v in entry.items() if k != "task"}
+            rows.append({"task": str(entry.get("task", "all")), "extractor": name, "extractor_params": params,
+                         "reducer": reducer_name, "reducer_params": reducer_params})
+    for position, row in enumerate(rows):
+        row["position"] = position
+    return rows, notes

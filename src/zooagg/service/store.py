@@ -1,0 +1,114 @@
+"""The database: an engine for SQLite (a file in the data folder) or PostgreSQL (by URL),
+brought up to date with the Alembic migrations shipped in this package."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import orjson
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from .jsonio import dumps_text
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def database_url(database: str | None, data_dir: Path) -> str:
+    """`--database` as given (postgresql://... becomes the psycopg 3 driver), else a SQLite file."""
+    if not database:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{(data_dir / 'zooagg.sqlite3').resolve()}"
+    url = make_url(database)
+    if url.drivername in ("postgresql", "postgres"):
+        url = url.set(drivername="postgresql+psycopg")
+    return url.render_as_string(hide_password=False)
+
+
+class Store:
+    """Engine, sessions and the one rule that keeps live reductions right under concurrency:
+    a subject's reductions are recomputed while holding that subject's lock."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.sqlite = url.startswith("sqlite")
+        options: dict[str, Any] = {"json_serializer": dumps_text, "json_deserializer": orjson.loads}
+        if self.sqlite:
+            options["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        else:
+            options.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
+        self.engine: Engine = create_engine(url, **options)
+        #: readers: on SQLite a second engine whose transactions do not take the write lock
+        self.read_engine: Engine = create_engine(url, **options) if self.sqlite else self.engine
+        if self.sqlite:
+            _sqlite_setup(self.engine, "BEGIN IMMEDIATE")
+            _sqlite_setup(self.read_engine, "BEGIN")
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.read_sessions = sessionmaker(self.read_engine, expire_on_commit=False)
+        #: SQLite has one writer at a time: threads of this process queue here instead of
+        #: spinning on "database is locked"
+        self.write_lock = threading.Lock() if self.sqlite else None
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A session in one write transaction, committed on success, rolled back on error."""
+        if self.write_lock is not None:
+            with self.write_lock, self.sessions() as session, session.begin():
+                yield session
+        else:
+            with self.sessions() as session, session.begin():
+                yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with self.read_sessions() as session:
+            yield session
+
+    def lock_subject(self, session: Session, project_id: int, subject_id: str) -> None:
+        """Serialise recomputation of one subject across processes (PostgreSQL advisory lock;
+        SQLite's write transaction already serialises everything)."""
+        if self.sqlite:
+            return
+        digest = hashlib.blake2b(f"{project_id}:{subject_id}".encode(), digest_size=8).digest()
+        key = int.from_bytes(digest, "big", signed=True)
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+    def upgrade(self) -> None:
+        """Bring the schema to the newest migration (run by `zooagg serve` at start)."""
+        from alembic import command
+        from alembic.config import Config
+
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        with self.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+        self.read_engine.dispose()
+
+
+def _sqlite_setup(engine: Engine, begin: str) -> None:
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves (below)
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        # NORMAL in WAL mode: a committed transaction survives the process being killed
+        # (not a power cut), and commits cost no fsync each
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection: Any) -> None:
+        # writers take the write lock at the start, so two never deadlock upgrading a read lock
+        connection.exec_driver_sql(begin)

@@ -1,0 +1,323 @@
+"""Server-rendered web pages (Jinja2, autoescaped; no scripts at all).
+
+Signed-in members carry a session token in an HttpOnly, SameSite=Strict cookie; every form
+carries a CSRF value derived from that token (the sign-in form: a double-submit cookie).
+"""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+from pathlib import Path
+from typing import Any, cast
+
+import orjson
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.staticfiles import StaticFiles
+from jinja2 import Environment, PackageLoader, select_autoescape
+from starlette.background import BackgroundTask
+from starlette.datastructures import FormData, UploadFile
+from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+
+from .. import __version__, registry
+from ..errors import ZooaggError
+from . import auth, projects
+from .api_projects import ingest_export, plan_for, project_of
+from .app import AppState, state_of
+from .downloads import file_name, reduction_csv
+
+router = APIRouter(prefix="/web", include_in_schema=False)
+SESSION = "zooagg_session"
+LOGIN_CSRF = "zooagg_login_csrf"
+TEMPLATES = Environment(loader=PackageLoader("zooagg.service", "templates"),
+                        autoescape=select_autoescape(default=True, default_for_string=True))
+
+
+def mount_static(app: FastAPI) -> None:
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+
+
+def page(template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    html = TEMPLATES.get_template(template).render(version=__version__, **context)
+    return HTMLResponse(html, status_code=status)
+
+
+def session_token(request: Request) -> str | None:
+    return request.cookies.get(SESSION)
+
+
+def web_caller(request: Request) -> auth.Caller:
+    state = state_of(request)
+    with state.store.read() as session:
+        return state.tokens.caller(session, session_token(request))
+
+
+async def checked_form(request: Request) -> FormData:
+    """The posted form, after checking its CSRF value against the session."""
+    form = await request.form()
+    token = session_token(request) or ""
+    sent = str(form.get("csrf", ""))
+    if not token or not secrets.compare_digest(sent, auth.csrf_for(token)):
+        raise auth.AuthError(403, "the form has expired or did not come from this site; reload the page")
+    return form
+
+
+def _context(request: Request, who: auth.Caller) -> dict[str, Any]:
+    return {"who": who, "csrf": auth.csrf_for(session_token(request) or "")}
+
+
+# ---- sign in and out -------------------------------------------------------------------------
+
+@router.get("/login")
+def login_form(request: Request) -> Response:
+    value = secrets.token_urlsafe(24)
+    response = page("login.html", csrf=value, error=None, name="")
+    _cookie(request, response, LOGIN_CSRF, value, max_age=3600)
+    return response
+
+
+@router.post("/login")
+async def login(request: Request) -> Response:
+    form = await request.form()
+    name, password = str(form.get("name", "")), str(form.get("password", ""))
+    expected = request.cookies.get(LOGIN_CSRF, "")
+    if not expected or not secrets.compare_digest(str(form.get("csrf", "")), expected):
+        return page("login.html", 403, csrf=expected, error="The form expired; please try again.", name=name)
+    state = state_of(request)
+    client = request.client.host if request.client else "?"
+    try:
+        with state.store.write() as session:
+            _, token = auth.sign_in(session, state.limiter, client, name, password, "web session")
+    except auth.AuthError as exc:
+        return page("login.html", exc.status, csrf=expected, error=exc.message, name=name)
+    response = RedirectResponse("/web/projects", status_code=303)
+    _cookie(request, response, SESSION, token, max_age=14 * 24 * 3600)
+    response.delete_cookie(LOGIN_CSRF, path="/web")
+    return response
+
+
+@router.post("/logout")
+async def logout(request: Request) -> Response:
+    await checked_form(request)
+    who = web_caller(request)
+    state = state_of(request)
+    with state.store.write() as session:
+        auth.revoke(session, who.token_id)
+    state.tokens.forget(who.token_id)
+    response = RedirectResponse("/web/login", status_code=303)
+    response.delete_cookie(SESSION, path="/")
+    return response
+
+
+def _cookie(request: Request, response: Response, name: str, value: str, max_age: int) -> None:
+    state = state_of(request)
+    response.set_cookie(name, value, max_age=max_age, httponly=True, samesite="strict",
+                        secure=state.settings.secure_cookies, path="/" if name == SESSION else "/web")
+
+
+# ---- projects --------------------------------------------------------------------------------
+
+@router.get("/projects")
+def project_list(request: Request) -> Response:
+    who = web_caller(request)
+    with state_of(request).store.read() as session:
+        found = projects.projects_of(session, who)
+        return page("projects.html", projects=found, errors={}, form={}, **_context(request, who))
+
+
+@router.post("/projects")
+async def project_create(request: Request) -> Response:
+    form = await checked_form(request)
+    who = web_caller(request)
+    state = state_of(request)
+    title, description = str(form.get("title", "")), str(form.get("description", ""))
+    with state.store.write() as session:
+        try:
+            project = projects.create_project(session, who, title, description, str(form.get("filter", "first")))
+        except projects.FieldErrors as exc:
+            session.rollback()
+            found = projects.projects_of(session, who)
+            return page("projects.html", 422, projects=found, errors=exc.errors,
+                        form={"title": title, "description": description}, **_context(request, who))
+        project_id = project.id
+    return RedirectResponse(f"/web/projects/{project_id}", status_code=303)
+
+
+def _project_page(request: Request, who: auth.Caller, project_id: int, status: int = 200,
+                  **extra: Any) -> Response:
+    with state_of(request).store.read() as session:
+        project = project_of(session, who, project_id)
+        info = projects.summary(session, project)
+        plan = state_of(request).plans.get(session, project)
+    downloads = [] if plan is None else [
+        {"extractor": name, "file": file_name(plan, name)} for name in plan.extractor_names]
+    return page("project.html", status, project=info, downloads=downloads, errors=extra.pop("errors", {}),
+                **extra, **_context(request, who))
+
+
+@router.get("/projects/{project_id}")
+def project_page(project_id: int, request: Request) -> Response:
+    return _project_page(request, web_caller(request), project_id)
+
+
+@router.post("/projects/{project_id}/workflow")
+async def workflow_upload(project_id: int, request: Request) -> Response:
+    form = await checked_form(request)
+    who = web_caller(request)
+    state = state_of(request)
+    upload = form.get("file")
+    errors: dict[str, str] = {}
+    workflow_id = str(form.get("workflow_id", "")).strip()
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        errors["file"] = "choose the workflow export (…-workflows.csv)"
+    if not workflow_id.isdigit():
+        errors["workflow_id"] = "the workflow id is a whole number"
+    if errors:
+        return _project_page(request, who, project_id, 422, errors=errors)
+    path = await _save(cast(UploadFile, upload))
+
+    def work() -> Response | None:
+        with state.store.write() as session:
+            project = project_of(session, who, project_id)
+            try:
+                workflow, versions = projects.workflow_from_export(path, int(workflow_id),
+                                                                   str(form.get("version", "")))
+                projects.set_workflow(session, state.plans, project, workflow, versions)
+            except projects.FieldErrors as exc:
+                session.rollback()
+                return _project_page(request, who, project_id, 422, errors=exc.errors)
+        return None
+
+    try:
+        failed = await run_in_threadpool(work)
+    finally:
+        shutil.rmtree(path.parent, ignore_errors=True)
+    return failed or RedirectResponse(f"/web/projects/{project_id}", status_code=303)
+
+
+@router.post("/projects/{project_id}/classifications")
+async def classifications_upload(project_id: int, request: Request) -> Response:
+    form = await checked_form(request)
+    who = web_caller(request)
+    state = state_of(request)
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        return _project_page(request, who, project_id, 422, errors={"classifications": "choose a classification export"})
+    path = await _save(upload)
+    try:
+        result = await run_in_threadpool(ingest_export, state, who, project_id, path)
+    except (ZooaggError, auth.AuthError) as exc:
+        message = exc.message if isinstance(exc, auth.AuthError | ZooaggError) else str(exc)
+        return _project_page(request, who, project_id, 422, errors={"classifications": message})
+    finally:
+        shutil.rmtree(path.parent, ignore_errors=True)
+    return _project_page(request, who, project_id, ingest=result)
+
+
+async def _save(upload: UploadFile) -> Path:
+    from .api_projects import save_upload
+
+    return await save_upload(upload)  # type: ignore[arg-type]
+
+
+@router.get("/projects/{project_id}/reductions/{extractor}.csv")
+def download(project_id: int, extractor: str, request: Request) -> Response:
+    state = state_of(request)
+    plan = plan_for(state, web_caller(request), project_id)
+    if extractor not in plan.extractor_names:
+        return page("error.html", 404, message=f"This project has no extractor {extractor}.")
+    with state.store.write() as session:
+        path = reduction_csv(session, plan, extractor)
+    return FileResponse(path, media_type="text/csv", filename=path.name,
+                        background=BackgroundTask(shutil.rmtree, path.parent, ignore_errors=True))
+
+
+# ---- parameters ------------------------------------------------------------------------------
+
+def _fields(state: AppState, who: auth.Caller, project_id: int, values: dict[str, str] | None = None
+            ) -> list[dict[str, Any]]:
+    """One block per task entry: its extractor and reducer parameters as form fields."""
+    with state.store.read() as session:
+        project_of(session, who, project_id)
+        entries = projects.parameters_of(session, project_id)
+    blocks = []
+    for entry in entries:
+        fields = []
+        for kind, prefix, name, current in (("extractor", "e", entry["extractor"], entry["extractor_params"]),
+                                            ("reducer", "r", entry["reducer"], entry["reducer_params"])):
+            kind_t: registry.Kind = "extractor" if kind == "extractor" else "reducer"
+            for key, param in registry.get(kind_t, name).all_params.items():
+                if key == "task":
+                    continue
+                field = f"{prefix}{entry['id']}.{key}"
+                shown = values.get(field, "") if values is not None else _text(current.get(key))
+                fields.append({"name": field, "label": f"{kind} {key}", "value": shown, "help": param.help,
+                               "default": _text(param.default), "kind": kind})
+        blocks.append({**entry, "fields": fields})
+    return blocks
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else orjson.dumps(value).decode()
+
+
+def _value(text: str) -> Any:
+    try:
+        return orjson.loads(text) if text[:1] in "[{" else text
+    except orjson.JSONDecodeError:
+        return text
+
+
+@router.get("/projects/{project_id}/parameters")
+def parameters_form(project_id: int, request: Request) -> Response:
+    who = web_caller(request)
+    blocks = _fields(state_of(request), who, project_id)
+    with state_of(request).store.read() as session:
+        filter_how = project_of(session, who, project_id).filter_how
+    return page("parameters.html", project_id=project_id, blocks=blocks, errors={}, filter_how=filter_how,
+                **_context(request, who))
+
+
+@router.post("/projects/{project_id}/parameters")
+async def parameters_save(project_id: int, request: Request) -> Response:
+    form = await checked_form(request)
+    who = web_caller(request)
+    state = state_of(request)
+    values = {k: str(v) for k, v in form.items() if k != "csrf"}
+    changes: dict[int, dict[str, dict[str, Any]]] = {}
+    for field, text in values.items():
+        head, _, key = field.partition(".")
+        if head[:1] in "er" and head[1:].isdigit() and key and text.strip():
+            part = "extractor_params" if head[0] == "e" else "reducer_params"
+            changes.setdefault(int(head[1:]), {"extractor_params": {}, "reducer_params": {}})[part][key] = \
+                _value(text.strip())
+    errors: dict[str, str] = {}
+    filter_how = str(form.get("filter", ""))
+    with state.store.write() as session:
+        project = project_of(session, who, project_id)
+        re_extract = False
+        for entry in projects.parameters_of(session, project_id):
+            change = changes.get(entry["id"], {"extractor_params": {}, "reducer_params": {}})
+            try:
+                re_extract |= projects.apply_entry(session, project, entry["id"],
+                                                   extractor_params=change["extractor_params"],
+                                                   reducer_params=change["reducer_params"])
+            except projects.FieldErrors as exc:
+                for key, message in exc.errors.items():
+                    part, _, name = key.partition(".")
+                    errors[f"{'e' if part == 'extractor_params' else 'r'}{entry['id']}.{name}"] = message
+        if filter_how and filter_how not in projects.FILTERS:
+            errors["filter"] = f"must be one of {', '.join(projects.FILTERS)}"
+        if errors:
+            session.rollback()
+        else:
+            project.filter_how = filter_how or project.filter_how
+            projects.changed(session, state.plans, project, re_extract)
+    if errors:
+        blocks = _fields(state, who, project_id, values)
+        return page("parameters.html", 422, project_id=project_id, blocks=blocks, errors=errors,
+                    filter_how=filter_how, **_context(request, who))
+    return RedirectResponse(f"/web/projects/{project_id}", status_code=303)
