@@ -120,8 +120,13 @@ def _float_text(value: Any) -> str:
     return "" if math.isnan(number) else repr(number)
 
 
+_ABSENT = object()
+
+
 def _object_text(value: Any) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if type(value) is str:
+        return value
+    if value is None or (type(value) is float and math.isnan(value)):
         return ""
     return str(value)
 
@@ -202,8 +207,8 @@ class ColumnStats:
         self.columns: dict[str, Column] = {}
         self.rows = 0
 
-    def encode(self, meta: Sequence[Any], data: dict[str, Any]) -> bytes:
-        """One spool line for a row, learning its columns on the way."""
+    def learn(self, meta: Sequence[Any], data: dict[str, Any]) -> tuple[Sequence[Any], dict[str, Any]]:
+        """A row ready to spool (meta, flattened data), learning its columns on the way."""
         flat = flatten(data)
         columns = self.columns
         for name, value in flat.items():
@@ -213,7 +218,7 @@ class ColumnStats:
             column.tags |= _tag(value)
             column.present += 1
         self.rows += 1
-        return pickle.dumps((meta, flat), protocol=pickle.HIGHEST_PROTOCOL)
+        return meta, flat
 
     def merge(self, other: ColumnStats) -> None:
         for name, theirs in other.columns.items():
@@ -223,6 +228,14 @@ class ColumnStats:
             mine.tags |= theirs.tags
             mine.present += theirs.present
         self.rows += other.rows
+
+
+#: rows pickled together in the spool: one pickle per batch is far cheaper than one per row
+SPOOL_BATCH = 2000
+
+
+def encode_rows(rows: list[tuple[Sequence[Any], dict[str, Any]]]) -> bytes:
+    return pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 @dataclass
@@ -238,6 +251,8 @@ class SpooledTable:
     def __post_init__(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._spool = tempfile.TemporaryFile(dir=self.path.parent, prefix=".zooagg-spool-")  # noqa: SIM115
+        self._pending: list[tuple[Sequence[Any], dict[str, Any]]] = []
+        self._batches = 0
 
     @property
     def rows(self) -> int:
@@ -248,18 +263,29 @@ class SpooledTable:
         return self.stats.columns
 
     def add(self, meta: Sequence[Any], data: dict[str, Any]) -> None:
-        self._spool.write(self.stats.encode(meta, data))
+        self._pending.append(self.stats.learn(meta, data))
+        if len(self._pending) >= SPOOL_BATCH:
+            self._flush()
 
-    def add_encoded(self, lines: list[bytes], stats: ColumnStats) -> None:
-        """Rows encoded elsewhere (a worker process) with the stats of their columns."""
-        self._spool.writelines(lines)
+    def add_encoded(self, blob: bytes, stats: ColumnStats) -> None:
+        """A batch of rows pickled elsewhere (a worker process: `encode_rows`), with its columns."""
+        self._flush()
+        self._spool.write(blob)
+        self._batches += 1
         self.stats.merge(stats)
 
-    def _records(self) -> Iterator[tuple[list[Any], dict[str, Any]]]:
+    def _flush(self) -> None:
+        if self._pending:
+            self._spool.write(encode_rows(self._pending))
+            self._batches += 1
+            self._pending = []
+
+    def _records(self) -> Iterator[tuple[Sequence[Any], dict[str, Any]]]:
         """The spooled rows back, exactly (pickle keeps NaN, tuples and big ints as they were)."""
+        self._flush()
         self._spool.seek(0)
-        for _ in range(self.rows):  # a fresh unpickler each: every row was pickled on its own
-            yield pickle.load(self._spool)
+        for _ in range(self._batches):  # a fresh unpickler each: every batch was pickled on its own
+            yield from pickle.load(self._spool)
 
     def data_columns(self, order: bool = False, front: Sequence[str] = ()) -> list[str]:
         names = list(self.columns)
@@ -285,14 +311,20 @@ class SpooledTable:
 
     def _finish_csv(self, names: list[str]) -> Path:
         formatters = [self.columns[n].formatter(self.rows) for n in names]
-        meta_formatters = [self.meta_format.get(m, _object_text) for m in self.meta_columns]
+        cells = list(zip(names, formatters, strict=True))
+        # meta cells are text already; only those given a formatter (user_id) need one
+        meta_formats = [(i, self.meta_format[m]) for i, m in enumerate(self.meta_columns) if m in self.meta_format]
         handle, tmp = atomic_open(self.path)
         with handle:
             writer = csv_writer(handle)
             writer.writerow([*self.meta_columns, *names])
             for meta, flat in self._records():
-                row = [f(v) for f, v in zip(meta_formatters, meta, strict=True)]
-                row += [f(flat[n]) if n in flat else "" for f, n in zip(formatters, names, strict=True)]
+                row = ["" if v is None else v if type(v) is str else _object_text(v) for v in meta]
+                for i, formatter in meta_formats:
+                    row[i] = formatter(meta[i])
+                get = flat.get
+                row += [formatter(value) if (value := get(n, _ABSENT)) is not _ABSENT else ""
+                        for n, formatter in cells]
                 writer.writerow(row)
         commit(tmp, self.path)
         return self.path

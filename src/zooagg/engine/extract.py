@@ -21,7 +21,7 @@ from ..exports.classifications import (
     parse_record,
     records_of,
 )
-from ..tables import EXTRACT_COLUMNS, ColumnStats, SpooledTable, paused_gc
+from ..tables import EXTRACT_COLUMNS, ColumnStats, SpooledTable, encode_rows, paused_gc
 from ..tasks.skill import feedback_info
 from .executors import make_executor
 from .rejects import Rejects
@@ -148,7 +148,7 @@ def extract_one(classification: Classification, step: Step,
 class BatchResult:
     """What one batch of classifications gave: encoded rows per extractor, rejects, notes."""
 
-    tables: dict[str, tuple[list[bytes], ColumnStats]] = field(default_factory=dict)
+    tables: dict[str, tuple[bytes, ColumnStats]] = field(default_factory=dict)
     rejects: list[RowError] = field(default_factory=list)
     latin1_rows: list[str] = field(default_factory=list)
 
@@ -180,8 +180,9 @@ def extract_records(records: list[dict[str, bytes]], plan: Plan) -> BatchResult:
 def _extract_records(records: list[dict[str, bytes]], plan: Plan) -> BatchResult:
     result = BatchResult()
     steps = plan.steps()
+    rows_by_name: dict[str, tuple[list[Any], ColumnStats]] = {}
     for step in steps:
-        result.tables.setdefault(step.name, ([], ColumnStats()))
+        rows_by_name.setdefault(step.name, ([], ColumnStats()))
     stats = ReadStats()
     for record in records:
         parsed = parse_record(record, plan.file, stats)
@@ -195,11 +196,13 @@ def _extract_records(records: list[dict[str, bytes]], plan: Plan) -> BatchResult
             except Exception as exc:  # an extractor met data it does not understand: reject, named
                 result.rejects.append(_failure(step, plan.file, parsed, exc, grouped))
                 continue
-            lines, columns = result.tables[step.name]
+            spooled, columns = rows_by_name[step.name]
             for subject, data in rows:
-                meta = [parsed.classification_id, parsed.user_name, parsed.user_id, parsed.workflow_id,
-                        step.task, parsed.created_at, subject, step.name]
-                lines.append(columns.encode(meta, data))
+                meta = (parsed.classification_id, parsed.user_name, parsed.user_id, parsed.workflow_id,
+                        step.task, parsed.created_at, subject, step.name)
+                spooled.append(columns.learn(meta, data))
+    # one pickle per extractor per batch, made here in the worker
+    result.tables = {name: (encode_rows(spooled), columns) for name, (spooled, columns) in rows_by_name.items()}
     result.latin1_rows = stats.latin1_rows
     return result
 
@@ -249,8 +252,9 @@ def run_extract(
         for result in executor.map(extract_batch, reader.arrow_batches(plan.needs_subject_data), plan):
             for error in result.rejects:
                 rejects.add(error)
-            for name, (lines, columns) in result.tables.items():
-                tables[name].add_encoded(lines, columns)
+            for name, (blob, columns) in result.tables.items():
+                if columns.rows:
+                    tables[name].add_encoded(blob, columns)
             reader.stats.latin1_rows += result.latin1_rows
             if progress is not None:
                 progress(reader.stats.rows_read)

@@ -16,6 +16,7 @@ picks the wrong answer when marks of other tools come first).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from .. import registry
@@ -40,6 +41,11 @@ def classifier_version(classification: Any) -> tuple[tuple[int, ...], str]:
     metadata = classification.get("metadata") if isinstance(classification, dict) else \
         getattr(classification, "metadata", None)
     raw = (metadata or {}).get("classifier_version", "1.0") if isinstance(metadata, dict) else "1.0"
+    return _parse_version(raw if isinstance(raw, str) else str(raw))
+
+
+@lru_cache(maxsize=256)
+def _parse_version(raw: str) -> tuple[tuple[int, ...], str]:
     parts: list[int] = []
     for piece in str(raw).strip().lstrip("vV").split("."):
         digits = "".join(ch for ch in piece if ch.isdigit())
