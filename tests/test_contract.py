@@ -38,6 +38,11 @@ TYPICAL_ANNOTATIONS: dict[str, tuple[list[dict[str, Any]], dict[str, Any]]] = {
     "polygon_extractor": ([{"task": "T0", "value": [
         _mark(points=[{"x": 0, "y": 0}, {"x": 4, "y": 0}, {"x": 4, "y": 3}])]}], {}),
     "text_extractor": ([{"task": "T0", "value": "The quick brown fox"}], {}),
+    "poly_line_text_extractor": ([{"task": "T0", "value": [{"tool": 0, "frame": 0, "points": [
+        {"x": 10, "y": 100}, {"x": 110, "y": 101}, {"x": 210, "y": 102}], "details": [{"value": "the cat sat"}]}]}],
+        {}),
+    "line_text_extractor": ([{"task": "T0", "value": [{"tool": 0, "frame": 0, "x1": 10, "y1": 100, "x2": 210,
+                                                        "y2": 102, "details": [{"value": "the cat sat"}]}]}], {}),
     "pluck_and_split_extractor": ([{"task": "T0", "value": "Yes"}], {"path": "$.annotations[0].value"}),
     "highlighter_extractor": ([{"task": "T0", "value": [
         {"start": 0, "end": 5, "text": "Hello", "labelInformation": {"label": "Person", "color": "#ff0"}}]}], {}),
@@ -66,6 +71,8 @@ REDUCER_INPUT: dict[str, tuple[str, dict[str, Any]]] = {
     "temporal_point_reducer_hdbscan": ("shape_extractor:temporalPoint", {}),
     "polygon_reducer": ("polygon_extractor", {}),
     "text_reducer": ("text_extractor", {}),
+    "poly_line_text_reducer": ("line_text_extractor", {}),
+    "optics_line_text_reducer": ("line_text_extractor", {}),
     "highlighter_reducer": ("highlighter_extractor", {}),
     # gold-standard feedback comes from the classification's metadata (Caesar), not an extractor
     "subject_difficulty_reducer": ("extract:feedback", {}),

@@ -67,6 +67,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "report": "zooagg.report:report_command",
     "serve": "zooagg.service.cli:serve",
     "member": "zooagg.service.cli:member",
+    "plot": "zooagg.plot:plot_command",
 }
 
 

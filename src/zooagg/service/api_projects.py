@@ -12,6 +12,7 @@ import orjson
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from starlette.background import BackgroundTask
 from starlette.responses import FileResponse, Response
@@ -217,6 +218,9 @@ def ingest_with_retry(state: AppState, who: auth.Caller, project_id: int, record
             return ingest(state.store, plan, records, all_or_nothing=all_or_nothing)
         except StalePlan:
             continue
+        except OperationalError as exc:  # PostgreSQL chose this transaction as a deadlock victim: again
+            if "deadlock" not in str(exc).lower():
+                raise
     raise auth.AuthError(409, "the project's configuration keeps changing; try again")
 
 

@@ -37,6 +37,12 @@ def serve(host: str, port: int, database: str | None, data_dir: str, ssl_certfil
     The database is upgraded to the newest schema at start. Create the first member with
     `zooagg member add NAME` (same --database/--data-dir).
     """
+    import os
+
+    # many small reductions at once: one BLAS/OpenMP thread each is faster than a pool per call
+    # (measured: sklearn's DBSCAN on a handful of points, 30 ms with the pool, under 10 ms without)
+    for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(variable, "1")
     import uvicorn
 
     from .app import Settings, create_app

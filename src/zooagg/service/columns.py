@@ -90,13 +90,13 @@ class Orders:
 def _upsert(session: Session, project_id: int, extractor: str, ranks: dict[str, Rank]) -> None:
     """Insert new columns and lower the rank of known ones, safely under concurrent writers."""
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    table = ExtractColumn.__table__
-    statement = insert(table).values([
+    statement = insert(ExtractColumn).values([
         {"project_id": project_id, "extractor": extractor, "name": name, "first_number": rank[0],
          "first_id": rank[1], "first_position": rank[2], "first_index": rank[3]}
         for name, rank in sorted(ranks.items())])
     new = statement.excluded
-    mine = tuple_(table.c.first_number, table.c.first_id, table.c.first_position, table.c.first_index)
+    mine = tuple_(ExtractColumn.first_number, ExtractColumn.first_id, ExtractColumn.first_position,
+                  ExtractColumn.first_index)
     theirs = tuple_(new.first_number, new.first_id, new.first_position, new.first_index)
     session.execute(statement.on_conflict_do_update(
         index_elements=["project_id", "extractor", "name"],
