@@ -199,3 +199,23 @@ def test_point_details_are_reduced_per_cluster() -> None:
                                eps=5, min_samples=3)["frame0"]
     assert out["T1_tool5_details"] == [[{"6": 1}], [{"6": 1, "0": 1}], [{"0": 1}]]
     assert out["T1_tool5_clusters_details"] == [[{"6": 2, "0": 2}]]
+
+
+def test_dense_dbscan_labels_equal_scikit_learn() -> None:
+    """The small-set DBSCAN gives scikit-learn's labels, boundary cases (distance == eps) included."""
+    import numpy as np
+    from sklearn.cluster import DBSCAN
+
+    from zooagg.clustering.wrappers import run_dbscan
+
+    rng = np.random.default_rng(7)
+    compared = 0
+    for _ in range(1500):
+        n = int(rng.integers(3, 70))
+        # coordinates on a coarse grid, so many pairs sit exactly at eps
+        points = np.round(rng.normal(0, rng.choice([2, 5, 10]), (n, 2)) * rng.choice([1, 10]), rng.choice([0, 1]))
+        eps, min_samples = float(rng.choice([1, 3, 5])), int(rng.integers(1, 5))
+        expected = DBSCAN(eps=eps, min_samples=min_samples).fit(points).labels_
+        assert np.array_equal(run_dbscan(points, eps=eps, min_samples=min_samples, metric="euclidean"), expected)
+        compared += 1
+    assert compared == 1500

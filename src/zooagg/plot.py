@@ -226,7 +226,7 @@ def draw(axes: Any, mark: Mark, colour: str) -> Any:
     outline = _outline(mark)
     if len(outline) < 2:
         return None
-    return axes.add_patch(Polygon(outline, closed=mark.shape != "polygon" or mark.consensus, fill=False, **style))
+    return axes.add_patch(Polygon(outline, closed=True, fill=False, **style))
 
 
 def plot_subject(subject: str, marks: list[Mark], out: Path, *, title: str, image: Path | None = None,
