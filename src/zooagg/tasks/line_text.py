@@ -28,6 +28,7 @@ import numpy as np
 
 from ..errors import ExtractError, Where
 from ..registry import Param, extractor
+from .drawing import frame_key
 from .drawing_details import classifier_version
 from .text import checked_text, gold_standard_of
 
@@ -55,15 +56,6 @@ def _coordinate(mark: dict[str, Any], key: str, label: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise _bad(f"{label}: {key} is {value!r}, not a finite number", mark)
     return value
-
-
-def _frame(mark: dict[str, Any], label: str) -> str:
-    frame = mark.get("frame", 0)
-    if isinstance(frame, float) and frame.is_integer():
-        frame = int(frame)
-    if isinstance(frame, bool) or not isinstance(frame, int):
-        raise _bad(f"{label}: frame is {frame!r}, not a whole number", mark)
-    return f"frame{frame}"
 
 
 def _text(value: Any, label: str) -> Any:
@@ -137,7 +129,7 @@ def line_text_extractor(annotations: list[dict[str, Any]], classification: Any =
     extract: dict[str, Any] = {}
     for index, mark in _marks(lines, tools):
         label = f"line {index}"
-        frame = extract.setdefault(_frame(mark, label), _new_frame())
+        frame = extract.setdefault(frame_key(mark, label), _new_frame())
         if fem:
             details = mark.get("details") or [{}]
             task = details[0].get("task") if isinstance(details[0], dict) else None
@@ -206,7 +198,7 @@ def poly_line_text_extractor(annotations: list[dict[str, Any]], classification: 
     extract: dict[str, Any] = {}
     for index, mark in _marks(annotations[0], tools):
         label = f"polygon {index}"
-        frame = extract.setdefault(_frame(mark, label), _new_frame(gold))
+        frame = extract.setdefault(frame_key(mark, label), _new_frame(gold))
         text = _detail_text(mark, label)
         x, y = _polygon_points(mark, label)
         if len(x) < 2:
