@@ -70,6 +70,7 @@ REDUCER_INPUT: dict[str, tuple[str, dict[str, Any]]] = {
     "temporal_point_reducer_dbscan": ("shape_extractor:temporalPoint", {}),
     "temporal_point_reducer_hdbscan": ("shape_extractor:temporalPoint", {}),
     "polygon_reducer": ("polygon_extractor", {}),
+    "polygon_reducer_contours": ("polygon_extractor", {}),
     "text_reducer": ("text_extractor", {}),
     "poly_line_text_reducer": ("line_text_extractor", {}),
     "optics_line_text_reducer": ("line_text_extractor", {}),
