@@ -45,7 +45,11 @@ class ExtractTable:
         return self.table.num_rows
 
     def text(self, name: str) -> list[str]:
-        return self.table.column(name).to_pylist()
+        """A column as written (computed once: reducers ask for it per group)."""
+        key = f"text:{name}"
+        if key not in self._typed:
+            self._typed[key] = self.table.column(name).to_pylist()
+        return self._typed[key]
 
     def typed(self, name: str) -> list[Any]:
         """A column typed as pandas would read the whole file (NaN where missing)."""
@@ -75,12 +79,12 @@ class ExtractTable:
         if len(keys) == 3 and pc.max(counts.column("__pos_count")).as_py() == 1:
             return np.arange(self.num_rows)
         repeated = counts.filter(pc.greater(counts.column("__pos_count"), 1)).select(keys)
-        suspects = table.join(repeated, keys, join_type="inner").column("__pos").to_numpy()
-        columns = [self.table.column(n) for n in self.header]
+        suspects = np.sort(table.join(repeated, keys, join_type="inner").column("__pos").to_numpy())
+        picked = self.table.select(self.header).take(pa.array(suspects))
+        columns = [column.to_pylist() for column in picked.columns]
         seen: set[tuple[str, ...]] = set()
         drop: list[int] = []
-        for pos in np.sort(suspects).tolist():
-            row = tuple(c[pos].as_py() for c in columns)
+        for pos, row in zip(suspects.tolist(), zip(*columns, strict=True), strict=True):
             if row in seen:
                 drop.append(pos)
             seen.add(row)
