@@ -65,26 +65,41 @@ def _dense_distances(rows: np.ndarray, kwargs: dict[str, Any], eps: float) -> tu
 def dbscan_labels(distances: np.ndarray, eps: float, min_samples: int) -> np.ndarray:
     """DBSCAN over a distance matrix, labelled as scikit-learn labels them.
 
-    Neighbours are within `eps` inclusive (compare squared distances with eps**2) (a point is its own neighbour); core points have at
-    least `min_samples`. Clusters are numbered in the order of their lowest core point, and a
-    border point reachable from two clusters joins the one numbered first.
+    Neighbours are within `eps` inclusive (compare squared distances with eps**2); core points
+    have at least `min_samples` neighbours, themselves included. Clusters are the connected
+    groups of core points, numbered in the order of their lowest core point (scikit-learn's
+    depth-first search starts from each unlabelled core point in index order), and a border
+    point joins the lowest-numbered cluster among its core neighbours (the first to reach it).
     """
     neighbours = distances <= eps
     core = neighbours.sum(axis=1) >= min_samples
     labels = np.full(len(distances), -1)
-    label = 0
-    for start in np.flatnonzero(core):
-        if labels[start] != -1:
-            continue
-        stack = [int(start)]
-        while stack:
-            point = stack.pop()
-            if labels[point] != -1:
-                continue
-            labels[point] = label
-            if core[point]:
-                stack.extend(int(j) for j in np.flatnonzero(neighbours[point] & (labels == -1)))
-        label += 1
+    core_index = np.flatnonzero(core)
+    if len(core_index) == 0:
+        return labels
+    # connected core points, by union-find (one subject's sets are small: plain Python wins)
+    parent = list(range(len(core_index)))
+
+    def root(node: int) -> int:
+        while parent[node] != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    pairs = np.nonzero(np.triu(neighbours[np.ix_(core_index, core_index)], 1))
+    for a, b in zip(pairs[0].tolist(), pairs[1].tolist(), strict=True):
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    # number the groups by their lowest core point
+    numbers: dict[int, int] = {}
+    labels[core_index] = [numbers.setdefault(root(i), len(numbers)) for i in range(len(core_index))]
+    border = np.flatnonzero(~core)
+    if len(border):
+        reach = neighbours[np.ix_(border, core_index)]
+        core_labels = np.where(reach, labels[core_index][None, :], np.iinfo(np.int64).max)
+        nearest = core_labels.min(axis=1)
+        labels[border] = np.where(reach.any(axis=1), nearest, -1)
     return labels
 
 

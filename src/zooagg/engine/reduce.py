@@ -31,6 +31,8 @@ from .rejects import Rejects
 FILTERS = ("first", "last", "all")
 #: extract-file bytes per bucket: what one process holds in memory at a time
 BUCKET_BYTES = 48_000_000
+#: below this size one process reduces the whole file (starting workers would cost more)
+PARALLEL_FROM_BYTES = 8_000_000
 
 
 @dataclass
@@ -180,14 +182,18 @@ def run_reduce(
     with tempfile.TemporaryDirectory(dir=output_dir, prefix=".zooagg-reduce-") as work:
         workdir = Path(work)
         size = path.stat().st_size if path.exists() else 0
+        workers = cpu_count or os.cpu_count() or 1
         count = max(1, math.ceil(size / bucket_bytes))
+        if engine == "local" and workers > 1 and size > PARALLEL_FROM_BYTES:
+            count = max(count, workers)  # at least one part per worker, so every core reduces
         parts = partition(path, workdir, count)
         summary.extracts_read = parts.rows
         summary.buckets = count
         jobs = [BucketJob(file, workdir / f"out-{i:04d}.pickle", str(path), parts.kinds, parts.numeric_subjects,
                           parts.tasks, config.name, config.params, filter_how)
                 for i, file in enumerate(parts.files) if parts.bucket_rows[i]]
-        workers = 1 if len(jobs) == 1 and engine == "local" else cpu_count
+        if engine == "local":
+            workers = min(workers, len(jobs))
         executor = make_executor(engine, workers, scheduler)
         results: list[BucketResult] = []
         try:
