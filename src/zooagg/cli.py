@@ -358,7 +358,7 @@ def reduce_command(extracted_csv: str, reducer_config: str, filter_how: str, ord
                    fmt: str, strict: bool, engine: str, scheduler: str | None) -> None:
     """Reduce extracts to a consensus per subject and task, as the reducer config says.
 
-    Big extract files are split by subject into parts of about 48 MB, reduced side by side
+    Big extract files are split by subject into parts of about 12 MB, reduced side by side
     (memory stays flat) and merged back in the peer's order.
     """
     do_reduce(extracted_csv, reducer_config, _out_dir(directory), output, filter_how, order, hide_bar,

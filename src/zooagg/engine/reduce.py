@@ -30,7 +30,7 @@ from .rejects import Rejects
 
 FILTERS = ("first", "last", "all")
 #: extract-file bytes per bucket: what one process holds in memory at a time
-BUCKET_BYTES = 48_000_000
+BUCKET_BYTES = 12_000_000
 #: below this size one process reduces the whole file (starting workers would cost more)
 PARALLEL_FROM_BYTES = 8_000_000
 
