@@ -63,7 +63,7 @@ def _buckets_of(subjects: pa.Array, count: int) -> pa.Array:
     return pc.take(pa.array(labels, pa.int64()), encoded.indices)
 
 
-def partition(path: Path, workdir: Path, count: int, block_size: int = 1 << 23) -> Partitions:
+def partition(path: Path, workdir: Path, count: int, block_size: int = 1 << 20) -> Partitions:
     """Split the extract CSV into `count` bucket files by subject (phase 1)."""
     header = check_header(path)
     types = {n: pa.string() for n in header}
