@@ -130,8 +130,10 @@ def test_reduce_rejects_a_subject_it_cannot_reduce(run_cli, tmp_path: Path) -> N
     assert list((tmp_path / "strict").iterdir()) == []
 
 
-def test_interrupted_write_leaves_no_part_file(run_cli, tmp_path: Path, bad_export: Path, config: Path,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def interrupted_extract(run_cli, tmp_path: Path, bad_export: Path, config: Path,
+                        monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """An extract stopped by Ctrl-C after one row of the layout was written: (result, out folder)."""
     real_records = tables.SpooledTable._records
 
     def interrupted(self):  # one row written, then Ctrl-C
@@ -142,25 +144,18 @@ def test_interrupted_write_leaves_no_part_file(run_cli, tmp_path: Path, bad_expo
 
     monkeypatch.setattr(tables.SpooledTable, "_records", interrupted)
     out = tmp_path / "out"
-    result = run_cli(["extract", bad_export, config, "-d", out, "-hb"], tmp_path)
+    return run_cli(["extract", bad_export, config, "-d", out, "-hb"], tmp_path), out
+
+
+def test_interrupted_write_leaves_no_part_file(interrupted_extract, tmp_path: Path) -> None:
+    result, out = interrupted_extract
     assert result.code == 130
     assert "no partial output was left behind" in result.err
     assert not (out / "question_extractor_extractions.csv").exists()
     assert leftovers(tmp_path) == []
 
 
-def test_interrupted_write_never_leaves_a_partial_output(run_cli, tmp_path: Path, bad_export: Path,
-                                                         config: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    real_records = tables.SpooledTable._records
-
-    def interrupted(self):
-        for index, record in enumerate(real_records(self)):
-            if index == 1:
-                raise KeyboardInterrupt
-            yield record
-
-    monkeypatch.setattr(tables.SpooledTable, "_records", interrupted)
-    out = tmp_path / "out"
-    result = run_cli(["extract", bad_export, config, "-d", out, "-hb"], tmp_path)
+def test_interrupted_write_never_leaves_a_partial_output(interrupted_extract) -> None:
+    result, out = interrupted_extract
     assert result.code == 130
     assert [p.name for p in out.iterdir() if not p.name.endswith(".part")] == []
