@@ -20,7 +20,7 @@ import pyarrow.csv as pacsv
 import pyarrow.ipc as ipc
 
 from ..errors import InputError, Where
-from ..exports.csvio import header_of
+from ..exports.csvio import header_of, require_columns
 from ..tables import ColumnKind
 
 NEEDED = ("subject_id", "task", "created_at", "user_name", "workflow_id")
@@ -47,11 +47,7 @@ def check_header(path: Path) -> list[str]:
     if "annotations" in header:
         raise InputError("this is a classification export, not an extract file",
                          hint="run `zooagg extract` first and reduce its output", where=Where(file=str(path)))
-    missing = [c for c in NEEDED if c not in header]
-    if missing:
-        raise InputError(f"missing column(s) {', '.join(missing)}",
-                         hint="reduce takes a file written by `extract`",
-                         where=Where(file=str(path), column=missing[0]))
+    require_columns(path, [c for c in NEEDED if c not in header], "reduce takes a file written by `extract`")
     return header
 
 

@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 
 from ..errors import InputError, RowError, Where
 from .combos import unpack_combo_annotations
-from .csvio import decode, header_of, iter_batches
+from .csvio import decode, header_of, iter_batches, require_columns
 from .marks import normalise_annotation
 from .versions import VersionRange, parse_version
 
@@ -98,12 +98,7 @@ def _check_header(path: Path, header: list[str]) -> None:
     missing = [c for c in REQUIRED if c not in columns]
     if not (set(USER_COLUMNS) <= columns or "extended_user_id" in columns):
         missing += [c for c in USER_COLUMNS if c not in columns]
-    if missing:
-        raise InputError(
-            f"missing column(s) {', '.join(missing)}",
-            hint="a classification export needs " + ", ".join(REQUIRED + USER_COLUMNS),
-            where=Where(file=str(path), column=missing[0]),
-        )
+    require_columns(path, missing, "a classification export needs " + ", ".join(REQUIRED + USER_COLUMNS))
 
 
 def _normal_user_id(text: str) -> tuple[str, bool]:

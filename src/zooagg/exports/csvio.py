@@ -68,6 +68,13 @@ def iter_batches(path: Path, block_size: int = 1 << 22) -> Iterator[pa.RecordBat
         yield batch
 
 
+def require_columns(path: Path, missing: list[str], hint: str) -> None:
+    """One error naming the columns a file lacks (the first as its column), if any."""
+    if missing:
+        raise InputError(f"missing column(s) {', '.join(missing)}", hint=hint,
+                         where=Where(file=str(path), column=missing[0]))
+
+
 def decode(raw: bytes) -> tuple[str, bool]:
     """UTF-8 text, falling back to cp1252/latin-1; the flag says a fallback was needed."""
     try:

@@ -11,7 +11,7 @@ from typing import Any
 import orjson
 
 from ..errors import ConfigError, InputError, Where
-from .csvio import header_of
+from .csvio import header_of, require_columns
 from .versions import Version, VersionRange, format_version, is_major_only, parse_version
 
 REQUIRED = ("workflow_id", "version", "tasks")
@@ -50,11 +50,7 @@ def read_workflows(path: str | Path) -> list[WorkflowVersion]:
     if "annotations" in header:
         raise InputError("this is a classification export, not a workflow export",
                          hint="pass the workflow export, the file named …-workflows.csv", where=Where(file=str(path)))
-    missing = [c for c in REQUIRED if c not in header]
-    if missing:
-        raise InputError(f"missing column(s) {', '.join(missing)}",
-                         hint="a workflow export needs " + ", ".join(REQUIRED),
-                         where=Where(file=str(path), column=missing[0]))
+    require_columns(path, [c for c in REQUIRED if c not in header], "a workflow export needs " + ", ".join(REQUIRED))
     csv.field_size_limit(sys.maxsize)
     rows: list[WorkflowVersion] = []
     with path.open(encoding="utf-8", errors="replace", newline="") as handle:
