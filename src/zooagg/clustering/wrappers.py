@@ -77,23 +77,7 @@ def dbscan_labels(distances: np.ndarray, eps: float, min_samples: int) -> np.nda
     core_index = np.flatnonzero(core)
     if len(core_index) == 0:
         return labels
-    # connected core points, by union-find (one subject's sets are small: plain Python wins)
-    parent = list(range(len(core_index)))
-
-    def root(node: int) -> int:
-        while parent[node] != node:
-            parent[node] = parent[parent[node]]
-            node = parent[node]
-        return node
-
-    pairs = np.nonzero(np.triu(neighbours[np.ix_(core_index, core_index)], 1))
-    for a, b in zip(pairs[0].tolist(), pairs[1].tolist(), strict=True):
-        ra, rb = root(a), root(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-    # number the groups by their lowest core point
-    numbers: dict[int, int] = {}
-    labels[core_index] = [numbers.setdefault(root(i), len(numbers)) for i in range(len(core_index))]
+    labels[core_index] = _components(neighbours[np.ix_(core_index, core_index)])
     border = np.flatnonzero(~core)
     if len(border):
         reach = neighbours[np.ix_(border, core_index)]
@@ -101,6 +85,43 @@ def dbscan_labels(distances: np.ndarray, eps: float, min_samples: int) -> np.nda
         nearest = core_labels.min(axis=1)
         labels[border] = np.where(reach.any(axis=1), nearest, -1)
     return labels
+
+
+#: up to this many core points, connected groups come from a boolean matrix closure (a few
+#: small matrix products); above it, from union-find over the neighbour pairs
+CLOSURE_LIMIT = 96
+
+
+def _components(adjacent: np.ndarray) -> np.ndarray:
+    """Group numbers of the connected core points, numbered in the order of their lowest point.
+
+    `adjacent` is the symmetric neighbour matrix of the core points (diagonal set)."""
+    if len(adjacent) <= CLOSURE_LIMIT:
+        reach = adjacent
+        while True:  # paths twice as long each round: log2(longest chain) rounds
+            step = reach.astype(np.float32)
+            grown = (step @ step) > 0
+            if np.array_equal(grown, reach):
+                break
+            reach = grown
+        lowest = reach.argmax(axis=1)  # each point's lowest reachable point names its group
+        ordinal = np.cumsum(lowest == np.arange(len(lowest))) - 1  # groups in order of that point
+        return ordinal[lowest]
+    parent = list(range(len(adjacent)))
+
+    def root(node: int) -> int:
+        while parent[node] != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    pairs = np.nonzero(np.triu(adjacent, 1))
+    for a, b in zip(pairs[0].tolist(), pairs[1].tolist(), strict=True):
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    numbers: dict[int, int] = {}
+    return np.array([numbers.setdefault(root(i), len(numbers)) for i in range(len(adjacent))])
 
 
 def run_hdbscan(rows: np.ndarray, **kwargs: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -128,4 +149,4 @@ def run_optics(rows: np.ndarray, **kwargs: Any) -> np.ndarray:
 
 def cluster_ids(labels: np.ndarray) -> list[int]:
     """The cluster labels found, ascending, noise (-1) left out."""
-    return [int(k) for k in np.unique(labels) if k > -1]
+    return sorted({int(k) for k in labels.tolist() if k > -1})

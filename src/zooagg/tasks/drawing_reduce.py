@@ -94,22 +94,36 @@ def list_points(out: dict[str, Any], tool: str, loc: np.ndarray, dims: tuple[str
 def summarise(out: dict[str, Any], tool: str, loc: np.ndarray, labels: np.ndarray, dims: tuple[str, ...],
               weights: np.ndarray | None = None) -> None:
     """Count, mean and (weighted) covariance of x and y for each cluster."""
+    counts = out.setdefault(f"{tool}_clusters_count", [])
+    centres = [out.setdefault(f"{tool}_clusters_{dim}", []) for dim in dims]
+    spreads = [out.setdefault(f"{tool}_clusters_{name}", []) for name in ("var_x", "var_y", "var_x_y")]
     for k in cluster_ids(labels):
         member = labels == k
         rows = loc[member]
-        out.setdefault(f"{tool}_clusters_count", []).append(int(member.sum()))
-        centre = rows.mean(axis=0)
-        for i, dim in enumerate(dims):
-            out.setdefault(f"{tool}_clusters_{dim}", []).append(float(centre[i]))
+        counts.append(len(rows))
+        for column, value in zip(centres, rows.mean(axis=0).tolist(), strict=True):
+            column.append(float(value))
         cov: list[float | None] = [None, None, None]
         if weights is not None:
             matrix = np.cov(rows.T, aweights=weights[member])
             cov = [float(matrix[0, 0]), float(matrix[1, 1]), float(matrix[0, 1])]
         elif len(rows) > 1:
-            matrix = np.cov(rows.T)
-            cov = [float(matrix[0, 0]), float(matrix[1, 1]), float(matrix[0, 1])]
-        for name, value in zip(("var_x", "var_y", "var_x_y"), cov, strict=True):
-            out.setdefault(f"{tool}_clusters_{name}", []).append(value)
+            cov = covariance_xy(rows)
+        for column, value in zip(spreads, cov, strict=True):
+            column.append(value)
+    for key in [f"{tool}_clusters_count", *(f"{tool}_clusters_{n}" for n in (*dims, "var_x", "var_y", "var_x_y"))]:
+        if not out[key]:
+            del out[key]  # no cluster: no cluster keys, as in the peer
+
+
+def covariance_xy(rows: np.ndarray) -> list[float | None]:
+    """var x, var y and cov x y of the first two columns: numpy.cov's own steps (so its very
+    bits) without its argument checks, which cost more than the sums on a dozen points."""
+    centred = np.array(rows.T, ndmin=2, dtype=np.result_type(rows, np.float64))
+    centred -= centred.mean(axis=1)[:, None]
+    matrix = np.dot(centred, centred.T.conj())
+    matrix *= np.true_divide(1, centred.shape[1] - 1)
+    return [float(matrix[0, 0]), float(matrix[1, 1]), float(matrix[0, 1])]
 
 
 def temporal_distance(a: np.ndarray, b: np.ndarray) -> float:
