@@ -9,7 +9,13 @@ version there). Stdlib only.
 from __future__ import annotations
 
 import csv
+import math
+import re
 from pathlib import Path
+
+#: numbers in two cells this close (relative) are the same result rounded by different hardware
+RELATIVE = 1e-12
+NUMBER = re.compile(r"-?\d+\.\d+(?:[eE][-+]?\d+)?|-?\d+[eE][-+]?\d+")
 
 #: columns whose values are never compared
 IGNORED_COLUMNS = frozenset({"data.aggregation_version"})
@@ -42,6 +48,18 @@ def read_csv(path: str | Path) -> tuple[list[str], list[list[str]]]:
     return rows[0], rows[1:]
 
 
+def cells_equal(expected: str | None, actual: str | None) -> bool:
+    """Equal strings, or equal apart from floats within RELATIVE (same text around them)."""
+    if expected == actual:
+        return True
+    if expected is None or actual is None:
+        return False
+    if NUMBER.sub("#", expected) != NUMBER.sub("#", actual):
+        return False
+    pairs = zip(NUMBER.findall(expected), NUMBER.findall(actual), strict=True)
+    return all(math.isclose(float(e), float(a), rel_tol=RELATIVE, abs_tol=0.0) for e, a in pairs)
+
+
 def row_cells(header: list[str], row: list[str], ignored: frozenset[str] = IGNORED_COLUMNS) -> dict[str, str]:
     """Cells of a row by column name, without the ignored columns (short rows padded)."""
     padded = row + [""] * (len(header) - len(row))
@@ -54,7 +72,8 @@ def rows_identical(
     ignored: frozenset[str] = IGNORED_COLUMNS,
 ) -> bool:
     """True when both rows have the same cells by column name (ignored columns left out)."""
-    return row_cells(header_a, row_a, ignored) == row_cells(header_b, row_b, ignored)
+    cells_a, cells_b = row_cells(header_a, row_a, ignored), row_cells(header_b, row_b, ignored)
+    return cells_a.keys() == cells_b.keys() and all(cells_equal(cells_a[k], cells_b[k]) for k in cells_a)
 
 
 def count_identical_rows(
@@ -100,12 +119,12 @@ def compare_csv(expected_path: str | Path, actual_path: str | Path, limit: int =
     for number, (row_e, row_a) in enumerate(zip(rows_e, rows_a, strict=False), start=2):
         cells_e = row_cells(header_e, row_e, ignored)
         cells_a = row_cells(header_a, row_a, ignored)
-        if cells_e == cells_a:
+        if cells_e.keys() == cells_a.keys() and all(cells_equal(cells_e[k], cells_a[k]) for k in cells_e):
             continue
         for name in [*cells_e, *(n for n in cells_a if n not in cells_e)]:
             value_e = cells_e.get(name)
             value_a = cells_a.get(name)
-            if value_e != value_a:
+            if not cells_equal(value_e, value_a):
                 cell_problems.append(
                     f"line {number}, {name}: expected {value_e!r}, got {value_a!r}"
                 )

@@ -57,3 +57,14 @@ def test_golden_case(case: Path, tmp_path: Path) -> None:
 
 def test_there_are_golden_cases() -> None:
     assert len(CASES) >= 8
+
+
+def test_cells_differing_in_the_last_bit_of_a_float_compare_equal_and_nothing_else_does() -> None:
+    from golden_compare import cells_equal
+
+    assert cells_equal("[-33.94358701975181, 2.5]", "[-33.94358701975182, 2.5]")
+    assert not cells_equal("[-33.9435870197, 2.5]", "[-33.9435870198, 2.5]")  # 3e-12 relative: a real change
+    assert not cells_equal("1.0", "1")  # the written form of a number is part of the contract
+    assert not cells_equal("[1.5, 2.5]", "[1.5]")
+    assert not cells_equal("{'a': 1.5}", "{'b': 1.5}")
+    assert not cells_equal("", None)
