@@ -17,7 +17,7 @@ import os
 import pickle
 import tempfile
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -298,6 +298,12 @@ class SpooledTable:
         return names
 
     def finish(self, fmt: str = "csv", order: bool = False, front: Sequence[str] = ()) -> Path:
+        tmp, path = self.render(fmt, order, front)
+        commit(tmp, path)
+        return path
+
+    def render(self, fmt: str = "csv", order: bool = False, front: Sequence[str] = ()) -> tuple[Path, Path]:
+        """Write the table to a temp file beside its path: (temp file, final path), not yet renamed."""
         names = self.data_columns(order, front)
         try:
             if fmt == "parquet":
@@ -309,7 +315,7 @@ class SpooledTable:
     def discard(self) -> None:
         self._spool.close()
 
-    def _finish_csv(self, names: list[str]) -> Path:
+    def _finish_csv(self, names: list[str]) -> tuple[Path, Path]:
         formatters = [self.columns[n].formatter(self.rows) for n in names]
         cells = list(zip(names, formatters, strict=True))
         # meta cells are text already; only those given a formatter (user_id) need one
@@ -326,10 +332,9 @@ class SpooledTable:
                 row += [formatter(value) if (value := get(n, _ABSENT)) is not _ABSENT else ""
                         for n, formatter in cells]
                 writer.writerow(row)
-        commit(tmp, self.path)
-        return self.path
+        return tmp, self.path
 
-    def _finish_parquet(self, names: list[str]) -> Path:
+    def _finish_parquet(self, names: list[str]) -> tuple[Path, Path]:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
@@ -367,8 +372,83 @@ class SpooledTable:
                     batch = []
             if batch or self.rows == 0:
                 writer.write_table(pa.Table.from_pylist(batch, schema=schema))
+        return tmp, path
+
+
+def finish_tables(jobs: Sequence[tuple[SpooledTable, str, bool, Sequence[str]]], workers: int = 1) -> list[Path]:
+    """Lay out several tables (table, format, order, front columns), each in its own forked
+    process when there are cores to spare: laying out is per-row Python work, and the tables
+    are independent. Files are renamed into place only once every one is written."""
+    import multiprocessing
+
+    forkable = "fork" in multiprocessing.get_all_start_methods()
+    rendered: list[tuple[Path, Path]] = []
+    try:
+        if workers > 1 and len(jobs) > 1 and forkable:
+            rendered = _render_forked(jobs, workers)
+        else:
+            rendered = [table.render(fmt, order, front) for table, fmt, order, front in jobs]
+    except BaseException:
+        for tmp, _ in rendered:
+            tmp.unlink(missing_ok=True)
+        raise
+    for tmp, path in rendered:
         commit(tmp, path)
-        return path
+    return [path for _, path in rendered]
+
+
+def _render_forked(jobs: Sequence[tuple[SpooledTable, str, bool, Sequence[str]]], workers: int) -> list[tuple[Path, Path]]:
+    """`render` each job in a child made by fork (the child inherits the spool file as it is);
+    at most `workers` at a time. A child reports its temp file, or the error that stopped it."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    out: list[tuple[Path, Path] | None] = [None] * len(jobs)
+    waiting = list(enumerate(jobs))
+    running: list[tuple[int, Any, Any]] = []
+    failure: str | None = None
+    while waiting or running:
+        while waiting and len(running) < workers and failure is None:
+            index, (table, fmt, order, front) = waiting.pop(0)
+            receive, send = context.Pipe(duplex=False)
+            child = context.Process(target=_render_child, args=(table, fmt, order, front, send), daemon=True)
+            child.start()
+            send.close()
+            running.append((index, child, receive))
+        if not running:
+            break
+        index, child, receive = running.pop(0)
+        answer = receive.recv() if receive.poll(None) else None
+        child.join()
+        receive.close()
+        if isinstance(answer, tuple):
+            tmp = Path(answer[0])
+            _PENDING.add(tmp)
+            out[index] = (tmp, Path(answer[1]))
+        elif failure is None:
+            failure = answer if isinstance(answer, str) else f"laying out stopped (exit code {child.exitcode})"
+    for table, *_ in jobs:
+        table.discard()  # the parent's copy of each spool
+    if failure is not None:
+        for item in out:
+            if item is not None:
+                item[0].unlink(missing_ok=True)
+        raise OSError(failure)
+    return [item for item in out if item is not None]
+
+
+def _render_child(table: SpooledTable, fmt: str, order: bool, front: Sequence[str], send: Any) -> None:
+    inherited = set(_PENDING)  # the parent's temp files: its own business
+    try:
+        tmp, path = table.render(fmt, order, front)
+        send.send((str(tmp), str(path)))  # the parent renames it (or removes it)
+    except BaseException as exc:  # noqa: BLE001 - reported to the parent, which raises it
+        for mine in _PENDING - inherited:
+            mine.unlink(missing_ok=True)
+        with suppress(OSError):
+            send.send(f"{type(exc).__name__}: {exc}")
+    finally:
+        send.close()
 
 
 # ---- reading extract and reduction CSVs back ----------------------------------------------

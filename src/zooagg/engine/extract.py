@@ -21,7 +21,14 @@ from ..exports.classifications import (
     parse_record,
     records_of,
 )
-from ..tables import EXTRACT_COLUMNS, ColumnStats, SpooledTable, encode_rows, paused_gc
+from ..tables import (
+    EXTRACT_COLUMNS,
+    ColumnStats,
+    SpooledTable,
+    encode_rows,
+    finish_tables,
+    paused_gc,
+)
 from ..tasks.skill import feedback_info
 from .executors import make_executor
 from .rejects import Rejects
@@ -263,13 +270,15 @@ def run_extract(
     stats = reader.stats
     _check_matches(config, stats, str(classification_csv))
     user_id_format = _float_id if stats.user_id_is_float else str
+    jobs = []
     for name, table in tables.items():
         table.meta_format["user_id"] = user_id_format
         if table.rows == 0:  # as the peer: no extracts, no file
             table.discard()
             continue
-        summary.outputs.append(table.finish(fmt, order, front=("choice",)))
+        jobs.append((table, fmt, order, ("choice",)))
         summary.extracts[name] = table.rows
+    summary.outputs = finish_tables(jobs, cpu_count if engine == "local" else os.cpu_count() or 1)
     summary.rows_read = stats.rows_read
     summary.rows_matched = stats.rows_kept
     summary.rejected = rejects.count
