@@ -95,6 +95,10 @@ def _tag(value: Any) -> int:
     return _OTHER
 
 
+#: the tag of the exact types met most (subclasses and floats go through `_tag`)
+_TYPE_TAGS: dict[type, int] = {bool: _BOOL, int: _INT, str: _STR, type(None): _NULL, list: _OTHER, dict: _OTHER}
+
+
 @dataclass
 class Column:
     name: str
@@ -211,11 +215,16 @@ class ColumnStats:
         """A row ready to spool (meta, flattened data), learning its columns on the way."""
         flat = flatten(data)
         columns = self.columns
+        tags = _TYPE_TAGS
         for name, value in flat.items():
             column = columns.get(name)
             if column is None:
                 column = columns[name] = Column(name)
-            column.tags |= _tag(value)
+            kind = type(value)
+            if kind is float:
+                column.tags |= _FLOAT if value == value else _NULL  # NaN != NaN
+            else:
+                column.tags |= tags.get(kind) or _tag(value)
             column.present += 1
         self.rows += 1
         return meta, flat
