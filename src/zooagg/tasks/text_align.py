@@ -93,10 +93,15 @@ class _Ranking:
 
 
 _MATCH, _MISMATCH, _GAP = 1, 2, 3
+_DIAGONAL, _LEFT, _UP = 0, 1, 2
 
 
 def _align_witness(graph: _Graph, witness: int, words: Sequence[str]) -> dict[int, int]:
-    """Token index -> vertex, for the tokens of `witness` that join existing vertices."""
+    """Token index -> vertex, for the tokens of `witness` that join existing vertices.
+
+    The Needleman-Wunsch table is filled row by row with plain lists (the hot loop of the text
+    reducer): a cell takes the diagonal, else the left cell if strictly better, else the upper
+    cell if strictly better than both."""
     ranking = _Ranking(graph)
     width = ranking.of[1]  # ranks 0 .. end-1
     matches: dict[tuple[int, int], int] = {}
@@ -104,41 +109,57 @@ def _align_witness(graph: _Graph, witness: int, words: Sequence[str]) -> dict[in
     for vertex in range(2, len(graph.labels)):
         for token in graph.tokens[vertex].values():
             by_word.setdefault(token, []).append(vertex)
+    hit_rows = [[False] * width for _ in words]
     for row, word in enumerate(words):
         for vertex in by_word.get(word, ()):
-            matches[(row, ranking.of[vertex] - 1)] = vertex
+            column = ranking.of[vertex] - 1
+            matches[(row, column)] = vertex
+            hit_rows[row][column] = True
     height = len(words) + 1
-    score = [[0] * width for _ in range(height)]
-    kind = [[0] * width for _ in range(height)]
-    parent: list[list[tuple[int, int]]] = [[(0, 0)] * width for _ in range(height)]
-    for x in range(1, width):
-        score[0][x], kind[0][x], parent[0][x] = score[0][x - 1] - 1, _GAP, (0, x - 1)
+    no_hits = [False] * width
+    score = [list(range(0, -width, -1))]
+    kind = [[0] + [_GAP] * (width - 1)]
+    step = [[_DIAGONAL] + [_LEFT] * (width - 1)]
     for y in range(1, height):
-        score[y][0], kind[y][0], parent[y][0] = score[y - 1][0] - 1, _GAP, (y - 1, 0)
-    for y in range(1, height):
+        above = score[y - 1]
+        hits = hit_rows[y - 1]
+        above_hits = hit_rows[y - 2] if y >= 2 else no_hits
+        current = [-y] * width
+        kinds = [_GAP] * width
+        steps = [_UP] * width
         for x in range(1, width):
-            hit = (y - 1, x - 1) in matches
-            best = (score[y - 1][x - 1] + (1 if hit else -1), _MATCH if hit else _MISMATCH, (y - 1, x - 1))
-            left = score[y][x - 1] - 1
-            if left > best[0]:
-                best = (left, _GAP, (y, x - 1))
-            if (y - 2, x - 1) in matches:
-                upper = (score[y - 1][x] + (1 if hit else -1), _MATCH if hit else _MISMATCH, (y - 1, x))
-            else:
-                upper = (score[y - 1][x] - 1, _GAP, (y - 1, x))
-            if upper[0] > best[0]:
-                best = upper
-            score[y][x], kind[y][x], parent[y][x] = best
+            hit = hits[x - 1]
+            best = above[x - 1] + 1 if hit else above[x - 1] - 1
+            made, came = (_MATCH if hit else _MISMATCH), _DIAGONAL
+            left = current[x - 1] - 1
+            if left > best:
+                best, made, came = left, _GAP, _LEFT
+            if above_hits[x - 1]:
+                upper = above[x] + 1 if hit else above[x] - 1
+                if upper > best:
+                    best, made, came = upper, (_MATCH if hit else _MISMATCH), _UP
+            elif above[x] - 1 > best:
+                best, made, came = above[x] - 1, _GAP, _UP
+            current[x], kinds[x], steps[x] = best, made, came
+        score.append(current)
+        kind.append(kinds)
+        step.append(steps)
     aligned: dict[int, int] = {}
     used: set[int] = set()
     y, x = height - 1, width - 1
-    while (y, x) != (0, 0):
+    while y or x:
         if kind[y][x] == _MATCH:
             vertex = matches[(y - 1, x - 1)]
             if vertex not in used:
                 aligned[y - 1] = vertex
                 used.add(vertex)
-        y, x = parent[y][x]
+        came = step[y][x]
+        if came == _DIAGONAL:
+            y, x = y - 1, x - 1
+        elif came == _LEFT:
+            x -= 1
+        else:
+            y -= 1
     return aligned
 
 
