@@ -9,7 +9,6 @@ order (subjects sorted, tasks in order of first appearance).
 
 from __future__ import annotations
 
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,26 +50,74 @@ def check_header(path: Path) -> list[str]:
     return header
 
 
-def _buckets_of(subjects: pa.Array, count: int) -> pa.Array:
+#: per byte position, a weight for the subject hash (sums stay exact in float64)
+_WEIGHTS = ((np.arange(64) * 2654435761) % (1 << 20) + 1).astype(np.float64)
+
+
+def _buckets_of(subjects: pa.Array, count: int) -> np.ndarray:
+    """Each row's bucket: a hash of its subject_id's bytes (the same text, the same bucket),
+    computed over the whole column at once."""
     if count == 1:
-        return pa.array(np.zeros(len(subjects), dtype=np.int64))
-    encoded = pc.dictionary_encode(subjects)
-    labels = [zlib.crc32(s.encode()) % count for s in encoded.dictionary.to_pylist()]
-    return pc.take(pa.array(labels, pa.int64()), encoded.indices)
+        return np.zeros(len(subjects), dtype=np.int64)
+    if isinstance(subjects, pa.ChunkedArray):
+        subjects = subjects.combine_chunks()
+    buffers = subjects.buffers()
+    offsets = np.frombuffer(buffers[1], dtype=np.int32)[subjects.offset:subjects.offset + len(subjects) + 1]
+    data = np.frombuffer(buffers[2], dtype=np.uint8) if buffers[2] is not None else np.zeros(0, np.uint8)
+    start, lengths = int(offsets[0]), np.diff(offsets)
+    rows = np.repeat(np.arange(len(subjects)), lengths)
+    place = np.arange(int(offsets[-1]) - start) - np.repeat(offsets[:-1] - start, lengths)
+    weighted = (data[start:int(offsets[-1])] + 1.0) * _WEIGHTS[place % len(_WEIGHTS)]
+    hashes = np.bincount(rows, weights=weighted, minlength=len(subjects)) + lengths
+    return hashes.astype(np.int64) % count
+
+
+def int_array(values: np.ndarray, present: np.ndarray | None = None) -> pa.Array:
+    """An Arrow int64 array over a numpy one, null where not `present` (pa.array(ndarray)
+    would import numpy.ma, a measurable part of a short run's start-up)."""
+    values = np.ascontiguousarray(values, dtype=np.int64)
+    validity = None if present is None else pa.py_buffer(np.packbits(present, bitorder="little"))
+    return pa.Array.from_buffers(pa.int64(), len(values), [validity, pa.py_buffer(values)])
+
+
+def _malformed(path: Path, exc: pa.ArrowInvalid) -> InputError:
+    return InputError(f"malformed CSV: {str(exc).splitlines()[0]}", hint="write the extracts again",
+                      where=Where(file=str(path)))
+
+
+def _no_rows(path: Path) -> InputError:
+    return InputError("the extract file has no rows", hint="check the extract step's summary",
+                      where=Where(file=str(path)))
+
+
+def _convert_options(header: list[str]) -> pacsv.ConvertOptions:
+    return pacsv.ConvertOptions(column_types={n: pa.string() for n in header}, strings_can_be_null=False)
+
+
+def read_whole(path: Path) -> tuple[pa.Table, ColumnKind, list[str]]:
+    """An extract file small enough to hold whole, every cell as written: (table, the kind of
+    its subject_id column, its tasks in order of first appearance)."""
+    header = check_header(path)
+    try:
+        table = pacsv.read_csv(path, parse_options=pacsv.ParseOptions(newlines_in_values=True),
+                               convert_options=_convert_options(header))
+    except pa.ArrowInvalid as exc:
+        raise _malformed(path, exc) from exc
+    if table.num_rows == 0:
+        raise _no_rows(path)
+    return table, ColumnKind().update(table.column("subject_id")), pc.unique(table.column("task")).to_pylist()
 
 
 def partition(path: Path, workdir: Path, count: int, block_size: int = 1 << 20) -> Partitions:
     """Split the extract CSV into `count` bucket files by subject (phase 1)."""
     header = check_header(path)
-    types = {n: pa.string() for n in header}
-    options = pacsv.ConvertOptions(column_types=types, strings_can_be_null=False)
+    options = _convert_options(header)
     try:
         reader = pacsv.open_csv(path, read_options=pacsv.ReadOptions(block_size=block_size),
                                 parse_options=pacsv.ParseOptions(newlines_in_values=True),
                                 convert_options=options)
     except pa.ArrowInvalid as exc:
-        raise InputError(f"malformed CSV: {str(exc).splitlines()[0]}", hint="write the extracts again",
-                         where=Where(file=str(path))) from exc
+        raise _malformed(path, exc) from exc
     schema = pa.schema([*(pa.field(n, pa.string()) for n in header), pa.field(ROW, pa.int64())])
     files = [workdir / f"bucket-{i:04d}.arrow" for i in range(count)]
     writers = [ipc.new_file(str(f), schema) for f in files]
@@ -84,9 +131,8 @@ def partition(path: Path, workdir: Path, count: int, block_size: int = 1 << 20) 
             except StopIteration:
                 break
             except pa.ArrowInvalid as exc:
-                raise InputError(f"malformed CSV: {str(exc).splitlines()[0]}", hint="write the extracts again",
-                                 where=Where(file=str(path))) from exc
-            rows = pa.array(np.arange(result.rows, result.rows + batch.num_rows, dtype=np.int64))
+                raise _malformed(path, exc) from exc
+            rows = int_array(np.arange(result.rows, result.rows + batch.num_rows, dtype=np.int64))
             batch = pa.RecordBatch.from_arrays([*batch.columns, rows], schema=schema)
             result.rows += batch.num_rows
             for name, kind in kinds.items():
@@ -94,17 +140,18 @@ def partition(path: Path, workdir: Path, count: int, block_size: int = 1 << 20) 
             for task in pc.unique(batch.column(header.index("task"))).to_pylist():
                 tasks.setdefault(task, None)
             labels = _buckets_of(batch.column(header.index("subject_id")), count)
+            order = np.argsort(labels, kind="stable")  # each bucket's rows together, in file order
+            bounds = np.searchsorted(labels[order], np.arange(count + 1)).tolist()
+            grouped = batch.take(int_array(order)) if count > 1 else batch
             for index, writer in enumerate(writers):
-                part = batch.filter(pc.equal(labels, index)) if count > 1 else batch
-                if part.num_rows:
-                    writer.write_batch(part)
-                    result.bucket_rows[index] += part.num_rows
+                if bounds[index + 1] > bounds[index]:
+                    writer.write_batch(grouped.slice(bounds[index], bounds[index + 1] - bounds[index]))
+                    result.bucket_rows[index] += bounds[index + 1] - bounds[index]
     finally:
         for writer in writers:
             writer.close()
     if result.rows == 0:
-        raise InputError("the extract file has no rows", hint="check the extract step's summary",
-                         where=Where(file=str(path)))
+        raise _no_rows(path)
     result.tasks = list(tasks)
     return result
 

@@ -17,22 +17,28 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import AGGREGATION_VERSION, registry
 from ..config import ReducerConfig
 from ..errors import ReduceError, RowError, Where, ZooaggError
 from ..tables import REDUCTION_COLUMNS, ColumnKind, SpooledTable, paused_gc
-from .executors import make_executor
-from .extract_table import ExtractTable, Group
-from .partition import partition, read_bucket
+from .partition import partition, read_bucket, read_whole
 from .rejects import Rejects
+from .vote_forms import reduce_votes
+from .votes import NotColumnar, VotePart, vote_form
+
+if TYPE_CHECKING:  # imported where used: a columnar vote reduction needs neither
+    from .extract_table import ExtractTable, Group
 
 FILTERS = ("first", "last", "all")
 #: extract-file bytes per bucket: what one process holds in memory at a time
 BUCKET_BYTES = 12_000_000
 #: below this size one process reduces the whole file (starting workers would cost more)
 PARALLEL_FROM_BYTES = 8_000_000
+#: the vote reducers' columnar path holds this many bucket sizes of extract file at a time (its
+#: columns take far less memory than the general path's Python objects)
+VOTE_BUCKETS = 3
 
 
 @dataclass
@@ -46,6 +52,7 @@ class ReduceSummary:
     output: Path | None = None
     rejects_file: Path | None = None
     buckets: int = 1
+    columnar: bool = False  # reduced by the vote reducers' columnar path (engine/votes.py)
 
 
 @dataclass
@@ -74,6 +81,8 @@ class BucketResult:
 
 def reduce_bucket(job: BucketJob) -> BucketResult:
     """Reduce every subject of one bucket; rows are spooled as (subject key, subject, task, data)."""
+    from .extract_table import ExtractTable
+
     component = registry.get("reducer", job.reducer)
     params = dict(job.params)
     no_version = params.pop("no_version", False)
@@ -158,6 +167,84 @@ def _merged(results: list[BucketResult], task_rank: dict[str, int]
             yield subject, task, data
 
 
+@dataclass
+class VoteJob:
+    file: Path
+    kinds: dict[str, ColumnKind]
+    numeric_subjects: bool
+    tasks: list[str]
+    form: str
+    how: str
+    version: str | None
+
+
+def reduce_vote_bucket(job: VoteJob) -> VotePart:
+    """The columnar vote reductions of one bucket file."""
+    return reduce_votes(read_bucket(job.file), job.kinds, job.numeric_subjects, job.tasks, job.form, job.how,
+                        job.version)
+
+
+def _vote_parts(path: Path, workdir: Path, jobs_of: Callable[..., VoteJob], workers: int, bucket_bytes: int,
+                progress: Callable[[int, int], None] | None) -> tuple[list[VotePart], list[str], int]:
+    """(parts, the file's tasks, buckets): the whole file in this process when it is small
+    enough, else bucket files by subject reduced side by side."""
+    size = path.stat().st_size if path.exists() else 0
+    limit = bucket_bytes * VOTE_BUCKETS
+    if size <= limit:
+        table, subject_kind, tasks = read_whole(path)
+        job = jobs_of(None, {"subject_id": subject_kind},
+                      subject_kind.present and subject_kind.floats and not subject_kind.gaps, tasks)
+        part = reduce_votes(table, job.kinds, job.numeric_subjects, tasks, job.form, job.how, job.version)
+        if progress is not None:
+            progress(1, 1)
+        return [part], tasks, 1
+    count = max(math.ceil(size / limit), workers)
+    workdir.mkdir(exist_ok=True)
+    parts = partition(path, workdir, count)
+    jobs = [jobs_of(file, parts.kinds, parts.numeric_subjects, parts.tasks)
+            for i, file in enumerate(parts.files) if parts.bucket_rows[i]]
+    from .executors import make_executor
+
+    executor = make_executor("local", min(workers, len(jobs)))
+    results: list[VotePart] = []
+    try:
+        for result in executor.map(reduce_vote_bucket, jobs):
+            results.append(result)
+            if progress is not None:
+                progress(len(results), len(jobs))
+    finally:
+        executor.close()
+    return results, parts.tasks, count
+
+
+def _reduce_votes(path: Path, workdir: Path, config: ReducerConfig, form: str, output: Path, *, filter_how: str,
+                  order: bool, fmt: str, workers: int, bucket_bytes: int,
+                  progress: Callable[[int, int], None] | None) -> ReduceSummary | None:
+    """The vote reducers' columnar path; None when the data needs the general one."""
+    from .votes_out import column_order, merge, write_csv, write_spooled
+
+    version = None if config.params.get("no_version") else AGGREGATION_VERSION
+
+    def jobs_of(file: Path, kinds: dict[str, ColumnKind], numeric: bool, tasks: list[str]) -> VoteJob:
+        return VoteJob(file, kinds, numeric, tasks, form, filter_how, version)
+
+    front = ("choice", "total_vote_count", "choice_count")
+    try:
+        parts, tasks, buckets = _vote_parts(path, workdir, jobs_of, workers, bucket_bytes, progress)
+        merged = merge(parts, tasks)
+    except NotColumnar:
+        return None
+    summary = ReduceSummary(extracts_read=sum(p.extracts for p in parts), subjects=sum(len(p.subjects) for p in parts),
+                            rows_written=merged.rows, repeats_dropped=sum(p.dropped for p in parts), buckets=buckets,
+                            columnar=True)
+    if fmt == "csv":
+        write_csv(merged, output, config.name, column_order(merged.names, order, front))
+        summary.output = output
+    else:
+        summary.output = write_spooled(merged, output, config.name, fmt, order, front)
+    return summary
+
+
 def run_reduce(
     extracts_csv: str | Path,
     config: ReducerConfig,
@@ -173,55 +260,78 @@ def run_reduce(
     scheduler: str | None = None,
     bucket_bytes: int = BUCKET_BYTES,
     progress: Callable[[int, int], None] | None = None,
+    columnar: bool = True,
 ) -> ReduceSummary:
+    """Reduce an extract file; `columnar=False` keeps the vote reducers on the general path."""
     started = time.perf_counter()
     path = Path(extracts_csv)
     base = os.path.splitext(output_name)[0]
     rejects = Rejects(output_dir / f"{config.name}_{base}_rejects.csv", strict)
-    summary = ReduceSummary()
+    output = output_dir / f"{config.name}_{base}.csv"
+    workers = cpu_count or os.cpu_count() or 1
+    form = vote_form(config.component, config.params) if columnar and engine == "local" else None
     with tempfile.TemporaryDirectory(dir=output_dir, prefix=".zooagg-reduce-") as work:
         workdir = Path(work)
-        size = path.stat().st_size if path.exists() else 0
-        workers = cpu_count or os.cpu_count() or 1
-        count = max(1, math.ceil(size / bucket_bytes))
-        if engine == "local" and workers > 1 and size > PARALLEL_FROM_BYTES:
-            count = max(count, workers)  # at least one part per worker, so every core reduces
-        parts = partition(path, workdir, count)
-        summary.extracts_read = parts.rows
-        summary.buckets = count
-        jobs = [BucketJob(file, workdir / f"out-{i:04d}.pickle", str(path), parts.kinds, parts.numeric_subjects,
-                          parts.tasks, config.name, config.params, filter_how)
-                for i, file in enumerate(parts.files) if parts.bucket_rows[i]]
-        if engine == "local":
-            workers = min(workers, len(jobs))
-        executor = make_executor(engine, workers, scheduler)
-        results: list[BucketResult] = []
-        try:
-            for result in executor.map(reduce_bucket, jobs):
-                results.append(result)
-                for error in result.rejects:
-                    rejects.add(error)
-                summary.subjects += result.subjects
-                summary.repeats_dropped += result.dropped
-                if progress is not None:
-                    progress(len(results), len(jobs))
-        finally:
-            executor.close()
-        first_seen: dict[str, tuple[Any, ...]] = {}
-        for result in results:
-            for task, key in result.first_seen.items():
-                if task not in first_seen or key < first_seen[task]:
-                    first_seen[task] = key
-        task_rank = {task: rank for rank, task in enumerate(sorted(first_seen, key=first_seen.__getitem__))}
-        first_rows = [r.first_row for r in results if r.first_row is not None]
-        workflow_text = min(first_rows)[3] if first_rows else ""
-        table = SpooledTable(output_dir / f"{config.name}_{base}.csv", REDUCTION_COLUMNS)
-        with paused_gc():
-            for subject, task, data in _merged(results, task_rank):
-                table.add([subject, workflow_text, task, config.name], data)
-        summary.rows_written = table.rows
-        summary.output = table.finish(fmt, order, front=("choice", "total_vote_count", "choice_count"))
+        summary = None
+        if form is not None:
+            summary = _reduce_votes(path, workdir / "votes", config, form, output, filter_how=filter_how,
+                                    order=order, fmt=fmt, workers=workers, bucket_bytes=bucket_bytes,
+                                    progress=progress)
+        if summary is None:
+            summary = _reduce_general(path, workdir, config, rejects, output, filter_how=filter_how, order=order,
+                                      fmt=fmt, workers=workers, engine=engine, scheduler=scheduler,
+                                      bucket_bytes=bucket_bytes, progress=progress)
     summary.rejected = rejects.count
     summary.rejects_file = rejects.finish()
     summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _reduce_general(path: Path, workdir: Path, config: ReducerConfig, rejects: Rejects, output: Path, *,
+                    filter_how: str, order: bool, fmt: str, workers: int, engine: str, scheduler: str | None,
+                    bucket_bytes: int, progress: Callable[[int, int], None] | None) -> ReduceSummary:
+    """Any reducer: subject buckets reduced group by group (in workers or on Dask), merged back."""
+    summary = ReduceSummary()
+    size = path.stat().st_size if path.exists() else 0
+    count = max(1, math.ceil(size / bucket_bytes))
+    if engine == "local" and workers > 1 and size > PARALLEL_FROM_BYTES:
+        count = max(count, workers)  # at least one part per worker, so every core reduces
+    parts = partition(path, workdir, count)
+    summary.extracts_read = parts.rows
+    summary.buckets = count
+    jobs = [BucketJob(file, workdir / f"out-{i:04d}.pickle", str(path), parts.kinds, parts.numeric_subjects,
+                      parts.tasks, config.name, config.params, filter_how)
+            for i, file in enumerate(parts.files) if parts.bucket_rows[i]]
+    if engine == "local":
+        workers = min(workers, len(jobs))
+    from .executors import make_executor
+
+    executor = make_executor(engine, workers, scheduler)
+    results: list[BucketResult] = []
+    try:
+        for result in executor.map(reduce_bucket, jobs):
+            results.append(result)
+            for error in result.rejects:
+                rejects.add(error)
+            summary.subjects += result.subjects
+            summary.repeats_dropped += result.dropped
+            if progress is not None:
+                progress(len(results), len(jobs))
+    finally:
+        executor.close()
+    first_seen: dict[str, tuple[Any, ...]] = {}
+    for result in results:
+        for task, key in result.first_seen.items():
+            if task not in first_seen or key < first_seen[task]:
+                first_seen[task] = key
+    task_rank = {task: rank for rank, task in enumerate(sorted(first_seen, key=first_seen.__getitem__))}
+    first_rows = [r.first_row for r in results if r.first_row is not None]
+    workflow_text = min(first_rows)[3] if first_rows else ""
+    table = SpooledTable(output, REDUCTION_COLUMNS)
+    # the cyclic GC stays on here: merging leaves reference cycles behind, and with it paused
+    # they piled up to 580 MB at 1M point extracts (194 MB with it on)
+    for subject, task, data in _merged(results, task_rank):
+        table.add([subject, workflow_text, task, config.name], data)
+    summary.rows_written = table.rows
+    summary.output = table.finish(fmt, order, front=("choice", "total_vote_count", "choice_count"))
     return summary

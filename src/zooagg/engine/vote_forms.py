@@ -1,0 +1,215 @@
+"""The columnar forms of the vote reducers, over one prepared part (engine/votes.py).
+
+question_reducer and shortcut_reducer count, per subject and task, the classifications that
+gave each answer key; survey_reducer counts, per subject, task and choice, the classifications
+and the votes for each answer. Each form also says in which order its reducer function would
+put the keys of any one reduction (`row_order`): the output's column order depends on it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..tables import ColumnKind
+from .partition import int_array
+from .votes import (
+    NA,
+    VERSION,
+    NotColumnar,
+    NumberColumn,
+    Part,
+    VotePart,
+    distinct,
+    first_seen_of,
+    kept_by_filter,
+    not_missing,
+)
+
+#: the survey reduction's own columns, in the order its dicts have them
+SURVEY_FRONT = ("data.choice", "data.total_vote_count", "data.choice_count")
+#: sums of survey answer values stay exact in float64 below this
+_EXACT = float(2 ** 50)
+
+
+def reduce_votes(table: pa.Table, kinds: dict[str, ColumnKind], numeric_subjects: bool | None, tasks: list[str],
+                 form: str, how: str, version: str | None) -> VotePart:
+    """Every subject x task reduction of one part (`version`: the aggregation_version stamp)."""
+    part = Part(table, kinds, numeric_subjects)
+    rows = part.ordered()
+    task_index = {task: i for i, task in enumerate(tasks)}
+    task_codes_local, task_dict = part.codes("task")
+    task_codes = np.array([task_index[t] for t in task_dict.to_pylist()], dtype=np.int64)[task_codes_local]
+    first = int(rows[0])
+    out = VotePart(part.subjects, part.keys, np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64),
+                   extracts=part.n)
+    out.first_seen = first_seen_of(part, rows, task_codes, tasks)
+    out.first_row = (part.keys[part.subject_rank[first]], part.columns["created_at"][first].as_py(),
+                     int(part.file_rows[first]), part.columns["workflow_id"][first].as_py())
+    group = part.subject_rank[rows] * len(tasks) + task_codes[rows]
+    kept = kept_by_filter(part, rows, group, how)
+    out.dropped = int(len(kept) - kept.sum())
+    rows, group = rows[kept], group[kept]
+    if version is not None:
+        out.constants[VERSION] = version
+    if form == "presence":
+        _presence_votes(part, out, rows, group, len(tasks), version is not None)
+    else:
+        _survey_votes(part, out, rows, group, len(tasks), version is not None)
+    return out
+
+
+# ---- question and shortcut: votes per answer key ---------------------------------------------
+
+def _answer_keys(data_names: list[str]) -> dict[str, list[str]]:
+    """Top-level data keys (aggregation_version excluded) and their columns, as un-flattening
+    makes them: `data.a.b` counts as key `a`."""
+    keys: dict[str, list[str]] = {}
+    for name in data_names:
+        key = name[len("data."):].split(".")[0]
+        if key != "aggregation_version":
+            keys.setdefault(key, []).append(name)
+    return keys
+
+
+def _presence_votes(part: Part, out: VotePart, rows: np.ndarray, group: np.ndarray, ntasks: int,
+                    versioned: bool) -> None:
+    nout = len(part.subjects) * ntasks
+    out.row_subject = np.repeat(np.arange(len(part.subjects)), ntasks)
+    out.row_task = np.tile(np.arange(ntasks), len(part.subjects))
+    out.row_seq = np.zeros(nout, dtype=np.int64)
+    keys = _answer_keys(part.data_names)
+    presence: dict[str, np.ndarray] = {}
+    for key, names in keys.items():
+        present = np.zeros(len(rows), dtype=bool)
+        for name in names:
+            present |= not_missing(part.columns[name])[rows]
+        presence[key] = present
+        counts = np.bincount(group, weights=present, minlength=nout).astype(np.int64)
+        out.numbers[f"data.{key}"] = NumberColumn(counts > 0, counts)
+    key_list = list(keys)
+
+    def row_order(row: int) -> list[str]:
+        """The keys of one reduction dict, in its order: by first vote, then column."""
+        mine = np.flatnonzero(group == row)
+        firsts = []
+        for index, key in enumerate(key_list):
+            hits = np.flatnonzero(presence[key][mine])
+            if len(hits):
+                firsts.append((int(hits[0]), index, f"data.{key}"))
+        return [name for *_, name in sorted(firsts)] + ([VERSION] if versioned else [])
+
+    _firsts(out, row_order)
+
+
+# ---- survey: per choice, its count and the votes for each answer ------------------------------
+
+def _survey_columns(part: Part) -> list[tuple[str, str, str]]:
+    """(column, question, answer) of each answer column; NotColumnar for any other data shape."""
+    if "data.choice" not in part.columns:
+        raise NotColumnar("no survey choices")
+    choice = part.kind("data.choice")
+    if choice.gaps or choice.ints or choice.floats or choice.bools:
+        raise NotColumnar("survey choices missing or not text")
+    if pc.any(pc.match_substring_regex(part.codes("data.choice")[1], r"[\[{]")).as_py():
+        raise NotColumnar("survey choices that read as lists or mappings")
+    answers = []
+    for name in part.data_names:
+        if name in ("data.choice", VERSION):
+            continue
+        kind = part.kind(name)
+        pieces = name.split(".")
+        if len(pieces) != 3 or pieces[1] in ("choice", "aggregation_version"):
+            raise NotColumnar(f"survey column {name} is not data.<question>.<answer>")
+        if not kind.present:
+            continue
+        if not kind.floats:
+            raise NotColumnar(f"survey column {name} is not numeric")
+        answers.append((name, pieces[1], pieces[2]))
+    return answers
+
+
+def _answer_values(part: Part, name: str) -> tuple[np.ndarray, np.ndarray, bool]:
+    """(present, values with 0 where absent, typed as int) of one answer column."""
+    codes, dictionary = part.codes(name)
+    kind = part.kind(name)
+    mask = pc.invert(pc.is_in(dictionary, value_set=NA))
+    present = np.asarray(mask)
+    try:
+        numbers = pc.cast(pc.if_else(mask, dictionary, None), pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+        raise NotColumnar(f"survey column {name} is not numeric") from exc
+    values = np.where(present, np.asarray(numbers.fill_null(0.0)), 0.0)
+    if not np.all(np.isfinite(values)) or not np.all(values == np.round(values)) or \
+            np.abs(values).max(initial=0) * max(part.n, 1) >= _EXACT:
+        raise NotColumnar(f"survey column {name} holds values that are not small whole numbers")
+    return present[codes], values[codes], bool(kind.ints and not kind.gaps)
+
+
+def _survey_votes(part: Part, out: VotePart, rows: np.ndarray, group: np.ndarray, ntasks: int,
+                  versioned: bool) -> None:
+    answers = _survey_columns(part)
+    choice_codes, choice_dict = part.codes("data.choice")
+    nchoices = len(choice_dict)
+    combos, firsts, inverse = np.unique(group * nchoices + choice_codes[rows], return_index=True,
+                                        return_inverse=True)
+    combo_group = combos // nchoices
+    order = np.lexsort((firsts, combo_group))  # output rows: by subject-task, then first vote
+    place = np.empty(len(order), dtype=np.int64)
+    place[order] = np.arange(len(order))
+    out_row = place[inverse.reshape(-1)]
+    nout = len(order)
+    out.row_subject = combo_group[order] // ntasks
+    out.row_task = combo_group[order] % ntasks
+    out.row_seq = firsts[order]
+    out.texts["data.choice"] = choice_dict.take(int_array(combos[order] % nchoices)).to_pylist()
+    pairs = distinct(group * (int(part.classification_codes.max(initial=0)) + 1) +
+                      part.classification_codes[rows])
+    totals = np.bincount(pairs // (int(part.classification_codes.max(initial=0)) + 1),
+                         minlength=len(part.subjects) * ntasks)
+    everywhere = np.ones(nout, dtype=bool)
+    out.numbers["data.total_vote_count"] = NumberColumn(everywhere, totals[combo_group[order]].astype(np.int64))
+    out.numbers["data.choice_count"] = NumberColumn(everywhere, np.bincount(out_row, minlength=nout))
+    presence: dict[str, np.ndarray] = {}
+    for name, _, _ in answers:
+        present, values, ints = _answer_values(part, name)
+        presence[name] = present[rows]
+        counts = np.bincount(out_row, weights=presence[name], minlength=nout)
+        sums = np.bincount(out_row, weights=values[rows], minlength=nout)
+        out.numbers[name] = NumberColumn(counts > 0, np.rint(sums).astype(np.int64), floats=not ints)
+
+    def row_order(row: int) -> list[str]:
+        """Scalars first, then each question's answers in the order the Counters met them."""
+        questions: dict[str, dict[str, None]] = {}
+        for position in np.flatnonzero(out_row == row).tolist():
+            for name, question, _ in answers:
+                if presence[name][position]:
+                    questions.setdefault(question, {}).setdefault(name, None)
+        nested = [name for names in questions.values() for name in names]
+        return [*SURVEY_FRONT, *([VERSION] if versioned else []), *nested]
+
+    _firsts(out, row_order)
+
+
+def _firsts(out: VotePart, row_order: Any) -> None:
+    """Where each column may first appear: every output row of the first subject that has it
+    (which of them comes first is known only once the task order of the whole file is)."""
+    columns = [*out.numbers, *out.texts, *out.constants]
+    bounds = np.searchsorted(out.row_subject, np.arange(len(out.subjects) + 1))
+    orders: dict[int, dict[str, int]] = {}
+    for name in columns:
+        present = out.numbers[name].present if name in out.numbers else None
+        hits = np.flatnonzero(present) if present is not None else np.arange(min(out.rows, 1))
+        if len(hits) == 0:
+            continue
+        subject = int(out.row_subject[hits[0]])
+        candidates = [r for r in range(int(bounds[subject]), int(bounds[subject + 1]))
+                      if present is None or present[r]]
+        out.firsts[name] = []
+        for row in candidates:
+            if row not in orders:
+                orders[row] = {n: i for i, n in enumerate(row_order(row))}
+            out.firsts[name].append((row, orders[row][name]))
