@@ -47,6 +47,8 @@ parity: venv peer
 
 bench: venv
 	$(if $(PEER),$(MAKE) peer,)
+	@# byte-compile the editable source as pip does for an installed wheel (and for the peer)
+	$(BIN)/python -m compileall -q src
 	BENCH_N="$(BENCH_N)" PEER="$(PEER)" PEER_BIN=$(CURDIR)/$(PEER_VENV)/bin/panoptes_aggregation ZOOAGG=$(CURDIR)/$(BIN)/zooagg $(BIN)/python bench/run.py
 
 docs: venv
