@@ -30,9 +30,12 @@ def cli_reference() -> str:
 def components_reference() -> str:
     parts = ["# Extractors and reducers\n",
              "Generated from the registry by `scripts/make_docs.py` (also: `zooagg list`).\n"]
-    for kind in ("extractor", "reducer"):
-        parts.append(f"## {kind.capitalize()}s\n")
-        for name, component in registry.components(kind).items():  # type: ignore[arg-type]
+    for kind in registry.KINDS:
+        parts.append(f"## {kind.replace('_', ' ').capitalize()}s\n")
+        if kind == "running_reducer":
+            parts.append("Store-based reducers for Caesar's `POST /running_reducers/<name>` "
+                         "(see [server.md](server.md)).\n")
+        for name, component in registry.components(kind).items():
             parts.append(f"### `{name}`\n\n{component.doc or '(no description)'}\n")
             if component.task_types:
                 parts.append(f"Default for task types: {', '.join(component.task_types)}.\n")

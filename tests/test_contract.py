@@ -12,6 +12,7 @@ from zooagg.exports.marks import normalise_annotation
 
 EXTRACTORS = registry.components("extractor")
 REDUCERS = registry.components("reducer")
+RUNNING = registry.components("running_reducer")
 
 
 def _mark(**fields: Any) -> dict[str, Any]:
@@ -35,6 +36,7 @@ TYPICAL_ANNOTATIONS: dict[str, tuple[list[dict[str, Any]], dict[str, Any]]] = {
     # a second typical input for one extractor is keyed "<extractor>:<variant>"
     "shape_extractor:temporalPoint": ([{"task": "T0", "value": [_mark(x=1.0, y=2.0, displayTime=0.5)]}],
                                       {"shape": "temporalPoint"}),
+    "shape_extractor:column": ([{"task": "T0", "value": [_mark(x=1.0, width=3.0)]}], {"shape": "column"}),
     "polygon_extractor": ([{"task": "T0", "value": [
         _mark(points=[{"x": 0, "y": 0}, {"x": 4, "y": 0}, {"x": 4, "y": 3}])]}], {}),
     "text_extractor": ([{"task": "T0", "value": "The quick brown fox"}], {}),
@@ -78,6 +80,8 @@ REDUCER_INPUT: dict[str, tuple[str, dict[str, Any]]] = {
     # gold-standard feedback comes from the classification's metadata (Caesar), not an extractor
     "subject_difficulty_reducer": ("extract:feedback", {}),
     "user_skill_reducer": ("extract:feedback", {}),
+    "tess_gold_standard_reducer": ("extract:tess_feedback", {}),
+    "tess_reducer_column": ("shape_extractor:column", {"min_samples": 1}),
 }
 
 #: typical extracts given as they are, for reducers whose input no extractor here makes
@@ -88,12 +92,24 @@ LITERAL_EXTRACTS: dict[str, dict[str, Any]] = {
                      "agreement_score": 1.0},
         "relevant_reduction": {"data": {"difficulty": [0.75]}},
     },
+    # TESS feedback as Caesar's pluck field extractor gives it
+    "extract:tess_feedback": {"feedback": [{"success": True}, {"success": False}]},
+}
+
+#: for each running reducer: the plain reducer input it shares (its key in REDUCER_INPUT)
+RUNNING_INPUT: dict[str, str] = {
+    "question_reducer": "question_reducer",
+    "shortcut_reducer": "shortcut_reducer",
+    "survey_reducer": "survey_reducer",
+    "tess_gold_standard_reducer": "tess_gold_standard_reducer",
+    "tess_reducer_column": "tess_reducer_column",
+    "tess_user_reducer": "tess_gold_standard_reducer",  # the volunteer's feedback
 }
 
 
 def _wants(component: registry.Component, n: int) -> dict[str, list[Any]]:
     values = {"user_ids": [7] * n, "created_at": ["2024-01-01 00:00:00 UTC"] * n,
-              "classification_ids": list(range(1, n + 1))}
+              "classification_ids": list(range(1, n + 1)), "relevant_reduction": [None] * n}
     return {want: values[want] for want in component.wants}
 
 
@@ -174,8 +190,44 @@ def test_known_reductions_of_one_extract() -> None:
         "slider_mean": 0.5, "slider_median": 0.5, "slider_var": 0.0}
 
 
+def _running_input(name: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    if name not in RUNNING_INPUT:
+        pytest.fail(f"no typical input for running reducer {name}: add it to RUNNING_INPUT in {__file__}")
+    return _typical_extract(RUNNING_INPUT[name])
+
+
+@pytest.mark.parametrize("name", sorted(RUNNING))
+def test_running_reducer_on_no_extracts_and_an_empty_store(name: str) -> None:
+    component = RUNNING[name]
+    _, params = _running_input(name)
+    result = component.func([], {}, **params, **_wants(component, 0))
+    assert isinstance(result, dict) and isinstance(result["_store"], dict), f"{name} returned {result!r}"
+
+
+@pytest.mark.parametrize("name", sorted(RUNNING))
+def test_running_reducer_store_round_trips(name: str) -> None:
+    """One extract, then another with the first answer's store: the store is plain JSON and
+    the second answer counts both."""
+    component = RUNNING[name]
+    extract, params = _running_input(name)
+    first = component.func([extract], {}, **params, **_wants(component, 1))
+    store = json.loads(json.dumps(first["_store"]))
+    second = component.func([json.loads(json.dumps(extract))], store, **params, **_wants(component, 1))
+    assert second and second["_store"] != first["_store"], f"{name} did not take the second extract in"
+    json.dumps(second)
+
+
+def test_running_vote_reducers_answer_as_the_plain_reducer() -> None:
+    extract, _ = _typical_extract("question_reducer")
+    plain = REDUCERS["question_reducer"].func([extract, extract], user_ids=[7, 8])
+    first = RUNNING["question_reducer"].func([extract], {}, user_ids=[7])
+    second = RUNNING["question_reducer"].func([extract], first["_store"], user_ids=[8])
+    assert {k: v for k, v in second.items() if k != "_store"} == plain == {"yes": 2}
+
+
 @pytest.mark.parametrize(("kind", "name"), [("extractor", n) for n in sorted(EXTRACTORS)]
-                         + [("reducer", n) for n in sorted(REDUCERS)])
+                         + [("reducer", n) for n in sorted(REDUCERS)]
+                         + [("running_reducer", n) for n in sorted(RUNNING)])
 def test_component_is_documented(kind: str, name: str) -> None:
     component = registry.components(kind)[name]  # type: ignore[arg-type]
     assert component.doc.strip(), f"{kind} {name} has no docstring"
@@ -185,7 +237,8 @@ def test_component_is_documented(kind: str, name: str) -> None:
 
 
 @pytest.mark.parametrize(("kind", "name"), [("extractor", n) for n in sorted(EXTRACTORS)]
-                         + [("reducer", n) for n in sorted(REDUCERS)])
+                         + [("reducer", n) for n in sorted(REDUCERS)]
+                         + [("running_reducer", n) for n in sorted(RUNNING)])
 def test_defaults_parse_as_their_own_parameters(kind: str, name: str) -> None:
     component = registry.components(kind)[name]  # type: ignore[arg-type]
     defaults = {k: v for k, v in component.defaults().items() if v is not None}
@@ -197,8 +250,8 @@ def test_list_shows_every_registered_name(run_cli) -> None:
     assert result.code == 0, result.err
     lines = result.out.splitlines()
     shown = {line.strip().split(":")[0] for line in lines if line.startswith("  ") and not line.startswith("    ")}
-    assert shown == set(EXTRACTORS) | set(REDUCERS)
-    assert "extractors:" in lines and "reducers:" in lines
+    assert shown == set(EXTRACTORS) | set(REDUCERS) | set(RUNNING)
+    assert "extractors:" in lines and "reducers:" in lines and "running reducers:" in lines
     assert "      pairs (bool, default False): count each combination of answers (joined with +) " \
            "instead of each answer" in lines
 
@@ -209,6 +262,7 @@ def test_list_json_matches_registry(run_cli) -> None:
     listing = json.loads(result.out)
     assert [item["name"] for item in listing["extractors"]] == sorted(EXTRACTORS)
     assert [item["name"] for item in listing["reducers"]] == sorted(REDUCERS)
+    assert [item["name"] for item in listing["running_reducers"]] == sorted(RUNNING)
     question = next(item for item in listing["reducers"] if item["name"] == "question_reducer")
     assert question["params"]["pairs"]["default"] is False
     assert question["params"]["pairs"]["type"] == "bool"

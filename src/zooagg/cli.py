@@ -531,10 +531,9 @@ def _shared_reducer(paths: list[Path], path: Path) -> bool:
 @cli.command("list", context_settings=HELP_FLAGS)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def list_command(as_json: bool) -> None:
-    """Every registered extractor and reducer, with its parameters and defaults."""
+    """Every registered extractor, reducer and running reducer, with its parameters and defaults."""
     listing: dict[str, list[dict[str, Any]]] = {}
-    kinds: tuple[registry.Kind, ...] = ("extractor", "reducer")
-    for kind in kinds:
+    for kind in registry.KINDS:
         items: list[dict[str, Any]] = []
         for name, component in registry.components(kind).items():
             items.append({
@@ -549,7 +548,7 @@ def list_command(as_json: bool) -> None:
         echo(json.dumps(listing, indent=2, default=str))
         return
     for heading, entries in listing.items():
-        echo(f"{heading}:")
+        echo(f"{heading.replace('_', ' ')}:")
         for item in entries:
             echo(f"  {item['name']}: {item['summary']}")
             for key, param in item["params"].items():

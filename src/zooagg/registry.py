@@ -1,6 +1,7 @@
-"""The one registry of extractors and reducers.
+"""The one registry of extractors, reducers and running reducers.
 
-`@extractor(...)` and `@reducer(...)` register a pure function with its typed parameters.
+`@extractor(...)`, `@reducer(...)` and `@running_reducer(...)` register a pure function with
+its typed parameters.
 The registry alone feeds `config` defaults, CLI choices, `zooagg list`, the HTTP routes and
 the docs index. Third-party packages add components through the `zooagg.plugins`
 entry-point group: each entry point names a module that is imported (and registers on import).
@@ -19,7 +20,9 @@ from typing import Any, Literal
 
 from .errors import ConfigError, Where
 
-Kind = Literal["extractor", "reducer"]
+Kind = Literal["extractor", "reducer", "running_reducer"]
+#: every kind, in the order listings show them
+KINDS: tuple[Kind, ...] = ("extractor", "reducer", "running_reducer")
 
 _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off", ""}
@@ -131,7 +134,7 @@ class Component:
         for key, value in (raw or {}).items():
             if key not in known:
                 raise ConfigError(
-                    f"{self.kind} {self.name} has no parameter {key!r}",
+                    f"{self.kind.replace('_', ' ')} {self.name} has no parameter {key!r}",
                     hint=did_you_mean(key, known) + f"; its parameters: {', '.join(sorted(known))}",
                 )
             out[key] = known[key].parse(key, value, self.name)
@@ -141,7 +144,7 @@ class Component:
         return {k: p.default for k, p in self.params.items()}
 
 
-_REGISTRY: dict[Kind, dict[str, Component]] = {"extractor": {}, "reducer": {}}
+_REGISTRY: dict[Kind, dict[str, Component]] = {kind: {} for kind in KINDS}
 _LOADED = False
 
 
@@ -195,6 +198,27 @@ def reducer(
     return decorate
 
 
+def running_reducer(
+    name: str,
+    *,
+    params: dict[str, Param] | None = None,
+    wants: tuple[str, ...] = (),
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register a running (store-based) reducer: `func(extracts, store, **params) -> dict`.
+
+    Caesar calls one with only the extracts that arrived since its last call and the `store`
+    it kept from that call's answer; the answer is the reduction so far with the new store
+    under `_store`. `wants` may ask for `user_ids` and `relevant_reduction` (one per extract).
+    Its names are its own: a running and a plain reducer may share one.
+    """
+
+    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        _register("running_reducer", name, func, params=params or {}, wants=wants)
+        return func
+
+    return decorate
+
+
 def load() -> None:
     """Import the built-in task families and any plugins (once)."""
     global _LOADED
@@ -221,7 +245,7 @@ def get(kind: Kind, name: str, where: Where | None = None) -> Component:
         return _REGISTRY[kind][base]
     except KeyError:
         raise ConfigError(
-            f"unknown {kind} {name!r}",
+            f"unknown {kind.replace('_', ' ')} {name!r}",
             hint=did_you_mean(name, _REGISTRY[kind]) + "; run `zooagg list` to see them all",
             where=where or Where(),
         ) from None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -20,16 +21,17 @@ from starlette.responses import FileResponse, Response
 from ..errors import ZooaggError
 from ..exports.classifications import ClassificationReader
 from . import auth, projects
-from .api_accounts import Caller
+from .api_accounts import Caller, bearer
 from .app import AppState, state_of
 from .downloads import reduction_csv, subject_reductions
-from .ingest import IngestResult, Rejected, StalePlan, ingest, record_of
+from .ingest import Batch, IngestResult, Rejected, StalePlan, prepare_all, record_of
 from .jsonio import JSONBytes, error, error_body
 from .models import Project
 from .plan import Plan
 
 router = APIRouter(prefix="/api/projects", tags=["projects"])
 BATCH = 500
+RETRIES = 5
 
 
 class NewProject(BaseModel):
@@ -210,31 +212,45 @@ def plan_for(state: AppState, who: auth.Caller, project_id: int) -> Plan:
     return plan
 
 
+def _retryable(exc: Exception) -> bool:
+    """The project's configuration changed under the request, or PostgreSQL chose its
+    transaction as a deadlock victim: prepare and send it again."""
+    return isinstance(exc, StalePlan) or isinstance(exc, OperationalError) and "deadlock" in str(exc).lower()
+
+
 def ingest_with_retry(state: AppState, who: auth.Caller, project_id: int, records: list[dict[str, bytes]],
                       all_or_nothing: bool) -> tuple[IngestResult, list[dict[str, Any]]]:
-    for _ in range(5):
+    """Prepare and write through the group writer, waiting in this thread (uploads)."""
+    for _ in range(RETRIES):
         plan = plan_for(state, who, project_id)
+        prepared, problems = prepare_all(plan, records)
+        if problems and all_or_nothing:
+            return IngestResult(), problems
         try:
-            return ingest(state.store, plan, records, all_or_nothing=all_or_nothing)
-        except StalePlan:
-            continue
-        except OperationalError as exc:  # PostgreSQL chose this transaction as a deadlock victim: again
-            if "deadlock" not in str(exc).lower():
+            return state.writer.submit(plan, prepared).result(), problems
+        except Exception as exc:
+            if not _retryable(exc):
                 raise
     raise auth.AuthError(409, "the project's configuration keeps changing; try again")
 
 
-@router.post("/{project_id}/classifications",
-             summary="Post one classification or a list, in the export's row shape (idempotent)")
-async def post_classifications(project_id: int, who: Caller, request: Request) -> Response:
+def accept_post(state: AppState, token: str | None, project_id: int, body: bytes) -> Response | Batch:
+    """Everything a post needs before it is written, in one trip off the event loop: the
+    caller, the project, the body checked and each classification extracted."""
+    with state.store.read() as session:
+        who = state.tokens.caller(session, token)
+        revision = auth.project_revision(session, who, project_id)
+        plan = state.plans.current(session, project_id, revision)
     try:
-        body = orjson.loads(await request.body())
+        rows = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         return error(400, f"the body is not valid JSON ({exc.msg})", where="body")
-    single = isinstance(body, dict)
-    rows = [body] if single else body
+    if isinstance(rows, dict):
+        rows = [rows]
     if not isinstance(rows, list) or not rows:
         return error(422, "send one classification (an object) or a non-empty list of them", where="body")
+    if plan is None:
+        raise auth.AuthError(409, "this project has no workflow yet: PUT /api/projects/{id}/workflow first")
     records: list[dict[str, bytes]] = []
     problems: list[dict[str, Any]] = []
     for index, row in enumerate(rows):
@@ -244,13 +260,30 @@ async def post_classifications(project_id: int, who: Caller, request: Request) -
             problems.append(exc.as_json(index))
     if problems:
         return _rejected(problems)
+    prepared, problems = prepare_all(plan, records)
+    return _rejected(problems) if problems else Batch(plan, prepared)
+
+
+@router.post("/{project_id}/classifications",
+             summary="Post one classification or a list, in the export's row shape (idempotent)")
+async def post_classifications(project_id: int, request: Request) -> Response:
     state = state_of(request)
-    result, problems = await run_in_threadpool(ingest_with_retry, state, who, project_id, records, True)
-    if problems:
-        return _rejected(problems)
-    status = 201 if result.stored else 200
-    return JSONBytes({"stored": len(result.stored), "duplicates": len(result.duplicates),
-                      "duplicate_ids": result.duplicates[:100]}, status_code=status)
+    body = await request.body()
+    loop = asyncio.get_running_loop()
+    for _ in range(RETRIES):
+        # asyncio's own executor: a lighter trip to a thread than run_in_threadpool's
+        accepted = await loop.run_in_executor(None, accept_post, state, bearer(request), project_id, body)
+        if isinstance(accepted, Response):
+            return accepted
+        try:
+            result = await asyncio.wrap_future(state.writer.submit(accepted.plan, accepted.prepared))
+        except Exception as exc:
+            if _retryable(exc):
+                continue
+            raise
+        return JSONBytes({"stored": len(result.stored), "duplicates": len(result.duplicates),
+                          "duplicate_ids": result.duplicates[:100]}, status_code=201 if result.stored else 200)
+    raise auth.AuthError(409, "the project's configuration keeps changing; try again")
 
 
 def _rejected(problems: list[dict[str, Any]]) -> Response:

@@ -21,10 +21,21 @@ from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from .models import Member, ProjectMember, Token
+from .models import Member, Project, ProjectMember, Token
+
+_T, _M, _P, _PM = Token.__table__.c, Member.__table__.c, Project.__table__.c, ProjectMember.__table__.c
+#: a token and its member, in one query (read on every request: a revoked token fails at once)
+TOKEN_AND_MEMBER = (select(_T.id, _T.secret_hash, _T.revoked_at, _M.id.label("member_id"), _M.name, _M.is_admin)
+                    .join_from(Token.__table__, Member.__table__, _T.member_id == _M.id)
+                    .where(_T.id == bindparam("token_id")))
+#: a project's revision and whether the member belongs to it
+PROJECT_ACCESS = (select(_P.config_rev, _PM.member_id)
+                  .outerjoin_from(Project.__table__, ProjectMember.__table__,
+                                  (_PM.project_id == _P.id) & (_PM.member_id == bindparam("member_id")))
+                  .where(_P.id == bindparam("project_id")))
 
 HASHER = PasswordHasher()
 PREFIX = "zooagg_"
@@ -92,7 +103,8 @@ class TokenChecker:
         if not token:
             raise AuthError(401, "sign in or send a token: Authorization: Bearer zooagg_...")
         token_id, secret = _split(token)
-        row = session.get(Token, token_id) if token_id is not None else None
+        row = session.connection().execute(TOKEN_AND_MEMBER, {"token_id": token_id}).first() \
+            if token_id is not None else None
         if row is None or row.revoked_at is not None:
             raise AuthError(401, "this token is not valid (unknown or revoked)")
         digest = hashlib.sha256(token.encode()).digest()
@@ -103,10 +115,7 @@ class TokenChecker:
                 raise AuthError(401, "this token is not valid (unknown or revoked)")
             with self._lock:
                 self._verified[row.id] = digest
-        member = session.get(Member, row.member_id)
-        if member is None:
-            raise AuthError(401, "this token's member no longer exists")
-        return Caller(member.id, member.name, member.is_admin, row.id)
+        return Caller(row.member_id, row.name, row.is_admin, row.id)
 
     def forget(self, token_id: int) -> None:
         with self._lock:
@@ -118,6 +127,17 @@ def _split(token: str) -> tuple[int | None, str]:
         return None, ""
     head, _, secret = token[len(PREFIX):].partition("_")
     return (int(head), secret) if head.isdigit() and secret else (None, "")
+
+
+def project_revision(session: Session, caller: Caller, project_id: int) -> int:
+    """The project's configuration revision, once the caller may use it (404, 403 otherwise)."""
+    row = session.connection().execute(PROJECT_ACCESS, {"project_id": project_id, "member_id": caller.member_id}
+                                       ).first()
+    if row is None:
+        raise AuthError(404, f"no project {project_id}")
+    if not caller.is_admin and row.member_id is None:
+        raise AuthError(403, "you are not a member of this project")
+    return int(row.config_rev)
 
 
 def require_member_of(session: Session, caller: Caller, project_id: int) -> None:

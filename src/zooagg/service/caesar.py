@@ -2,7 +2,9 @@
 
 `POST /extractors/<name>` takes one classification (annotations grouped by task, as Caesar
 sends them, or a plain list) and returns the extract; `POST /reducers/<name>` takes a list of
-`{"data", "user_id", "created_at"}` and returns the reduction. Keyword parameters come in the
+`{"data", "user_id", "created_at"}` and returns the reduction; `POST /running_reducers/<name>`
+takes `{"extracts": [...], "store": {...}}` (the new extracts and the `_store` of the previous
+answer, which Caesar keeps) and returns the reduction with the new `_store`. Keyword parameters come in the
 query string and are parsed by the component's typed parameters, so `?pairs=False` is False
 and a bad value is a 422 naming the parameter (the peer turns `False` on and silently drops bad
 numbers). The routes are made from the registry: a plugin's components are served too.
@@ -21,7 +23,7 @@ from starlette.responses import Response
 
 from .. import AGGREGATION_VERSION, registry
 from ..engine.extract import Step, annotations_for, by_task, pluck
-from ..errors import ConfigError
+from ..errors import ConfigError, ZooaggError
 from ..exports.classifications import Classification
 from ..exports.marks import normalise_annotation
 from .jsonio import JSONBytes, error
@@ -118,7 +120,20 @@ def reducer_extras(component: registry.Component, items: list[dict[str, Any]]) -
     if "classification_ids" in component.wants:
         ids = [item.get("classification_id") for item in items]
         extra["classification_ids"] = ids if all(i is not None for i in ids) else []
+    if "relevant_reduction" in component.wants:
+        extra["relevant_reduction"] = [item.get("relevant_reduction") for item in items]
     return extra
+
+
+def _without_version(data: Any) -> Any:
+    return {k: v for k, v in data.items() if k != "aggregation_version"} if isinstance(data, dict) else data
+
+
+def _stamp(result: Any, no_version: bool) -> Any:
+    if not no_version:
+        for data in result if isinstance(result, list) else [result]:
+            data["aggregation_version"] = AGGREGATION_VERSION
+    return result
 
 
 def run_reducer(name: str, params: dict[str, Any], body: Any) -> Any:
@@ -126,19 +141,39 @@ def run_reducer(name: str, params: dict[str, Any], body: Any) -> Any:
                                              for i in body):
         raise BodyError('the body must be a JSON list of extracts: [{"data": {...}, "user_id": ..}, ...]')
     component = registry.get("reducer", name)
-    extracts = []
-    for item in body:
-        data = item["data"]
-        if isinstance(data, dict):
-            data = {k: v for k, v in data.items() if k != "aggregation_version"}
-        extracts.append(data)
+    extracts = [_without_version(item["data"]) for item in body]
     params = dict(params)
     no_version = params.pop("no_version", False)
-    result = component.func(extracts, **params, **reducer_extras(component, body))
-    if not no_version:
-        for data in result if isinstance(result, list) else [result]:
-            data["aggregation_version"] = AGGREGATION_VERSION
-    return result
+    return _stamp(component.func(extracts, **params, **reducer_extras(component, body)), no_version)
+
+
+RUNNING_SHAPE = '{"extracts": [{"data": {...}, "user_id": .., "relevant_reduction": ..}, ...], "store": {...}}'
+
+
+def running_input(body: Any) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The posted extracts and store; a missing or null store is an empty one (the first call)."""
+    if not isinstance(body, dict) or "extracts" not in body:
+        raise BodyError(f"the body must be a JSON object {RUNNING_SHAPE}")
+    items = body["extracts"]
+    if not isinstance(items, list) or not all(isinstance(i, dict) and isinstance(i.get("data"), dict)
+                                              for i in items):
+        raise BodyError('extracts must be a list of objects, each with its extract as "data": {...}')
+    store = body.get("store")
+    if store is None:
+        return items, {}
+    if not isinstance(store, dict):
+        raise BodyError("store must be a JSON object: the _store of the previous answer, or {} to start")
+    return items, store
+
+
+def run_running_reducer(name: str, params: dict[str, Any], body: Any) -> Any:
+    """The reduction so far and its `_store`, stamped like any reduction."""
+    items, store = running_input(body)
+    component = registry.get("running_reducer", name)
+    extracts = [_without_version(item["data"]) for item in items]
+    params = dict(params)
+    no_version = params.pop("no_version", False)
+    return _stamp(component.func(extracts, store, **params, **reducer_extras(component, items)), no_version)
 
 
 async def _json_body(request: Request) -> Any:
@@ -149,9 +184,21 @@ async def _json_body(request: Request) -> Any:
         raise BodyError(f"the body is not valid JSON ({exc.msg})") from exc
 
 
+def _run_classification(name: str, params: dict[str, Any], body: Any) -> Any:
+    return run_extractor(name, params, classification_from_caesar(body))
+
+
+#: what each kind of route does with the posted JSON
+RUNNERS: dict[registry.Kind, Callable[[str, dict[str, Any], Any], Any]] = {
+    "extractor": _run_classification, "reducer": run_reducer, "running_reducer": run_running_reducer}
+#: each kind's URL prefix, as the peer names them
+PREFIXES: dict[registry.Kind, str] = {
+    "extractor": "extractors", "reducer": "reducers", "running_reducer": "running_reducers"}
+
+
 def _endpoint(kind: registry.Kind, name: str) -> Callable[[Request], Awaitable[Response]]:
     component = registry.get(kind, name)
-    run = run_extractor if kind == "extractor" else None
+    run = RUNNERS[kind]
 
     async def endpoint(request: Request) -> Response:
         if request.method == "GET":
@@ -164,13 +211,12 @@ def _endpoint(kind: registry.Kind, name: str) -> Callable[[Request], Awaitable[R
         except BodyError as exc:
             return error(400, str(exc), where="body")
         try:
-            if run is not None:
-                classification = classification_from_caesar(body)
-                result = await run_in_threadpool(run_extractor, name, params, classification)
-            else:
-                result = await run_in_threadpool(run_reducer, name, params, body)
+            result = await run_in_threadpool(run, name, params, body)
         except BodyError as exc:
             return error(422, str(exc), where="body")
+        except ZooaggError as exc:  # the component says what is wrong with the posted data
+            return error(422, f"{name}: {exc.message}", where="body", hint=exc.hint,
+                         extra={"value": exc.where.value} if exc.where.value is not None else None)
         except Exception as exc:  # the component met data it does not understand: say what, as a 422
             task = params.get("task", "all") if kind == "extractor" else None
             return error(422, f"{name} failed ({type(exc).__name__}: {exc})", where="body",
@@ -187,18 +233,23 @@ def _openapi(component: registry.Component) -> dict[str, Any]:
         "description": f"{param.help} (default {param.default!r})",
         "schema": {"type": {bool: "boolean", int: "integer", float: "number", str: "string"}.get(param.type, "string")},
     } for key, param in component.all_params.items()]
-    body = {"type": "object"} if component.kind == "extractor" else {"type": "array", "items": {"type": "object"}}
+    body: dict[str, Any] = {"type": "array", "items": {"type": "object"}}
+    if component.kind == "extractor":
+        body = {"type": "object"}
+    elif component.kind == "running_reducer":
+        body = {"type": "object", "required": ["extracts"],
+                "properties": {"extracts": body, "store": {"type": "object"}}}
     return {"parameters": parameters,
             "requestBody": {"content": {"application/json": {"schema": body}}, "required": False}}
 
 
 def router() -> APIRouter:
-    """One GET+POST route per registered extractor and reducer, plus a did-you-mean 404."""
+    """One GET+POST route per registered component of each kind, plus a did-you-mean 404."""
     api = APIRouter(tags=["caesar"])
-    for kind, prefix in (("extractor", "extractors"), ("reducer", "reducers")):
-        kind_t: registry.Kind = "extractor" if kind == "extractor" else "reducer"
-        for name, component in registry.components(kind_t).items():
-            endpoint = _endpoint(kind_t, name)
+    for kind in registry.KINDS:
+        prefix = PREFIXES[kind]
+        for name, component in registry.components(kind).items():
+            endpoint = _endpoint(kind, name)
             summary = component.doc.splitlines()[0] if component.doc else name
             api.add_api_route(f"/{prefix}/{name}", endpoint, methods=["POST"], name=f"{kind}:{name}",
                               operation_id=f"post_{kind}_{name}", summary=summary,
@@ -206,10 +257,7 @@ def router() -> APIRouter:
             api.add_api_route(f"/{prefix}/{name}", endpoint, methods=["GET"], name=f"{kind}:{name}:name",
                               operation_id=f"get_{kind}_{name}", summary=f"The name {name!r}",
                               response_class=JSONBytes)
-    api.add_api_route("/extractors/{name}", _unknown("extractor"), methods=["GET", "POST"], include_in_schema=False)
-    api.add_api_route("/reducers/{name}", _unknown("reducer"), methods=["GET", "POST"], include_in_schema=False)
-    api.add_api_route("/running_reducers/{name}", _no_running_reducer, methods=["GET", "POST"],
-                      include_in_schema=False)
+        api.add_api_route(f"/{prefix}/{{name}}", _unknown(kind), methods=["GET", "POST"], include_in_schema=False)
     return api
 
 
@@ -219,14 +267,7 @@ def _unknown(kind: registry.Kind) -> Callable[[Request], Awaitable[Response]]:
         if kind == "extractor" and name.startswith("shape_extractor_"):
             return await _endpoint("extractor", name)(request)  # the config's per-shape names
         known = registry.components(kind)
-        return error(404, f"no {kind} named {name!r}", where="path",
+        return error(404, f"no {kind.replace('_', ' ')} named {name!r}", where="path",
                      hint=registry.did_you_mean(name, known) + "; GET /-/registry lists them all")
 
     return endpoint
-
-
-async def _no_running_reducer(request: Request) -> Response:
-    name = request.path_params["name"]
-    return error(404, f"no running reducer named {name!r}", where="path",
-                 hint="zooagg has no running (store-based) reducers yet; the peer's are tess_user_reducer, "
-                 "tess_reducer_column and tess_gold_standard_reducer")

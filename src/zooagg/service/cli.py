@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import getpass
 import sys
 from collections.abc import Callable
@@ -28,10 +29,13 @@ def _store_options(func: Callable[..., Any]) -> Callable[..., Any]:
 @_store_options
 @click.option("--ssl-certfile", type=click.Path(exists=True, dir_okay=False), help="Serve HTTPS with this certificate.")
 @click.option("--ssl-keyfile", type=click.Path(exists=True, dir_okay=False), help="The certificate's private key.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Server processes. More than one uses more cores (PostgreSQL above all; on SQLite "
+              "they take turns to write).")
 @click.option("--log-level", default="info", show_default=True,
               type=click.Choice(["critical", "error", "warning", "info", "debug"]))
 def serve(host: str, port: int, database: str | None, data_dir: str, ssl_certfile: str | None,
-          ssl_keyfile: str | None, log_level: str) -> None:
+          ssl_keyfile: str | None, workers: int, log_level: str) -> None:
     """Run the live aggregation server (Caesar endpoints, live projects, web pages).
 
     The database is upgraded to the newest schema at start. Create the first member with
@@ -45,18 +49,29 @@ def serve(host: str, port: int, database: str | None, data_dir: str, ssl_certfil
         os.environ.setdefault(variable, "1")
     import uvicorn
 
-    from .app import Settings, create_app
-    from .store import database_url
+    from .app import SETTINGS_VARIABLE, Settings, create_app
+    from .store import Store, database_url
 
     if bool(ssl_certfile) != bool(ssl_keyfile):
         raise click.UsageError("give both --ssl-certfile and --ssl-keyfile, or neither")
-    url = database_url(database, Path(data_dir))
-    app = create_app(Settings(url, Path(data_dir), secure_cookies=bool(ssl_certfile)))
-    _first_run_hint(app.state.zooagg.store, database, data_dir)
+    settings = Settings(database_url(database, Path(data_dir)), Path(data_dir), secure_cookies=bool(ssl_certfile))
+    store = Store(settings.database_url)
+    try:
+        store.upgrade()  # once, before any worker starts
+        _first_run_hint(store, database, data_dir)
+    finally:
+        store.dispose()
     scheme = "https" if ssl_certfile else "http"
     click.echo(f"zooagg serving on {scheme}://{host}:{port} (docs at /docs, web pages at /web)", err=True)
-    uvicorn.run(app, host=host, port=port, ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile,
-                log_level=log_level, access_log=False, server_header=False)
+    options: dict[str, Any] = {"host": host, "port": port, "ssl_certfile": ssl_certfile, "ssl_keyfile": ssl_keyfile,
+                               "log_level": log_level, "access_log": False, "server_header": False}
+    if workers == 1:
+        app = create_app(settings, upgrade=False)
+        gc.freeze()  # see app_from_environment
+        uvicorn.run(app, **options)
+    else:  # each worker process makes its app from the settings in its environment
+        os.environ[SETTINGS_VARIABLE] = settings.to_json()
+        uvicorn.run("zooagg.service.app:app_from_environment", factory=True, workers=workers, **options)
 
 
 def _first_run_hint(store: object, database: str | None, data_dir: str) -> None:

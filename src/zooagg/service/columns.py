@@ -12,15 +12,19 @@ a download recomputes the reductions made under an older order.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
 from typing import Any
 
+import orjson
 from sqlalchemy import select, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from ..tables import flatten, unflatten
+from .jsonio import dumps
 from .models import ExtractColumn
 
 Rank = tuple[int, str, int, int]  # classification number, classification_id, position, index in the row
@@ -31,6 +35,7 @@ class ColumnOrder:
 
     def __init__(self, ranks: dict[str, Rank]) -> None:
         self.ranks = ranks
+        self._signature: str | None = None
 
     @classmethod
     def load(cls, session: Session, project_id: int, extractor: str) -> ColumnOrder:
@@ -51,12 +56,15 @@ class ColumnOrder:
                 if known is None or rank < known:
                     self.ranks[name] = changed[name] = rank
         if changed:
+            self._signature = None
             _upsert(session, project_id, extractor, changed)
 
     @property
     def signature(self) -> str:
-        names = sorted(self.ranks, key=lambda n: self.ranks[n])
-        return hashlib.blake2b("\x1f".join(names).encode(), digest_size=12).hexdigest()
+        if self._signature is None:
+            names = sorted(self.ranks, key=lambda n: self.ranks[n])
+            self._signature = hashlib.blake2b("\x1f".join(names).encode(), digest_size=12).hexdigest()
+        return self._signature
 
     def reorder(self, data: Any) -> Any:
         """`data` as it reads back from the extract CSV: keys in column order, None dropped."""
@@ -73,10 +81,21 @@ class ColumnOrder:
 class Orders:
     """The column orders of one project's extractors, loaded as needed within one transaction."""
 
-    def __init__(self, session: Session, project_id: int) -> None:
+    def __init__(self, session: Session, project_id: int, known: dict[str, ColumnOrder] | None = None,
+                 memo: Reordered | None = None, config_rev: int = 0) -> None:
         self.session = session
         self.project_id = project_id
-        self._orders: dict[str, ColumnOrder] = {}
+        self._orders: dict[str, ColumnOrder] = known or {}
+        self._memo = memo
+        self._config_rev = config_rev
+
+    def reorder(self, extractor: str, extract_id: int, data: Any) -> Any:
+        """A stored extract (by its id) as the reducer sees it: ColumnOrder.reorder, remembered."""
+        order = self.get(extractor)
+        if self._memo is None:
+            return order.reorder(data)
+        return self._memo.get((self.project_id, self._config_rev, extract_id, order.signature),
+                              lambda: order.reorder(data))
 
     def get(self, extractor: str) -> ColumnOrder:
         if extractor not in self._orders:
@@ -85,6 +104,62 @@ class Orders:
 
     def see(self, extractor: str, extracts: Iterable[tuple[int | None, str, int, Any]]) -> None:
         self.get(extractor).see(self.session, self.project_id, extractor, extracts)
+
+
+class ColumnCache:
+    """The column orders this process knows, per project and configuration revision, so a
+    transaction does not read them again: filled from the store, then from the transactions
+    of this process, once they have committed.
+
+    A rank stored only ever falls (until a new revision starts them afresh), so a cached rank
+    is never below the stored one: `see` still writes every lower rank it meets, and an order
+    that lags behind another process's writes gives a reduction another `signature`, which a
+    download recomputes (see reduction_csv).
+    """
+
+    def __init__(self) -> None:
+        self._known: dict[tuple[int, int], dict[str, dict[str, Rank]]] = {}
+        self._lock = threading.Lock()
+        self.reordered = Reordered()
+
+    def orders(self, session: Session, project_id: int, config_rev: int) -> Orders:
+        with self._lock:
+            known = self._known.get((project_id, config_rev), {})
+            copied = {name: ColumnOrder(dict(ranks)) for name, ranks in known.items()}
+        return Orders(session, project_id, copied, self.reordered, config_rev)
+
+    def committed(self, config_rev: int, orders: Orders) -> None:
+        """Keep what a transaction that has committed knew."""
+        ranks = {name: dict(order.ranks) for name, order in orders._orders.items()}
+        with self._lock:
+            self._known = {k: v for k, v in self._known.items() if k[0] != orders.project_id}
+            self._known[(orders.project_id, config_rev)] = ranks
+
+
+class Reordered:
+    """Extracts as the reducers see them, by (project, revision, extract id, column order):
+    a subject's extracts are reduced again at each classification it gets, and reordering
+    them costs more than the reducers do. Kept as JSON, so a reducer that changes its input
+    cannot change what is remembered; the oldest are forgotten first."""
+
+    def __init__(self, size: int = 200_000) -> None:
+        self.size = size
+        self._memo: OrderedDict[tuple[int, int, int, str], bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[int, int, int, str], make: Callable[[], Any]) -> Any:
+        with self._lock:
+            known = self._memo.get(key)
+            if known is not None:
+                self._memo.move_to_end(key)
+        if known is not None:
+            return orjson.loads(known)
+        value = make()
+        with self._lock:
+            self._memo[key] = dumps(value)
+            if len(self._memo) > self.size:
+                self._memo.popitem(last=False)
+        return value
 
 
 def _upsert(session: Session, project_id: int, extractor: str, ranks: dict[str, Rank]) -> None:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from ..errors import ZooaggError
 from ..tables import NA_VALUES, REDUCTION_COLUMNS, SpooledTable
 from .columns import Orders
-from .ingest import recompute, reduce_rows
+from .ingest import reduce_rows, reduce_subjects
 from .models import Extract, Reduction
 from .plan import Plan
 
@@ -73,10 +73,7 @@ def reduction_csv(session: Session, plan: Plan, extractor: str, folder: Path | N
     outdated = session.execute(select(Reduction.task, Reduction.subject_id).where(
         Reduction.project_id == plan.project_id, Reduction.extractor == extractor,
         Reduction.signature != signature)).all()
-    for task, subject in outdated:
-        entry = plan.entry(extractor, task)
-        if entry is not None:
-            recompute(session, plan, entry, subject, orders)
+    reduce_subjects(session, plan, [(extractor, task, subject) for task, subject in outdated], orders)
     session.flush()
     stored: dict[tuple[str, str], Reduction] = {
         (r.subject_id, r.task): r for r in session.scalars(select(Reduction).where(

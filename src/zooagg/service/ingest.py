@@ -13,10 +13,13 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
+from functools import cache
+from typing import Any, cast
 
 import orjson
-from sqlalchemy import delete, insert, select
+from sqlalchemy import String, Table, any_, bindparam, insert, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -27,7 +30,7 @@ from ..engine.extract_table import filter_repeats
 from ..errors import RowError, Where, ZooaggError
 from ..exports.classifications import JSON_COLUMNS, REQUIRED, Classification, parse_record
 from ..exports.versions import parse_version
-from .columns import Orders
+from .columns import ColumnCache, Orders
 from .models import Extract, Project, Reduction, StoredClassification
 from .plan import Entry, Plan
 from .store import Store
@@ -151,53 +154,8 @@ def prepare(plan: Plan, record: dict[str, bytes]) -> Prepared:
     return Prepared(parsed, stored_row(record), extracts)
 
 
-# ---- storing -------------------------------------------------------------------------------
-
-def _insert_ignore(store: Store) -> Any:
-    return sqlite_insert if store.sqlite else pg_insert
-
-
-def _number(text: str) -> int | None:
-    return int(text) if text.isdigit() and len(text) < 19 else None
-
-
-def store_prepared(session: Session, store: Store, plan: Plan, prepared: Prepared, orders: Orders) -> bool:
-    """Insert the classification and its extracts; False when it was already there."""
-    c = prepared.classification
-    statement = _insert_ignore(store)(StoredClassification).values(
-        project_id=plan.project_id, classification_id=c.classification_id, subject_ids=c.subject_ids,
-        created_at=c.created_at, row=prepared.row, received_at=_now(),
-    ).on_conflict_do_nothing(index_elements=["project_id", "classification_id"]).returning(StoredClassification.id)
-    pk = session.scalar(statement)
-    if pk is None:
-        return False
-    insert_extracts(session, plan, pk, c, prepared.extracts, orders)
-    return True
-
-
-def insert_extracts(session: Session, plan: Plan, pk: int, c: Classification,
-                    extracts: list[tuple[Entry, int, str, Any]], orders: Orders) -> None:
-    if not extracts:
-        return
-    number = _number(c.classification_id)
-    for entry in {e.extractor: e for e, _, _, _ in extracts}.values():
-        orders.see(entry.extractor, [(number, c.classification_id, e.position * 10_000 + index, data)
-                                     for e, index, _, data in extracts if e.extractor == entry.extractor])
-    session.execute(insert(Extract), [{
-        "project_id": plan.project_id, "classification_pk": pk, "extractor": entry.extractor,
-        "task": entry.task, "subject_id": subject, "classification_id": c.classification_id,
-        "classification_number": number, "user_name": c.user_name, "user_id": c.user_id,
-        "created_at": c.created_at, "position": entry.position * 10_000 + index, "data": data,
-    } for entry, index, subject, data in extracts])
-
-
-def ingest(store: Store, plan: Plan, records: Iterable[dict[str, bytes]], *, all_or_nothing: bool = True
-           ) -> tuple[IngestResult, list[dict[str, Any]]]:
-    """Store, extract and reduce rows in one transaction.
-
-    With `all_or_nothing`, any bad row rejects the whole call (nothing stored) and the
-    problems come back; otherwise bad rows are skipped and reported, the rest stored.
-    """
+def prepare_all(plan: Plan, records: Iterable[dict[str, bytes]]) -> tuple[list[Prepared], list[dict[str, Any]]]:
+    """Every record prepared, and the problems of those that cannot be (with their index)."""
     prepared: list[Prepared] = []
     problems: list[dict[str, Any]] = []
     for index, record in enumerate(records):
@@ -205,27 +163,136 @@ def ingest(store: Store, plan: Plan, records: Iterable[dict[str, bytes]], *, all
             prepared.append(prepare(plan, record))
         except Rejected as exc:
             problems.append(exc.as_json(index))
-    result = IngestResult()
-    if problems and all_or_nothing:
-        return result, problems
-    with store.write() as session:
-        current = session.scalar(select(Project.config_rev).where(Project.id == plan.project_id))
-        if current != plan.config_rev:
-            raise StalePlan
-        touched: set[tuple[str, str, str]] = set()
-        orders = Orders(session, plan.project_id)
-        for item in prepared:
-            if store_prepared(session, store, plan, item, orders):
-                result.stored.append(item.classification.classification_id)
-                touched.update((e.extractor, e.task, subject) for e, _, subject, _ in item.extracts)
+    return prepared, problems
+
+
+# ---- storing -------------------------------------------------------------------------------
+# Core statements on the tables (not the ORM's unit of work), built once: the hot path runs a
+# handful of statements per transaction, each for every classification of the transaction.
+
+CLASSIFICATIONS = cast(Table, StoredClassification.__table__)
+EXTRACTS = cast(Table, Extract.__table__)
+REDUCTIONS = cast(Table, Reduction.__table__)
+PROJECTS = cast(Table, Project.__table__)
+#: the projects' revisions, and on PostgreSQL a share lock on their rows until commit: a change
+#: of configuration (which updates the row) waits for this transaction, or this one for it
+PROJECT_REVS = select(PROJECTS.c.id, PROJECTS.c.config_rev).where(
+    PROJECTS.c.id.in_(bindparam("projects", expanding=True))).with_for_update(read=True)
+INSERT_EXTRACTS = insert(EXTRACTS)
+
+
+@cache
+def _insert_classifications(dialect: str) -> Any:
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING: the rows that were not there yet, in one go."""
+    statement = (pg_insert if dialect == "postgresql" else sqlite_insert)(CLASSIFICATIONS)
+    return statement.on_conflict_do_nothing(index_elements=["project_id", "classification_id"]).returning(
+        CLASSIFICATIONS.c.id, CLASSIFICATIONS.c.classification_id)
+
+
+@cache
+def _upsert_reductions(dialect: str) -> Any:
+    statement = (pg_insert if dialect == "postgresql" else sqlite_insert)(REDUCTIONS)
+    keys = ("project_id", "extractor", "task", "subject_id")
+    return statement.on_conflict_do_update(index_elements=list(keys), set_={
+        name: statement.excluded[name] for name in ("reducer", "rows", "error", "signature", "updated_at")})
+
+
+@dataclass
+class Batch:
+    """One request's classifications, prepared under one plan."""
+
+    plan: Plan
+    prepared: list[Prepared]
+
+
+@dataclass
+class Written:
+    """What store_batches did: each batch's result (or StalePlan), and the column orders it
+    used, for the ColumnCache once the transaction has committed."""
+
+    outcomes: list[IngestResult | StalePlan]
+    orders: list[tuple[int, Orders]]
+
+
+def store_batches(session: Session, store: Store, batches: list[Batch], columns: ColumnCache) -> Written:
+    """Store, extract and reduce several requests' classifications in the session's transaction.
+
+    Each batch gets its result, or StalePlan when its project's configuration changed since
+    it was prepared (nothing of that batch is stored; prepare it again). A classification
+    already stored, or earlier in the same call, counts as a duplicate.
+    """
+    connection = session.connection()
+    projects = sorted({b.plan.project_id for b in batches})
+    revs = dict(connection.execute(PROJECT_REVS, {"projects": projects}).all())
+    outcomes: list[IngestResult | StalePlan] = []
+    for batch in batches:
+        outcomes.append(IngestResult() if revs.get(batch.plan.project_id) == batch.plan.config_rev else StalePlan())
+    used: list[tuple[int, Orders]] = []
+    for project in projects:
+        mine = [(b, o) for b, o in zip(batches, outcomes, strict=True)
+                if b.plan.project_id == project and isinstance(o, IngestResult)]
+        if mine:
+            plan = mine[0][0].plan
+            orders = columns.orders(session, project, plan.config_rev)
+            _store_project(session, store, plan, mine, orders)
+            used.append((plan.config_rev, orders))
+    return Written(outcomes, used)
+
+
+def _store_project(session: Session, store: Store, plan: Plan, batches: list[tuple[Batch, IngestResult]],
+                   orders: Orders) -> None:
+    fresh: dict[str, tuple[Prepared, IngestResult]] = {}
+    for batch, result in batches:
+        for item in batch.prepared:
+            cid = item.classification.classification_id
+            if cid in fresh:
+                result.duplicates.append(cid)
             else:
-                result.duplicates.append(item.classification.classification_id)
-        for extractor, task, subject in sorted(touched, key=lambda t: (t[2], t[0], t[1])):
-            entry = plan.entry(extractor, task)
-            if entry is not None:
-                store.lock_subject(session, plan.project_id, subject)
-                recompute(session, plan, entry, subject, orders)
-    return result, problems
+                fresh[cid] = (item, result)
+    connection = session.connection()
+    received = _now()
+    # in classification_id order: two writers inserting the same ids wait for each other in the
+    # same order, never in a circle
+    inserted = dict((cid, pk) for pk, cid in connection.execute(
+        _insert_classifications(connection.dialect.name),
+        [{"project_id": plan.project_id, "classification_id": cid, "subject_ids": item.classification.subject_ids,
+          "created_at": item.classification.created_at, "row": item.row, "received_at": received}
+         for cid, (item, _) in sorted(fresh.items())]))
+    stored: list[tuple[int, Prepared]] = []
+    for cid, (item, result) in fresh.items():
+        if cid in inserted:
+            result.stored.append(cid)
+            stored.append((inserted[cid], item))
+        else:
+            result.duplicates.append(cid)
+    insert_extracts(session, plan, stored, orders)
+    touched = {(entry.extractor, entry.task, subject) for _, item in stored for entry, _, subject, _ in item.extracts}
+    store.lock_subjects(connection, plan.project_id, {subject for _, _, subject in touched})
+    reduce_subjects(session, plan, touched, orders)
+
+
+def _number(text: str) -> int | None:
+    return int(text) if text.isdigit() and len(text) < 19 else None
+
+
+def insert_extracts(session: Session, plan: Plan, stored: list[tuple[int, Prepared]], orders: Orders) -> None:
+    """Insert the extracts of stored classifications (primary key, prepared), learning their columns."""
+    rows: list[dict[str, Any]] = []
+    seen: dict[str, list[tuple[int | None, str, int, Any]]] = {}
+    for pk, item in stored:
+        c = item.classification
+        number = _number(c.classification_id)
+        for entry, index, subject, data in item.extracts:
+            position = entry.position * 10_000 + index
+            seen.setdefault(entry.extractor, []).append((number, c.classification_id, position, data))
+            rows.append({"project_id": plan.project_id, "classification_pk": pk, "extractor": entry.extractor,
+                         "task": entry.task, "subject_id": subject, "classification_id": c.classification_id,
+                         "classification_number": number, "user_name": c.user_name, "user_id": c.user_id,
+                         "created_at": c.created_at, "position": position, "data": data})
+    for extractor, extracts in seen.items():
+        orders.see(extractor, extracts)
+    if rows:
+        session.connection().execute(INSERT_EXTRACTS, rows)
 
 
 # ---- reducing ------------------------------------------------------------------------------
@@ -253,35 +320,68 @@ def reduce_rows(entry: Entry, extracts: list[Any], user_ids: list[Any], created:
     return rows
 
 
-def recompute(session: Session, plan: Plan, entry: Entry, subject: str, orders: Orders) -> None:
-    """Reduce one subject's stored extracts for one entry and store the result."""
-    found = session.execute(
-        select(Extract.data, Extract.user_name, Extract.user_id, Extract.created_at, Extract.classification_id)
-        .where(Extract.project_id == plan.project_id, Extract.extractor == entry.extractor,
-               Extract.task == entry.task, Extract.subject_id == subject)
-        .order_by(Extract.created_at, Extract.classification_number, Extract.classification_id, Extract.position)
-    ).all()
+@cache
+def _extracts_of_subjects(dialect: str) -> Any:
+    """The stored extracts of some subjects, in the offline reduce's order within each subject
+    and task. On PostgreSQL the subjects go as one array (`= ANY`), so the SQL text is the same
+    for any number of them and psycopg parses it once."""
+    e = EXTRACTS.c
+    subjects = e.subject_id == any_(bindparam("subjects", type_=ARRAY(String))) if dialect == "postgresql" \
+        else e.subject_id.in_(bindparam("subjects", expanding=True))
+    return (select(e.id, e.extractor, e.task, e.subject_id, e.data, e.user_name, e.user_id, e.created_at,
+                   e.classification_id)
+            .where(e.project_id == bindparam("project_id"), subjects)
+            .order_by(e.created_at, e.classification_number, e.classification_id, e.position))
+
+
+SUBJECTS_PER_QUERY = 500
+
+
+def reduce_subjects(session: Session, plan: Plan, keys: Iterable[tuple[str, str, str]], orders: Orders) -> int:
+    """Reduce the stored extracts of each (extractor, task, subject) and store the results.
+
+    One query reads the extracts of up to SUBJECTS_PER_QUERY subjects, one statement writes
+    all their reductions. Returns how many reductions were stored.
+    """
+    by_subject: dict[str, dict[tuple[str, str], Entry]] = {}
+    for extractor, task, subject in keys:
+        entry = plan.entry(extractor, task)
+        if entry is not None:
+            by_subject.setdefault(subject, {})[(extractor, task)] = entry
+    subjects = sorted(by_subject)
+    connection = session.connection()
+    upsert = _upsert_reductions(connection.dialect.name)
+    query = _extracts_of_subjects(connection.dialect.name)
+    signatures = {e.extractor: orders.get(e.extractor).signature for es in by_subject.values() for e in es.values()}
+    for start in range(0, len(subjects), SUBJECTS_PER_QUERY):
+        chunk = subjects[start:start + SUBJECTS_PER_QUERY]
+        found: dict[tuple[str, str, str], list[Any]] = {}
+        for row in connection.execute(query, {"project_id": plan.project_id, "subjects": chunk}):
+            found.setdefault((row.extractor, row.task, row.subject_id), []).append(row)
+        updated = _now()
+        values = []
+        for subject in chunk:
+            for (extractor, task), entry in sorted(by_subject[subject].items()):
+                rows, error = _reduce_one(plan, entry, found.get((extractor, task, subject), []), orders)
+                values.append({"project_id": plan.project_id, "extractor": extractor, "task": task,
+                               "subject_id": subject, "reducer": entry.reducer.name, "rows": rows, "error": error,
+                               "signature": signatures[extractor], "updated_at": updated})
+        connection.execute(upsert, values)
+    return sum(len(entries) for entries in by_subject.values())
+
+
+def _reduce_one(plan: Plan, entry: Entry, found: list[Any], orders: Orders) -> tuple[list[dict[str, Any]], str | None]:
+    """One subject's reduction for one entry from its stored extracts (in order), or why it failed."""
     kept = filter_repeats(list(range(len(found))), [r.user_name for r in found],
                           [r.classification_id for r in found], plan.filter_how)
     chosen = [found[i] for i in kept]
-    error: str | None = None
     try:
-        order = orders.get(entry.extractor)
-        rows = reduce_rows(entry, [order.reorder(r.data) for r in chosen], [user_id_value(r.user_id) for r in chosen],
-                           [r.created_at for r in chosen], [r.classification_id for r in chosen])
+        extracts = [orders.reorder(entry.extractor, r.id, r.data) for r in chosen]
+        return reduce_rows(entry, extracts, [user_id_value(r.user_id) for r in chosen],
+                           [r.created_at for r in chosen], [r.classification_id for r in chosen]), None
     except Exception as exc:  # one subject the reducer cannot handle: recorded, the rest goes on
-        rows, error = [], f"{entry.reducer.name} failed ({type(exc).__name__}: {exc})"
-    values = {"project_id": plan.project_id, "extractor": entry.extractor, "task": entry.task,
-              "subject_id": subject, "reducer": entry.reducer.name, "rows": rows, "error": error,
-              "signature": orders.get(entry.extractor).signature,
-              "updated_at": _now()}
-    session.execute(delete(Reduction).where(
-        Reduction.project_id == plan.project_id, Reduction.extractor == entry.extractor,
-        Reduction.task == entry.task, Reduction.subject_id == subject))
-    session.execute(insert(Reduction).values(**values))
+        return [], f"{entry.reducer.name} failed ({type(exc).__name__}: {exc})"
 
 
-def _now() -> Any:
-    from datetime import datetime
-
+def _now() -> datetime:
     return datetime.now().astimezone()

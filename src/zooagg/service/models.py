@@ -113,7 +113,9 @@ class StoredClassification(Base):
 
 class Extract(Base):
     __tablename__ = "extracts"
-    __table_args__ = (Index("ix_extract_group", "project_id", "extractor", "task", "subject_id"),)
+    __table_args__ = (Index("ix_extract_group", "project_id", "extractor", "task", "subject_id"),
+                      #: live ingest reads every extract of the subjects it touched in one query
+                      Index("ix_extract_subject", "project_id", "subject_id"))
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
     classification_pk: Mapped[int] = mapped_column(

@@ -59,15 +59,20 @@ class PlanCache:
         self._lock = threading.Lock()
 
     def get(self, session: Session, project: Project) -> Plan | None:
-        key = (project.id, project.config_rev)
+        return self.current(session, project.id, project.config_rev)
+
+    def current(self, session: Session, project_id: int, config_rev: int) -> Plan | None:
+        """The plan of this project at this configuration revision, built on first use (from
+        the stored configuration, whatever its revision: ingest checks it when it writes)."""
         with self._lock:
-            plan = self._plans.get(key)
+            plan = self._plans.get((project_id, config_rev))
         if plan is None:
-            plan = build_plan(session, project)
+            project = session.get(Project, project_id)
+            plan = build_plan(session, project) if project is not None else None
             if plan is not None:
                 with self._lock:
-                    self._plans = {k: v for k, v in self._plans.items() if k[0] != project.id}
-                    self._plans[key] = plan
+                    self._plans = {k: v for k, v in self._plans.items() if k[0] != project_id}
+                    self._plans[(project_id, plan.config_rev)] = plan
         return plan
 
 

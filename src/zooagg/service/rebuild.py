@@ -10,9 +10,12 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from .columns import Orders
-from .ingest import Rejected, insert_extracts, prepare, recompute, record_of
+from .ingest import Prepared, Rejected, insert_extracts, prepare, record_of, reduce_subjects
 from .models import Extract, ExtractColumn, Reduction, StoredClassification
 from .plan import Plan
+
+#: classifications whose extracts are inserted in one statement
+CHUNK = 500
 
 
 @dataclass
@@ -35,6 +38,7 @@ def rebuild(session: Session, plan: Plan, re_extract: bool = True) -> RebuildSum
         rows = session.execute(select(StoredClassification.id, StoredClassification.row)
                                .where(StoredClassification.project_id == plan.project_id)
                                .order_by(StoredClassification.id)).yield_per(500)
+        chunk: list[tuple[int, Prepared]] = []
         for pk, row in rows:
             summary.classifications += 1
             try:
@@ -42,16 +46,16 @@ def rebuild(session: Session, plan: Plan, re_extract: bool = True) -> RebuildSum
             except Rejected as exc:
                 summary.rejected.append(exc.as_json())
                 continue
-            insert_extracts(session, plan, pk, prepared.classification, prepared.extracts, orders)
+            chunk.append((pk, prepared))
             summary.extracts += len(prepared.extracts)
+            if len(chunk) >= CHUNK:
+                insert_extracts(session, plan, chunk, orders)
+                chunk = []
+        insert_extracts(session, plan, chunk, orders)
     session.execute(delete(Reduction).where(Reduction.project_id == plan.project_id))
     groups = session.execute(select(Extract.extractor, Extract.task, Extract.subject_id).distinct()
                              .where(Extract.project_id == plan.project_id)).all()
-    for extractor, task, subject in groups:
-        entry = plan.entry(extractor, task)
-        if entry is not None:
-            recompute(session, plan, entry, subject, orders)
-            summary.reductions += 1
+    summary.reductions = reduce_subjects(session, plan, groups, orders)
     return summary
 
 

@@ -1,4 +1,4 @@
-"""Task families: each module registers its extractors and reducers on import."""
+"""Task families: each module registers its extractors and (running) reducers on import."""
 
 from . import (  # noqa: F401
     drawing,
@@ -12,9 +12,11 @@ from . import (  # noqa: F401
     pluck,
     polygon_reduce,
     question,
+    running_votes,
     shape_reduce,
     skill,
     slider,
     survey,
+    tess,
     text,
 )
