@@ -239,6 +239,18 @@ class ColumnStats:
         self.rows += other.rows
 
 
+def column_order(names: list[str], order: bool, front: Sequence[str] = ()) -> list[str]:
+    """Data columns in first-seen order, or with -O alphabetical with the `front` keys first."""
+    names = list(names)
+    if order:
+        names.sort()
+        for key in reversed(front):
+            if f"data.{key}" in names:
+                names.remove(f"data.{key}")
+                names.insert(0, f"data.{key}")
+    return names
+
+
 #: rows pickled together in the spool: one pickle per batch is far cheaper than one per row
 SPOOL_BATCH = 2000
 
@@ -297,14 +309,7 @@ class SpooledTable:
             yield from pickle.load(self._spool)
 
     def data_columns(self, order: bool = False, front: Sequence[str] = ()) -> list[str]:
-        names = list(self.columns)
-        if order:
-            names.sort()
-            for key in reversed(front):
-                if f"data.{key}" in names:
-                    names.remove(f"data.{key}")
-                    names.insert(0, f"data.{key}")
-        return names
+        return column_order(list(self.columns), order, front)
 
     def finish(self, fmt: str = "csv", order: bool = False, front: Sequence[str] = ()) -> Path:
         tmp, path = self.render(fmt, order, front)

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from .. import AGGREGATION_VERSION, registry
 from ..config import ReducerConfig
 from ..errors import ReduceError, RowError, Where, ZooaggError
-from ..tables import REDUCTION_COLUMNS, ColumnKind, SpooledTable, paused_gc
+from ..tables import REDUCTION_COLUMNS, ColumnKind, SpooledTable, column_order, paused_gc
 from .partition import partition, read_bucket, read_whole
 from .rejects import Rejects
 from .vote_forms import reduce_votes
@@ -221,7 +221,7 @@ def _reduce_votes(path: Path, workdir: Path, config: ReducerConfig, form: str, o
                   order: bool, fmt: str, workers: int, bucket_bytes: int,
                   progress: Callable[[int, int], None] | None) -> ReduceSummary | None:
     """The vote reducers' columnar path; None when the data needs the general one."""
-    from .votes_out import column_order, merge, write_csv, write_spooled
+    from .votes_out import merge, write_csv, write_spooled
 
     version = None if config.params.get("no_version") else AGGREGATION_VERSION
 

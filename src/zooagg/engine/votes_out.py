@@ -121,18 +121,6 @@ def _concat_numbers(name: str, parts: list[VotePart]) -> NumberColumn:
     return NumberColumn(np.concatenate(present), np.concatenate(values), floats)
 
 
-def column_order(names: list[str], order: bool, front: Sequence[str]) -> list[str]:
-    """-O: alphabetical, the `front` keys first (as SpooledTable.data_columns)."""
-    names = list(names)
-    if order:
-        names.sort()
-        for key in reversed(front):
-            if f"data.{key}" in names:
-                names.remove(f"data.{key}")
-                names.insert(0, f"data.{key}")
-    return names
-
-
 # ---- CSV ---------------------------------------------------------------------------------------
 
 def _quote(text: str) -> str:
