@@ -6,6 +6,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlalchemy.orm import Session
+
+from zooagg.service.models import Project
+from zooagg.service.plan import Plan, build_plan
 
 from .exports import WORKFLOW_ID, write_workflow_export
 
@@ -24,3 +28,12 @@ def make_project(client: httpx.Client, tmp_path: Path, title: str = "Live test",
 
 def post(client: httpx.Client, project: int, body: Any) -> httpx.Response:
     return client.post(f"/api/projects/{project}/classifications", json=body)
+
+
+def project_plan(session: Session, project: int) -> Plan:
+    """The stored project's plan (what its reductions are recomputed with)."""
+    project_row = session.get(Project, project)
+    assert project_row is not None
+    plan = build_plan(session, project_row)
+    assert plan is not None
+    return plan

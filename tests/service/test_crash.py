@@ -11,14 +11,13 @@ from pathlib import Path
 import httpx
 from sqlalchemy import select
 
-from zooagg.service.models import Project, Reduction, StoredClassification
-from zooagg.service.plan import build_plan
+from zooagg.service.models import Reduction, StoredClassification
 from zooagg.service.rebuild import stale_reductions
 from zooagg.service.store import Store, database_url
 
 from .conftest import add_member, free_port, spawn
 from .exports import classification_rows
-from .helpers import make_project
+from .helpers import make_project, project_plan
 
 
 def test_sigkill_during_ingest_keeps_every_acknowledged_classification(tmp_path: Path) -> None:
@@ -63,10 +62,7 @@ def test_sigkill_during_ingest_keeps_every_acknowledged_classification(tmp_path:
         with store.sessions() as session:
             stored = set(session.scalars(select(StoredClassification.classification_id)))
             assert set(acknowledged) <= stored
-            project_row = session.get(Project, project)
-            assert project_row is not None
-            plan = build_plan(session, project_row)
-            assert plan is not None
+            plan = project_plan(session, project)
             assert stale_reductions(session, plan) == []
             session.rollback()
         with store.sessions() as session:  # and the check does see a wrong reduction

@@ -9,14 +9,13 @@ from pathlib import Path
 import httpx
 from sqlalchemy import func, select
 
-from zooagg.service.models import Project, StoredClassification
-from zooagg.service.plan import build_plan
+from zooagg.service.models import StoredClassification
 from zooagg.service.rebuild import stale_reductions
 from zooagg.service.store import Store, database_url
 
 from .conftest import add_member, free_port, spawn
 from .exports import classification_rows
-from .helpers import make_project
+from .helpers import make_project, project_plan
 
 
 def test_two_worker_processes_share_one_sqlite_store(tmp_path: Path) -> None:
@@ -52,10 +51,7 @@ def test_two_worker_processes_share_one_sqlite_store(tmp_path: Path) -> None:
         with store.sessions() as session:
             stored = session.scalar(select(func.count()).select_from(StoredClassification))
             assert stored == len(rows)
-            project_row = session.get(Project, project)
-            assert project_row is not None
-            plan = build_plan(session, project_row)
-            assert plan is not None
+            plan = project_plan(session, project)
             assert stale_reductions(session, plan) == []
             session.rollback()
     finally:
