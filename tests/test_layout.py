@@ -41,3 +41,21 @@ def test_a_child_that_fails_leaves_no_file(tmp_path: Path) -> None:
     with pytest.raises(OSError, match="ZeroDivisionError"):
         finish_tables([(t, "csv", False, ()) for t in tables], workers=2)
     assert list(tmp_path.iterdir()) == []  # no output, no .part file, no spool
+
+
+def test_a_child_that_dies_without_a_word_is_a_clean_error(tmp_path: Path) -> None:
+    import os
+
+    tables = _tables(tmp_path)
+    tables[2].meta_format["user_id"] = lambda value: os._exit(9)  # as if killed mid-layout
+    with pytest.raises(OSError, match=r"laying out stopped \(exit code 9\)"):
+        finish_tables([(t, "csv", False, ()) for t in tables], workers=2)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_one_process_layout_that_fails_leaves_no_file(tmp_path: Path) -> None:
+    tables = _tables(tmp_path)
+    tables[1].meta_format["user_id"] = lambda value: 1 / 0
+    with pytest.raises(ZeroDivisionError):
+        finish_tables([(t, "csv", False, ()) for t in tables], workers=1)
+    assert list(tmp_path.iterdir()) == []  # table0's finished temp file is gone too

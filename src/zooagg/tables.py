@@ -319,10 +319,16 @@ class SpooledTable:
     def render(self, fmt: str = "csv", order: bool = False, front: Sequence[str] = ()) -> tuple[Path, Path]:
         """Write the table to a temp file beside its path: (temp file, final path), not yet renamed."""
         names = self.data_columns(order, front)
+        before = set(_PENDING)
         try:
             if fmt == "parquet":
                 return self._finish_parquet(names)
             return self._finish_csv(names)
+        except BaseException:
+            for tmp in _PENDING - before:  # this table's half-written file
+                tmp.unlink(missing_ok=True)
+                _PENDING.discard(tmp)
+            raise
         finally:
             self._spool.close()
 
@@ -395,17 +401,19 @@ def finish_tables(jobs: Sequence[tuple[SpooledTable, str, bool, Sequence[str]]],
     are independent. Files are renamed into place only once every one is written."""
     import multiprocessing
 
-    forkable = "fork" in multiprocessing.get_all_start_methods()
-    rendered: list[tuple[Path, Path]] = []
-    try:
-        if workers > 1 and len(jobs) > 1 and forkable:
-            rendered = _render_forked(jobs, workers)
-        else:
-            rendered = [table.render(fmt, order, front) for table, fmt, order, front in jobs]
-    except BaseException:
-        for tmp, _ in rendered:
-            tmp.unlink(missing_ok=True)
-        raise
+    if workers > 1 and len(jobs) > 1 and "fork" in multiprocessing.get_all_start_methods():
+        rendered = _render_forked(jobs, workers)  # cleans up after itself when one fails
+    else:
+        rendered = []
+        try:
+            for table, fmt, order, front in jobs:
+                rendered.append(table.render(fmt, order, front))
+        except BaseException:
+            for tmp, _ in rendered:
+                tmp.unlink(missing_ok=True)
+            for table, *_ in jobs:
+                table.discard()
+            raise
     for tmp, path in rendered:
         commit(tmp, path)
     return [path for _, path in rendered]
@@ -432,15 +440,23 @@ def _render_forked(jobs: Sequence[tuple[SpooledTable, str, bool, Sequence[str]]]
         if not running:
             break
         index, child, receive = running.pop(0)
-        answer = receive.recv() if receive.poll(None) else None
+        try:
+            answer = receive.recv()
+        except EOFError:  # the child died without a word (killed, out of memory)
+            answer = None
         child.join()
         receive.close()
         if isinstance(answer, tuple):
             tmp = Path(answer[0])
             _PENDING.add(tmp)
             out[index] = (tmp, Path(answer[1]))
-        elif failure is None:
-            failure = answer if isinstance(answer, str) else f"laying out stopped (exit code {child.exitcode})"
+        else:
+            if answer is None:  # a child that died left its temp file (`atomic_open`'s name) behind
+                table = jobs[index][0]
+                for orphan in table.path.parent.glob(f".{table.path.stem}.*.part"):
+                    orphan.unlink(missing_ok=True)
+            if failure is None:
+                failure = answer if isinstance(answer, str) else f"laying out stopped (exit code {child.exitcode})"
     for table, *_ in jobs:
         table.discard()  # the parent's copy of each spool
     if failure is not None:
@@ -452,13 +468,10 @@ def _render_forked(jobs: Sequence[tuple[SpooledTable, str, bool, Sequence[str]]]
 
 
 def _render_child(table: SpooledTable, fmt: str, order: bool, front: Sequence[str], send: Any) -> None:
-    inherited = set(_PENDING)  # the parent's temp files: its own business
     try:
-        tmp, path = table.render(fmt, order, front)
+        tmp, path = table.render(fmt, order, front)  # which removes its temp file if it fails
         send.send((str(tmp), str(path)))  # the parent renames it (or removes it)
     except BaseException as exc:  # noqa: BLE001 - reported to the parent, which raises it
-        for mine in _PENDING - inherited:
-            mine.unlink(missing_ok=True)
         with suppress(OSError):
             send.send(f"{type(exc).__name__}: {exc}")
     finally:
