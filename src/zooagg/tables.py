@@ -29,6 +29,8 @@ import pyarrow.compute as pc
 EXTRACT_COLUMNS = ("classification_id", "user_name", "user_id", "workflow_id", "task", "created_at",
                    "subject_id", "extractor")
 REDUCTION_COLUMNS = ("subject_id", "workflow_id", "task", "reducer")
+#: reduction columns that `-O` (alphabetical order) still puts first, as the peer does
+REDUCTION_FRONT = ("choice", "total_vote_count", "choice_count")
 
 
 _PREFIXED: dict[str, str] = {}

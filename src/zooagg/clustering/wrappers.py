@@ -63,7 +63,12 @@ def _dense_distances(rows: np.ndarray, kwargs: dict[str, Any], eps: float) -> tu
 
 
 def dbscan_labels(distances: np.ndarray, eps: float, min_samples: int) -> np.ndarray:
-    """DBSCAN over a distance matrix, labelled as scikit-learn labels them.
+    """DBSCAN labels over a distance matrix (see `dbscan_core_labels`)."""
+    return dbscan_core_labels(distances, eps, min_samples)[0]
+
+
+def dbscan_core_labels(distances: np.ndarray, eps: float, min_samples: int) -> tuple[np.ndarray, np.ndarray]:
+    """DBSCAN over a distance matrix, labelled as scikit-learn labels them, and the core mask.
 
     Neighbours are within `eps` inclusive (compare squared distances with eps**2); core points
     have at least `min_samples` neighbours, themselves included. Clusters are the connected
@@ -76,7 +81,7 @@ def dbscan_labels(distances: np.ndarray, eps: float, min_samples: int) -> np.nda
     labels = np.full(len(distances), -1)
     core_index = np.flatnonzero(core)
     if len(core_index) == 0:
-        return labels
+        return labels, core
     labels[core_index] = _components(neighbours[np.ix_(core_index, core_index)])
     border = np.flatnonzero(~core)
     if len(border):
@@ -84,7 +89,7 @@ def dbscan_labels(distances: np.ndarray, eps: float, min_samples: int) -> np.nda
         core_labels = np.where(reach, labels[core_index][None, :], np.iinfo(np.int64).max)
         nearest = core_labels.min(axis=1)
         labels[border] = np.where(reach.any(axis=1), nearest, -1)
-    return labels
+    return labels, core
 
 
 #: up to this many core points, connected groups come from a boolean matrix closure (a few

@@ -22,7 +22,14 @@ from typing import TYPE_CHECKING, Any
 from .. import AGGREGATION_VERSION, registry
 from ..config import ReducerConfig
 from ..errors import ReduceError, RowError, Where, ZooaggError
-from ..tables import REDUCTION_COLUMNS, ColumnKind, SpooledTable, column_order, paused_gc
+from ..tables import (
+    REDUCTION_COLUMNS,
+    REDUCTION_FRONT,
+    ColumnKind,
+    SpooledTable,
+    column_order,
+    paused_gc,
+)
 from .partition import partition, read_bucket, read_whole
 from .rejects import Rejects
 from .vote_forms import reduce_votes
@@ -228,7 +235,7 @@ def _reduce_votes(path: Path, workdir: Path, config: ReducerConfig, form: str, o
     def jobs_of(file: Path, kinds: dict[str, ColumnKind], numeric: bool, tasks: list[str]) -> VoteJob:
         return VoteJob(file, kinds, numeric, tasks, form, filter_how, version)
 
-    front = ("choice", "total_vote_count", "choice_count")
+    front = REDUCTION_FRONT
     try:
         parts, tasks, buckets = _vote_parts(path, workdir, jobs_of, workers, bucket_bytes, progress)
         merged = merge(parts, tasks)
@@ -333,5 +340,5 @@ def _reduce_general(path: Path, workdir: Path, config: ReducerConfig, rejects: R
     for subject, task, data in _merged(results, task_rank):
         table.add([subject, workflow_text, task, config.name], data)
     summary.rows_written = table.rows
-    summary.output = table.finish(fmt, order, front=("choice", "total_vote_count", "choice_count"))
+    summary.output = table.finish(fmt, order, front=REDUCTION_FRONT)
     return summary

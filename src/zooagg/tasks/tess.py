@@ -17,11 +17,11 @@ With one extract per call, as Caesar sends them, the answers are the peer's.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeGuard
 
 import numpy as np
 
-from ..clustering.wrappers import run_dbscan
+from ..clustering.wrappers import dbscan_core_labels
 from ..errors import ReduceError, Where
 from ..registry import Param, reducer, running_reducer
 from .drawing_reduce import natural, tool_of_key
@@ -111,7 +111,7 @@ def tess_gold_standard_running(extracts: list[dict[str, Any]], store: dict[str, 
 
 # ---- volunteer skill ---------------------------------------------------------------------------
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: Any) -> TypeGuard[int | float]:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
@@ -235,8 +235,8 @@ def cluster_columns(columns: dict[str, list[Any]], user_ids: list[Any], skills: 
     out: dict[str, Any] = {}
     if len(np.unique(index)) >= min_samples:
         distances = _distances(loc, index)
-        labels = run_dbscan(distances, eps=eps, min_samples=min_samples, metric="precomputed")
-        core = (distances <= eps).sum(axis=1) >= min_samples
+        # the matrix is dense already (inf between one volunteer's own marks), at any size
+        labels, core = dbscan_core_labels(distances, eps, min_samples)
         for label in sorted(set(labels.tolist()) - {-1}):
             member = labels == label
             k_loc, k_index = loc[member], index[member]
@@ -259,7 +259,7 @@ def skill_from(relevant: Any) -> float:
         return 1.0
     data = relevant.get("data") if isinstance(relevant, dict) else None
     skill = data.get("skill") if isinstance(data, dict) else None
-    if not isinstance(skill, int | float) or isinstance(skill, bool):
+    if not _is_number(skill):
         raise _bad("relevant_reduction must be null or {data: {skill: number}}", relevant,
                    "relevant_reduction should be the volunteer's tess_user_reducer result")
     return float(skill)
