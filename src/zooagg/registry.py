@@ -121,6 +121,9 @@ class Component:
     #: `columnar_ok(params)`; it must give exactly what `func` gives
     columnar: Callable[..., Any] | None = None
     columnar_ok: Callable[[dict[str, Any]], bool] = field(default=lambda params: True)
+    #: the whole-column vote form the engine can reduce this reducer with (engine/votes.py:
+    #: "presence" or "survey"), used when `columnar_ok(params)`; None: no such form
+    vote_form: str | None = None
 
     @property
     def all_params(self) -> dict[str, Param]:
@@ -185,11 +188,12 @@ def reducer(
     aliases: tuple[str, ...] = (),
     columnar: Callable[..., Any] | None = None,
     columnar_ok: Callable[[dict[str, Any]], bool] | None = None,
+    vote_form: str | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register a reducer: `func(extracts, **params) -> dict | list` (one subject, one task)."""
 
     def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
-        extra: dict[str, Any] = {"columnar": columnar}
+        extra: dict[str, Any] = {"columnar": columnar, "vote_form": vote_form}
         if columnar_ok is not None:
             extra["columnar_ok"] = columnar_ok
         _register("reducer", name, func, params=params or {}, wants=wants, aliases=aliases, **extra)

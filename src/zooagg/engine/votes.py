@@ -25,10 +25,6 @@ from ..tables import NA_VALUES, ColumnKind
 from .partition import ROW, int_array
 
 NA = pa.array(sorted(NA_VALUES), pa.string())
-#: reducers with a columnar form here, and the module that must have registered them
-FORMS = {"question_reducer": ("presence", "zooagg.tasks.question"),
-         "shortcut_reducer": ("presence", "zooagg.tasks.question"),
-         "survey_reducer": ("survey", "zooagg.tasks.survey")}
 VERSION = "data.aggregation_version"
 
 
@@ -37,15 +33,13 @@ class NotColumnar(Exception):
 
 
 def vote_form(component: Any, params: dict[str, Any]) -> str | None:
-    """"presence" (question, shortcut), "survey", or None when there is no columnar form."""
-    form, module = FORMS.get(component.name, (None, None))
-    if form is None or getattr(component.func, "__module__", None) != module:
+    """"presence" (question, shortcut), "survey", or None: the form the reducer registered
+    (`@reducer(vote_form=...)`), when its parameters allow it."""
+    if component.vote_form is None or not component.columnar_ok(params):
         return None
     if set(params) - {"no_version", "pairs", "track_user_ids"}:
         return None
-    if params.get("pairs") or params.get("track_user_ids"):
-        return None
-    return form
+    return str(component.vote_form)
 
 
 @dataclass

@@ -59,7 +59,7 @@ def _plain_votes(params: dict[str, Any]) -> bool:
 
 
 @reducer("question_reducer", params=QUESTION_PARAMS, wants=("user_ids",),
-         columnar=votes_by_presence, columnar_ok=_plain_votes)
+         columnar=votes_by_presence, columnar_ok=_plain_votes, vote_form="presence")
 def question_reducer(
     extracts: list[dict[str, Any]], *, user_ids: list[Any], pairs: bool = False, track_user_ids: bool = False
 ) -> dict[str, Any]:
@@ -75,7 +75,7 @@ def question_reducer(
 
 
 @reducer("shortcut_reducer", params=QUESTION_PARAMS, wants=("user_ids",),
-         columnar=votes_by_presence, columnar_ok=_plain_votes)
+         columnar=votes_by_presence, columnar_ok=_plain_votes, vote_form="presence")
 def shortcut_reducer(
     extracts: list[dict[str, Any]], *, user_ids: list[Any], pairs: bool = False, track_user_ids: bool = False
 ) -> dict[str, Any]:
