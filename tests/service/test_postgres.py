@@ -11,6 +11,10 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import update
+
+from zooagg.service.models import Reduction
+from zooagg.service.store import lock_subjects
 
 from .conftest import Server, add_member, free_port, serve, spawn
 from .exports import classification_rows
@@ -101,3 +105,31 @@ def test_two_server_processes_share_one_database(pg_database: str, tmp_path: Pat
         for process in processes:
             process.kill()
             process.wait()
+
+
+def test_postgres_download_recompute_waits_for_an_ingest_of_its_subject(pg_server: Server, tmp_path: Path) -> None:
+    """A download recomputing a subject holds the subject's lock, as ingest does: else the
+    download's older reduction could land after the ingest's and lose its classification."""
+    rows = classification_rows(12, seed=3)
+    token = pg_server.member(f"dan{secrets.token_hex(3)}")
+    with pg_server.client(token) as client:
+        project = make_project(client, tmp_path)
+        for row in rows:
+            assert post(client, project, row).status_code == 201
+    store = pg_server.state.store
+    with store.engine.begin() as connection:  # reductions made under another column order
+        connection.execute(update(Reduction).where(Reduction.project_id == project).values(signature="older"))
+    done = threading.Event()
+
+    def download() -> None:
+        with pg_server.client(token) as client:
+            assert client.get(f"/api/projects/{project}/reductions/question_extractor.csv").status_code == 200
+        done.set()
+
+    with store.engine.begin() as ingest:  # an ingest holding the lock of the first subject
+        lock_subjects(ingest, project, [rows[0]["subject_ids"]])
+        thread = threading.Thread(target=download)
+        thread.start()
+        assert not done.wait(1.0)
+    assert done.wait(30)
+    thread.join()

@@ -203,13 +203,22 @@ def change_parameters(project_id: int, entry_id: int, body: EntryChange, who: Ca
         return JSONBytes({"parameters": projects.parameters_of(session, project_id), **_changed(summary)})
 
 
-def plan_for(state: AppState, who: auth.Caller, project_id: int) -> Plan:
-    with state.store.read() as session:
-        project = project_of(session, who, project_id)
-        plan = state.plans.get(session, project)
+def caller_plan(session: Session, state: AppState, who: auth.Caller, project_id: int) -> Plan:
+    """The project's current plan, once the caller may use it (404, 403; 409 before a workflow)."""
+    plan = state.plans.current(session, project_id, auth.project_revision(session, who, project_id))
     if plan is None:
         raise auth.AuthError(409, "this project has no workflow yet: PUT /api/projects/{id}/workflow first")
     return plan
+
+
+def plan_for(state: AppState, who: auth.Caller, project_id: int) -> Plan:
+    with state.store.read() as session:
+        return caller_plan(session, state, who, project_id)
+
+
+def keeps_changing() -> auth.AuthError:
+    """What a request gets when its retries (RETRIES) all met a configuration change."""
+    return auth.AuthError(409, "the project's configuration keeps changing; try again")
 
 
 def _retryable(exc: Exception) -> bool:
@@ -231,16 +240,14 @@ def ingest_with_retry(state: AppState, who: auth.Caller, project_id: int, record
         except Exception as exc:
             if not _retryable(exc):
                 raise
-    raise auth.AuthError(409, "the project's configuration keeps changing; try again")
+    raise keeps_changing()
 
 
 def accept_post(state: AppState, token: str | None, project_id: int, body: bytes) -> Response | Batch:
     """Everything a post needs before it is written, in one trip off the event loop: the
     caller, the project, the body checked and each classification extracted."""
     with state.store.read() as session:
-        who = state.tokens.caller(session, token)
-        revision = auth.project_revision(session, who, project_id)
-        plan = state.plans.current(session, project_id, revision)
+        plan = caller_plan(session, state, state.tokens.caller(session, token), project_id)
     try:
         rows = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
@@ -249,8 +256,6 @@ def accept_post(state: AppState, token: str | None, project_id: int, body: bytes
         rows = [rows]
     if not isinstance(rows, list) or not rows:
         return error(422, "send one classification (an object) or a non-empty list of them", where="body")
-    if plan is None:
-        raise auth.AuthError(409, "this project has no workflow yet: PUT /api/projects/{id}/workflow first")
     records: list[dict[str, bytes]] = []
     problems: list[dict[str, Any]] = []
     for index, row in enumerate(rows):
@@ -283,7 +288,7 @@ async def post_classifications(project_id: int, request: Request) -> Response:
             raise
         return JSONBytes({"stored": len(result.stored), "duplicates": len(result.duplicates),
                           "duplicate_ids": result.duplicates[:100]}, status_code=201 if result.stored else 200)
-    raise auth.AuthError(409, "the project's configuration keeps changing; try again")
+    raise keeps_changing()
 
 
 def _rejected(problems: list[dict[str, Any]]) -> Response:

@@ -14,11 +14,11 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 import orjson
-from sqlalchemy import select, tuple_
+from sqlalchemy import bindparam, func, select, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -88,14 +88,22 @@ class Orders:
         self._orders: dict[str, ColumnOrder] = known or {}
         self._memo = memo
         self._config_rev = config_rev
+        #: the extracts this transaction reordered, for the memo once it has committed
+        self.reordered: dict[tuple[int, int, int, str], bytes] = {}
 
     def reorder(self, extractor: str, extract_id: int, data: Any) -> Any:
-        """A stored extract (by its id) as the reducer sees it: ColumnOrder.reorder, remembered."""
+        """A stored extract (by its id) as the reducer sees it: ColumnOrder.reorder, remembered
+        once this transaction has committed (ColumnCache.committed): until then the id is not
+        surely this extract's, as SQLite gives the ids of a rolled-back insert out again."""
         order = self.get(extractor)
         if self._memo is None:
             return order.reorder(data)
-        return self._memo.get((self.project_id, self._config_rev, extract_id, order.signature),
-                              lambda: order.reorder(data))
+        key = (self.project_id, self._config_rev, extract_id, order.signature)
+        known = self._memo.get(key)
+        if known is None:
+            known = order.reorder(data)
+            self.reordered[key] = dumps(known)
+        return known
 
     def get(self, extractor: str) -> ColumnOrder:
         if extractor not in self._orders:
@@ -112,9 +120,12 @@ class ColumnCache:
     of this process, once they have committed.
 
     A rank stored only ever falls (until a new revision starts them afresh), so a cached rank
-    is never below the stored one: `see` still writes every lower rank it meets, and an order
-    that lags behind another process's writes gives a reduction another `signature`, which a
-    download recomputes (see reduction_csv).
+    is never below the stored one, and other processes (`serve --workers`) can add columns or
+    lower ranks. So each write transaction first reads, per extractor, the count of stored
+    columns and a checksum of their classification numbers, and loads again an order whose
+    count or checksum differs from the cached one. An order that still lags (another process
+    writing meanwhile) gives a reduction another `signature`, which a download recomputes
+    (see reduction_csv); `see` still writes every lower rank it meets.
     """
 
     def __init__(self) -> None:
@@ -123,9 +134,12 @@ class ColumnCache:
         self.reordered = Reordered()
 
     def orders(self, session: Session, project_id: int, config_rev: int) -> Orders:
+        stored = {extractor: (count, checksum) for extractor, count, checksum in session.execute(
+            TALLY, {"project": project_id})}
         with self._lock:
             known = self._known.get((project_id, config_rev), {})
-            copied = {name: ColumnOrder(dict(ranks)) for name, ranks in known.items()}
+            copied = {name: ColumnOrder(dict(ranks)) for name, ranks in known.items()
+                      if _tally(ranks) == stored.get(name)}
         return Orders(session, project_id, copied, self.reordered, config_rev)
 
     def committed(self, config_rev: int, orders: Orders) -> None:
@@ -134,6 +148,18 @@ class ColumnCache:
         with self._lock:
             self._known = {k: v for k, v in self._known.items() if k[0] != orders.project_id}
             self._known[(orders.project_id, config_rev)] = ranks
+        self.reordered.add(orders.reordered)
+
+
+#: the checksum's modulus: a sum of classification numbers small enough for any database
+CHECKSUM = 1_000_003
+#: per extractor of a project, the stored columns' count and checksum (see ColumnCache)
+TALLY = (select(ExtractColumn.extractor, func.count(), func.sum(ExtractColumn.first_number % CHECKSUM))
+         .where(ExtractColumn.project_id == bindparam("project")).group_by(ExtractColumn.extractor))
+
+
+def _tally(ranks: dict[str, Rank]) -> tuple[int, int]:
+    return len(ranks), sum(rank[0] % CHECKSUM for rank in ranks.values())
 
 
 class Reordered:
@@ -147,19 +173,20 @@ class Reordered:
         self._memo: OrderedDict[tuple[int, int, int, str], bytes] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: tuple[int, int, int, str], make: Callable[[], Any]) -> Any:
+    def get(self, key: tuple[int, int, int, str]) -> Any:
+        """The remembered extract, or None."""
         with self._lock:
             known = self._memo.get(key)
-            if known is not None:
-                self._memo.move_to_end(key)
-        if known is not None:
-            return orjson.loads(known)
-        value = make()
+            if known is None:
+                return None
+            self._memo.move_to_end(key)
+        return orjson.loads(known)
+
+    def add(self, reordered: dict[tuple[int, int, int, str], bytes]) -> None:
         with self._lock:
-            self._memo[key] = dumps(value)
-            if len(self._memo) > self.size:
+            self._memo.update(reordered)
+            while len(self._memo) > self.size:
                 self._memo.popitem(last=False)
-        return value
 
 
 def _upsert(session: Session, project_id: int, extractor: str, ranks: dict[str, Rank]) -> None:

@@ -16,13 +16,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..errors import ZooaggError
-from ..tables import NA_VALUES, REDUCTION_COLUMNS, SpooledTable
+from ..tables import NA_VALUES, REDUCTION_COLUMNS, REDUCTION_FRONT, SpooledTable
 from .columns import Orders
 from .ingest import reduce_rows, reduce_subjects
 from .models import Extract, Reduction
 from .plan import Plan
-
-FRONT = ("choice", "total_vote_count", "choice_count")
 
 
 def file_name(plan: Plan, extractor: str) -> str:
@@ -98,7 +96,7 @@ def reduction_csv(session: Session, plan: Plan, extractor: str, folder: Path | N
                 rows, name = empty[task], entry.reducer.name
             for row in rows:
                 table.add([subject, workflow, task, name], dict(row))
-    return table.finish("csv", False, front=FRONT)
+    return table.finish("csv", False, front=REDUCTION_FRONT)
 
 
 def _reduce_nothing(entry: Any) -> list[dict[str, Any]]:

@@ -33,7 +33,7 @@ from ..exports.versions import parse_version
 from .columns import ColumnCache, Orders
 from .models import Extract, Project, Reduction, StoredClassification
 from .plan import Entry, Plan
-from .store import Store
+from .store import lock_subjects
 
 SOURCE = "request"
 
@@ -214,7 +214,7 @@ class Written:
     orders: list[tuple[int, Orders]]
 
 
-def store_batches(session: Session, store: Store, batches: list[Batch], columns: ColumnCache) -> Written:
+def store_batches(session: Session, batches: list[Batch], columns: ColumnCache) -> Written:
     """Store, extract and reduce several requests' classifications in the session's transaction.
 
     Each batch gets its result, or StalePlan when its project's configuration changed since
@@ -234,13 +234,12 @@ def store_batches(session: Session, store: Store, batches: list[Batch], columns:
         if mine:
             plan = mine[0][0].plan
             orders = columns.orders(session, project, plan.config_rev)
-            _store_project(session, store, plan, mine, orders)
+            _store_project(session, plan, mine, orders)
             used.append((plan.config_rev, orders))
     return Written(outcomes, used)
 
 
-def _store_project(session: Session, store: Store, plan: Plan, batches: list[tuple[Batch, IngestResult]],
-                   orders: Orders) -> None:
+def _store_project(session: Session, plan: Plan, batches: list[tuple[Batch, IngestResult]], orders: Orders) -> None:
     fresh: dict[str, tuple[Prepared, IngestResult]] = {}
     for batch, result in batches:
         for item in batch.prepared:
@@ -267,7 +266,6 @@ def _store_project(session: Session, store: Store, plan: Plan, batches: list[tup
             result.duplicates.append(cid)
     insert_extracts(session, plan, stored, orders)
     touched = {(entry.extractor, entry.task, subject) for _, item in stored for entry, _, subject, _ in item.extracts}
-    store.lock_subjects(connection, plan.project_id, {subject for _, _, subject in touched})
     reduce_subjects(session, plan, touched, orders)
 
 
@@ -322,15 +320,19 @@ def reduce_rows(entry: Entry, extracts: list[Any], user_ids: list[Any], created:
 
 @cache
 def _extracts_of_subjects(dialect: str) -> Any:
-    """The stored extracts of some subjects, in the offline reduce's order within each subject
-    and task. On PostgreSQL the subjects go as one array (`= ANY`), so the SQL text is the same
-    for any number of them and psycopg parses it once."""
+    """The stored extracts of some extractors and subjects, in the offline reduce's order within
+    each subject and task. On PostgreSQL the lists go as arrays (`= ANY`), so the SQL text is
+    the same for any number of them and psycopg parses it once."""
     e = EXTRACTS.c
-    subjects = e.subject_id == any_(bindparam("subjects", type_=ARRAY(String))) if dialect == "postgresql" \
-        else e.subject_id.in_(bindparam("subjects", expanding=True))
+
+    def one_of(column: Any, name: str) -> Any:
+        return column == any_(bindparam(name, type_=ARRAY(String))) if dialect == "postgresql" \
+            else column.in_(bindparam(name, expanding=True))
+
     return (select(e.id, e.extractor, e.task, e.subject_id, e.data, e.user_name, e.user_id, e.created_at,
                    e.classification_id)
-            .where(e.project_id == bindparam("project_id"), subjects)
+            .where(e.project_id == bindparam("project_id"), one_of(e.extractor, "extractors"),
+                   one_of(e.subject_id, "subjects"))
             .order_by(e.created_at, e.classification_number, e.classification_id, e.position))
 
 
@@ -338,7 +340,8 @@ SUBJECTS_PER_QUERY = 500
 
 
 def reduce_subjects(session: Session, plan: Plan, keys: Iterable[tuple[str, str, str]], orders: Orders) -> int:
-    """Reduce the stored extracts of each (extractor, task, subject) and store the results.
+    """Reduce the stored extracts of each (extractor, task, subject) and store the results,
+    holding the subjects' locks (lock_subjects) until the transaction ends.
 
     One query reads the extracts of up to SUBJECTS_PER_QUERY subjects, one statement writes
     all their reductions. Returns how many reductions were stored.
@@ -350,13 +353,16 @@ def reduce_subjects(session: Session, plan: Plan, keys: Iterable[tuple[str, str,
             by_subject.setdefault(subject, {})[(extractor, task)] = entry
     subjects = sorted(by_subject)
     connection = session.connection()
+    lock_subjects(connection, plan.project_id, subjects)
     upsert = _upsert_reductions(connection.dialect.name)
     query = _extracts_of_subjects(connection.dialect.name)
     signatures = {e.extractor: orders.get(e.extractor).signature for es in by_subject.values() for e in es.values()}
+    extractors = sorted(signatures)
     for start in range(0, len(subjects), SUBJECTS_PER_QUERY):
         chunk = subjects[start:start + SUBJECTS_PER_QUERY]
         found: dict[tuple[str, str, str], list[Any]] = {}
-        for row in connection.execute(query, {"project_id": plan.project_id, "subjects": chunk}):
+        for row in connection.execute(query, {"project_id": plan.project_id, "extractors": extractors,
+                                              "subjects": chunk}):
             found.setdefault((row.extractor, row.task, row.subject_id), []).append(row)
         updated = _now()
         values = []

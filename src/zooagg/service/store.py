@@ -40,8 +40,7 @@ def database_url(database: str | None, data_dir: Path) -> str:
 
 
 class Store:
-    """Engine, sessions and the one rule that keeps live reductions right under concurrency:
-    a subject's reductions are recomputed while holding that subject's lock."""
+    """Engine, sessions and write transactions (one writer at a time on SQLite)."""
 
     def __init__(self, url: str) -> None:
         self.url = url
@@ -84,17 +83,6 @@ class Store:
         with self.read_sessions() as session:
             yield session
 
-    def lock_subjects(self, connection: Connection, project_id: int, subjects: Iterable[str]) -> None:
-        """Serialise recomputation of these subjects across processes: PostgreSQL advisory locks,
-        taken in one statement and in key order, so two writers never wait on each other in a
-        circle (SQLite's write transaction already serialises everything)."""
-        if self.sqlite:
-            return
-        keys = sorted(int.from_bytes(hashlib.blake2b(f"{project_id}:{s}".encode(), digest_size=8).digest(), "big",
-                                     signed=True) for s in subjects)
-        if keys:
-            connection.execute(LOCK_KEYS, {"keys": keys})
-
     def upgrade(self) -> None:
         """Bring the schema to the newest migration (run by `zooagg serve` at start)."""
         from alembic import command
@@ -111,6 +99,18 @@ class Store:
         self.read_engine.dispose()
         if isinstance(self.file_lock, FileLock):
             self.file_lock.close()
+
+
+def lock_subjects(connection: Connection, project_id: int, subjects: Iterable[str]) -> None:
+    """Serialise recomputation of these subjects across processes: PostgreSQL advisory locks,
+    taken in one statement and in key order, so two writers never wait on each other in a
+    circle (SQLite's write transaction already serialises everything)."""
+    if connection.dialect.name != "postgresql":
+        return
+    keys = sorted(int.from_bytes(hashlib.blake2b(f"{project_id}:{s}".encode(), digest_size=8).digest(), "big",
+                                 signed=True) for s in subjects)
+    if keys:
+        connection.execute(LOCK_KEYS, {"keys": keys})
 
 
 class FileLock:

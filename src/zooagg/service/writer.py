@@ -85,7 +85,7 @@ class GroupWriter:
     def _write(self, jobs: list[_Job]) -> None:
         try:
             with self.store.write() as session:
-                written = store_batches(session, self.store, [job.batch for job in jobs], self.columns)
+                written = store_batches(session, [job.batch for job in jobs], self.columns)
         except Exception as exc:  # handed to the waiting requests, not swallowed
             if len(jobs) > 1:
                 for job in jobs:  # so one bad request fails alone

@@ -1,0 +1,71 @@
+"""The group writer's caches across transactions and processes: a transaction that does not
+commit leaves nothing behind, and column orders another process learned reach this one."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from zooagg.service.columns import Orders
+from zooagg.service.ingest import Batch, prepare_all, record_of, store_batches
+from zooagg.service.models import Reduction
+from zooagg.service.writer import GroupWriter
+
+from .conftest import Server
+from .exports import classification_rows
+from .helpers import make_project, post, project_plan
+
+
+def answer(cid: int, subject: int, value: str) -> dict[str, str]:
+    """A classification that only answers the first question (every one has the same extracts)."""
+    return {**classification_rows(1)[0], "classification_id": str(cid), "subject_ids": str(subject),
+            "subject_data": json.dumps({str(subject): {}}), "annotations": json.dumps([{"task": "T0", "value": value}])}
+
+
+def question(server: Server, project: int, subject: int) -> Any:
+    with server.state.store.read() as session:
+        return session.scalar(select(Reduction.rows).where(
+            Reduction.project_id == project, Reduction.subject_id == str(subject),
+            Reduction.extractor == "question_extractor", Reduction.task == "T0"))
+
+
+def test_a_transaction_rolled_back_leaves_no_reordered_extracts(server: Server, tmp_path: Path) -> None:
+    state = server.state
+    with server.client(server.member("ada")) as client:
+        project = make_project(client, tmp_path)
+        for cid, subject, value in ((700000, 1, "Yes"), (700001, 2, "No")):  # both columns known
+            assert post(client, project, answer(cid, subject, value)).status_code == 201
+        with state.store.read() as session:
+            plan = project_plan(session, project)
+        prepared, _ = prepare_all(plan, [record_of(answer(700002, 3, "Yes"))])
+        with pytest.raises(RuntimeError), state.store.write() as session:
+            store_batches(session, [Batch(plan, prepared)], state.writer.columns)
+            raise RuntimeError("the commit fails")
+        # SQLite gives the rolled-back extract ids out again: to this classification's extracts
+        assert post(client, project, answer(700003, 4, "No")).status_code == 201
+    fourth = question(server, project, 4)
+    assert fourth == question(server, project, 2) and "no" in fourth[0]
+
+
+def test_columns_another_process_learned_reach_this_one(server: Server, tmp_path: Path) -> None:
+    state = server.state
+    with server.client(server.member("ada")) as client:
+        project = make_project(client, tmp_path)
+        assert post(client, project, answer(700000, 1, "Yes")).status_code == 201
+        with state.store.read() as session:
+            plan = project_plan(session, project)
+        other = GroupWriter(state.store)  # another server process: its own column cache
+        try:
+            other.submit(plan, prepare_all(plan, [record_of(answer(700001, 2, "No"))])[0]).result()
+        finally:
+            other.close()
+        assert post(client, project, answer(700002, 3, "Yes")).status_code == 201
+    with state.store.read() as session:
+        stored = Orders(session, project).get("question_extractor").signature
+        made = set(session.scalars(select(Reduction.signature).where(
+            Reduction.project_id == project, Reduction.extractor == "question_extractor", Reduction.subject_id == "3")))
+    assert made == {stored}  # made with the other process's columns: a download need not recompute it
