@@ -108,3 +108,26 @@ def test_opens_offline_in_headless_chromium(run_cli, tmp_path: Path) -> None:
     assert len(decoded) >= 8 and all(decoded)
     assert [url for url in requested if not url.startswith(("file:", "data:"))] == []
     assert len(shot) > 50_000
+
+
+def test_dropdown_selects_are_plotted_as_votes_with_option_labels(run_cli, tmp_path: Path) -> None:
+    """Each select of a dropdown task is a vote of its own, its options named from Task_labels."""
+    golden = Path(__file__).parent / "golden" / "synthetic-slider-dropdown-shortcut" / "expected"
+    run_dir = tmp_path / "out"
+    run_dir.mkdir()
+    for name in ("dropdown_extractor_extractions.csv", "dropdown_reducer_reductions.csv",
+                 "Task_labels_workflow_101_V4.2.yaml"):
+        shutil.copy(golden / name, run_dir)
+    result = run_cli(["report", "out"], tmp_path)
+    assert result.code == 0, result.err
+    run = load_run(run_dir)
+    countries, years = run.votes
+    assert (countries.title, years.title) == ("T3, select 1", "T3, select 2")
+    first = countries.subjects[0]
+    assert first.subject == "90000001"
+    assert dict(first.votes) == {"Canada": 4, "United States": 2}  # '124': 4, '840': 2 in the CSV
+    assert dict(years.subjects[0].votes) == {"2000": 4, "1999": 1, "about-1990s": 1}
+    page = (run_dir / "report_workflow_101.html").read_text(encoding="utf-8")
+    assert "<h2>Task T3, select 1" in page and "<h2>Task T3, select 2" in page
+    assert "Canada: 4, United States: 2" in page
+    assert page.count('src="data:image/png;base64,') >= 3  # activity and one figure per select

@@ -52,6 +52,12 @@ class TaskVotes:
     reducer: str
     file: str
     subjects: list[SubjectVotes] = field(default_factory=list)
+    #: a dropdown task's select (0-based): each select is its own vote
+    select: int | None = None
+
+    @property
+    def title(self) -> str:
+        return self.task if self.select is None else f"{self.task}, select {self.select + 1}"
 
     def shares(self) -> list[float]:
         return [s.top[1] for s in self.subjects if s.total]
@@ -121,7 +127,11 @@ class WorkflowRun:
     def subjects(self) -> int:
         return len({s for counts in self.per_subject.values() for s in counts})
 
-    def task_text(self, task: str) -> str:
+    def task_text(self, task: str, select: int | None = None) -> str:
+        if select is not None:
+            title = self.labels.get(f"{task}.selects.{select}.title")
+            if isinstance(title, str):
+                return title
         for suffix in ("question", "instruction"):
             text = self.labels.get(f"{task}.{suffix}")
             if isinstance(text, str):
@@ -152,11 +162,19 @@ def _number(text: str) -> float:
 # ---- votes -------------------------------------------------------------------------------------
 
 def count_votes(path: Path) -> list[TaskVotes]:
-    """Votes per subject and task from a question, shortcut or survey reduction."""
+    """Votes per subject and task from a question, shortcut, survey or dropdown reduction."""
     tasks: dict[str, TaskVotes] = {}
     survey: dict[tuple[str, str], SubjectVotes] = {}
     for row in rows_of(path):
         reducer, task = row.get("reducer", ""), row.get("task", "")
+        if reducer == "dropdown_reducer":  # data.value: one {option: votes} per select
+            selects = parse_cell(row.get("data.value", ""))
+            for index, options in enumerate(selects if isinstance(selects, list) else []):
+                if isinstance(options, dict):
+                    part = tasks.setdefault(f"{task}\0{index}", TaskVotes(task, reducer, path.name, select=index))
+                    counted = Counter({str(k): int(v) for k, v in options.items() if isinstance(v, int | float)})
+                    part.subjects.append(SubjectVotes(row["subject_id"], counted, 0))
+            continue
         entry = tasks.setdefault(task, TaskVotes(task, reducer, path.name))
         if reducer == "survey_reducer":
             key = (row["subject_id"], task)
@@ -298,13 +316,33 @@ def load_run(folder: Path) -> WorkflowRun:
         if first is None:
             continue
         run.workflow_id = run.workflow_id or first.get("workflow_id", "")
-        if first.get("reducer") in (*VOTE_REDUCERS, "survey_reducer"):
-            run.votes.extend(count_votes(path))
+        if first.get("reducer") in (*VOTE_REDUCERS, "survey_reducer", "dropdown_reducer"):
+            for votes in count_votes(path):
+                if votes.select is not None:
+                    name_options(votes, option_labels(run.labels, votes.task, votes.select))
+                run.votes.append(votes)
         elif not any(d.reduction == path.name for d in run.drawings):
             run.other.append((path.name, sum(1 for _ in rows_of(path))))
-    run.votes.sort(key=lambda t: _natural(t.task))
+    run.votes.sort(key=lambda t: (_natural(t.task), t.select or 0))
     run.drawings.sort(key=lambda d: _natural(d.task))
     return run
+
+
+def option_labels(labels: dict[str, Any], task: str, select: int) -> dict[str, str]:
+    """A dropdown select's option values -> their labels (Task_labels: `T3.selects.0.options.*.1.label:
+    {'840': United States}`)."""
+    prefix = f"{task}.selects.{select}.options."
+    names: dict[str, str] = {}
+    for key, value in labels.items():
+        if key.startswith(prefix) and key.endswith(".label") and isinstance(value, dict):
+            names.update({str(k): str(v) for k, v in value.items()})
+    return names
+
+
+def name_options(votes: TaskVotes, names: dict[str, str]) -> None:
+    """Votes keyed by option label where the workflow gives one (the value itself otherwise)."""
+    for subject in votes.subjects:
+        subject.votes = Counter({names.get(k, k): n for k, n in subject.votes.items()})
 
 
 def _answered(row: dict[str, str]) -> bool:

@@ -43,7 +43,7 @@ def _summary(run: WorkflowRun) -> str:
         rows.insert(0, ("Workflow versions", run.versions))
     body = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in rows)
     agreement = "".join(
-        f"<tr><td>{escape(t.task)}</td><td>{escape(t.reducer)}</td><td class='num'>{len(t.shares()):,}</td>"
+        f"<tr><td>{escape(t.title)}</td><td>{escape(t.reducer)}</td><td class='num'>{len(t.shares()):,}</td>"
         f"<td class='num'>{t.agreement:.0%}</td></tr>" for t in run.votes)
     table = (f"<table><tr><th>task</th><th>reducer</th><th>subjects with votes</th>"
              f"<th>agreement (top answer &gt; {AGREEMENT:.0%})</th></tr>{agreement}</table>") if agreement else ""
@@ -65,15 +65,15 @@ def _least_table(task: TaskVotes) -> str:
 
 
 def _vote_section(run: WorkflowRun, task: TaskVotes) -> str:
-    text = run.task_text(task.task)
+    text = run.task_text(task.task, task.select)
     counts = run.per_subject.get(task.task)
     if counts is None:
         counts = Counter({s.subject: s.voters or s.total for s in task.subjects})
     figure = plots.votes_figure(task, counts)
-    return (f"<h2>Task {escape(task.task)} <small class='meta'>({escape(task.reducer)}, "
+    return (f"<h2>Task {escape(task.title)} <small class='meta'>({escape(task.reducer)}, "
             f"{escape(task.file)})</small></h2>"
             + (f"<p class='question'>{escape(text)}</p>" if text else "")
-            + _img(figure, f"task {task.task}: classifications per subject, agreement and votes per answer")
+            + _img(figure, f"task {task.title}: classifications per subject, agreement and votes per answer")
             + "<h3>Least agreement first: the subjects to look at</h3>" + _least_table(task))
 
 
