@@ -131,3 +131,25 @@ def test_dropdown_selects_are_plotted_as_votes_with_option_labels(run_cli, tmp_p
     assert "<h2>Task T3, select 1" in page and "<h2>Task T3, select 2" in page
     assert "Canada: 4, United States: 2" in page
     assert page.count('src="data:image/png;base64,') >= 3  # activity and one figure per select
+
+
+def test_slider_tasks_show_mean_and_spread_widest_first(run_cli, tmp_path: Path) -> None:
+    golden = Path(__file__).parent / "golden" / "synthetic-slider-dropdown-shortcut" / "expected"
+    run_dir = tmp_path / "out"
+    run_dir.mkdir()
+    for name in ("slider_extractor_extractions.csv", "slider_reducer_reductions.csv",
+                 "Task_labels_workflow_101_V4.2.yaml"):
+        shutil.copy(golden / name, run_dir)
+    result = run_cli(["report", "out"], tmp_path)
+    assert result.code == 0, result.err
+    (slider,) = load_run(run_dir).sliders
+    assert slider.task == "T2"
+    assert slider.subjects[0] == ("90000001", 5.3125, 5.25, 8.43359375)  # the reduction's first row
+    widest = slider.widest()
+    assert [s[3] for s in widest] == sorted((s[3] for s in slider.subjects), reverse=True)
+    page = (run_dir / "report_workflow_101.html").read_text(encoding="utf-8")
+    assert "<h2>Task T2 <small class='meta'>(slider_reducer" in page
+    assert "<p class='question'>How sure are you?</p>" in page
+    table = page.split("Widest spread first")[1]
+    assert table.index(f">{widest[0][0]}<") < table.index(f">{widest[-1][0]}<")
+    assert "slider_reducer_reductions.csv: " not in page  # plotted, no longer listed under "Other results"

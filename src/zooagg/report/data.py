@@ -97,6 +97,33 @@ class DrawingTask:
 
 
 @dataclass
+class SliderTask:
+    """A slider task's reduction: per subject the mean, median and variance of the values."""
+
+    task: str
+    file: str
+    #: (subject, mean, median, variance)
+    subjects: list[tuple[str, float, float, float]] = field(default_factory=list)
+
+    def widest(self, count: int = 15) -> list[tuple[str, float, float, float]]:
+        """The subjects volunteers agreed on least: largest variance first."""
+        return sorted(self.subjects, key=lambda s: (-s[3], s[0]))[:count]
+
+
+def read_sliders(path: Path) -> list[SliderTask]:
+    """Slider tasks of a slider_reducer file (rows without a mean are left out)."""
+    tasks: dict[str, SliderTask] = {}
+    for row in rows_of(path):
+        mean = row.get("data.slider_mean", "")
+        if mean in ("", None):
+            continue
+        task = tasks.setdefault(row.get("task", ""), SliderTask(row.get("task", ""), path.name))
+        task.subjects.append((row["subject_id"], _number(mean), _number(row.get("data.slider_median", "")),
+                              _number(row.get("data.slider_var", ""))))
+    return list(tasks.values())
+
+
+@dataclass
 class WorkflowRun:
     folder: Path
     workflow_id: str
@@ -104,6 +131,7 @@ class WorkflowRun:
     versions: str = ""
     labels: dict[str, Any] = field(default_factory=dict)
     votes: list[TaskVotes] = field(default_factory=list)
+    sliders: list[SliderTask] = field(default_factory=list)
     #: task -> subject -> classifications (rows in the extracts)
     per_subject: dict[str, Counter[str]] = field(default_factory=dict)
     extractor_of: dict[str, str] = field(default_factory=dict)
@@ -321,6 +349,8 @@ def load_run(folder: Path) -> WorkflowRun:
                 if votes.select is not None:
                     name_options(votes, option_labels(run.labels, votes.task, votes.select))
                 run.votes.append(votes)
+        elif first.get("reducer") == "slider_reducer":
+            run.sliders.extend(read_sliders(path))
         elif not any(d.reduction == path.name for d in run.drawings):
             run.other.append((path.name, sum(1 for _ in rows_of(path))))
     run.votes.sort(key=lambda t: (_natural(t.task), t.select or 0))

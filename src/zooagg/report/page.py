@@ -11,7 +11,7 @@ from html import escape
 
 from .. import __version__
 from . import plots
-from .data import AGREEMENT, TaskVotes, WorkflowRun
+from .data import AGREEMENT, SliderTask, TaskVotes, WorkflowRun
 
 STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 2em auto;
@@ -77,6 +77,20 @@ def _vote_section(run: WorkflowRun, task: TaskVotes) -> str:
             + "<h3>Least agreement first: the subjects to look at</h3>" + _least_table(task))
 
 
+def _slider_section(run: WorkflowRun, task: SliderTask) -> str:
+    text = run.task_text(task.task)
+    counts = run.per_subject.get(task.task, Counter())
+    rows = "".join(f"<tr><td>{escape(subject)}</td><td class='num'>{mean:.4g}</td><td class='num'>{median:.4g}</td>"
+                   f"<td class='num'>{max(var, 0.0) ** 0.5:.4g}</td></tr>"
+                   for subject, mean, median, var in task.widest())
+    return (f"<h2>Task {escape(task.task)} <small class='meta'>(slider_reducer, {escape(task.file)})</small></h2>"
+            + (f"<p class='question'>{escape(text)}</p>" if text else "")
+            + _img(plots.slider_figure(task, counts), f"task {task.task}: classifications, mean and spread per subject")
+            + "<h3>Widest spread first: the subjects to look at</h3>"
+            + "<table><tr><th>subject</th><th>mean</th><th>median</th><th>standard deviation</th></tr>"
+            + rows + "</table>")
+
+
 def _drawing_section(run: WorkflowRun, index: int) -> str:
     drawing = run.drawings[index]
     text = run.task_text(drawing.task)
@@ -110,6 +124,7 @@ def render(run: WorkflowRun) -> str:
     sections.append(f"<h2>Volunteers per day</h2><p class='meta'>From {escape(run.activity_source)}.</p>")
     sections.append(_img(plots.activity_figure(run), "volunteers and classifications per day"))
     sections.extend(_vote_section(run, task) for task in run.votes)
+    sections.extend(_slider_section(run, task) for task in run.sliders)
     sections.extend(_drawing_section(run, i) for i in range(len(run.drawings)))
     if run.other:
         items = "".join(f"<li>{escape(name)}: {rows:,} rows</li>" for name, rows in run.other)

@@ -7,7 +7,7 @@ import math
 from collections import Counter
 from typing import Any
 
-from .data import AGREEMENT, DrawingTask, Mark, TaskVotes, WorkflowRun
+from .data import AGREEMENT, DrawingTask, Mark, SliderTask, TaskVotes, WorkflowRun
 
 COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2")
 
@@ -63,6 +63,22 @@ def votes_figure(task: TaskVotes, counts: Counter[str]) -> bytes:
         right.tick_params(axis="y", labelsize=8)
     right.set_xlabel("votes")
     right.set_title("Votes per answer" + (" (top 15)" if len(task.answer_totals()) > 15 else ""), fontsize=10)
+    return png(figure)
+
+
+def slider_figure(task: SliderTask, counts: Counter[str]) -> bytes:
+    """Classifications per subject, the subjects' mean values, and their spread."""
+    figure = new_figure(13, 3.4)
+    left, middle, right = figure.subplots(1, 3)
+    per_subject_histogram(left, counts, "Classifications per subject (with an answer)")
+    middle.hist([mean for _, mean, _, _ in task.subjects], bins=20, color=COLOURS[2], edgecolor="white")
+    middle.set_xlabel("mean value")
+    middle.set_ylabel("subjects")
+    middle.set_title("Mean value per subject", fontsize=10)
+    right.hist([max(var, 0.0) ** 0.5 for _, _, _, var in task.subjects], bins=20, color=COLOURS[0],
+               edgecolor="white")
+    right.set_xlabel("standard deviation of the values")
+    right.set_title("Spread per subject (large: volunteers disagree)", fontsize=10)
     return png(figure)
 
 
