@@ -59,3 +59,22 @@ def test_one_process_layout_that_fails_leaves_no_file(tmp_path: Path) -> None:
     with pytest.raises(ZeroDivisionError):
         finish_tables([(t, "csv", False, ()) for t in tables], workers=1)
     assert list(tmp_path.iterdir()) == []  # table0's finished temp file is gone too
+
+
+def test_an_interrupt_while_children_lay_out_leaves_no_temp_file(tmp_path: Path) -> None:
+    """Ctrl-C reaching the parent mid-layout: the children are stopped and their half-written
+    files removed (they were left behind before)."""
+    import os
+    import signal
+    import threading
+    import time
+
+    tables = _tables(tmp_path)
+    for table in tables:
+        table.meta_format["user_id"] = lambda value: time.sleep(0.01) or ""  # ~25 s per table
+    timer = threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGINT))
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        finish_tables([(t, "csv", False, ()) for t in tables], workers=2)
+    timer.join()
+    assert list(tmp_path.iterdir()) == []

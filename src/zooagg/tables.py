@@ -431,34 +431,41 @@ def _render_forked(jobs: Sequence[tuple[SpooledTable, str, bool, Sequence[str]]]
     waiting = list(enumerate(jobs))
     running: list[tuple[int, Any, Any]] = []
     failure: str | None = None
-    while waiting or running:
-        while waiting and len(running) < workers and failure is None:
-            index, (table, fmt, order, front) = waiting.pop(0)
-            receive, send = context.Pipe(duplex=False)
-            child = context.Process(target=_render_child, args=(table, fmt, order, front, send), daemon=True)
-            child.start()
-            send.close()
-            running.append((index, child, receive))
-        if not running:
-            break
-        index, child, receive = running.pop(0)
-        try:
-            answer = receive.recv()
-        except EOFError:  # the child died without a word (killed, out of memory)
-            answer = None
-        child.join()
-        receive.close()
-        if isinstance(answer, tuple):
-            tmp = Path(answer[0])
-            _PENDING.add(tmp)
-            out[index] = (tmp, Path(answer[1]))
-        else:
-            if answer is None:  # a child that died left its temp file (`atomic_open`'s name) behind
-                table = jobs[index][0]
-                for orphan in table.path.parent.glob(f".{table.path.stem}.*.part"):
-                    orphan.unlink(missing_ok=True)
+    try:
+        while waiting or running:
+            while waiting and len(running) < workers and failure is None:
+                index, (table, fmt, order, front) = waiting.pop(0)
+                receive, send = context.Pipe(duplex=False)
+                child = context.Process(target=_render_child, args=(table, fmt, order, front, send), daemon=True)
+                child.start()
+                send.close()
+                running.append((index, child, receive))
+            if not running:
+                break
+            index, child, receive = running[0]
+            try:
+                answer = receive.recv()
+            except EOFError:  # the child died without a word (killed, out of memory)
+                answer = None
+            child.join()
+            receive.close()
+            running.pop(0)
+            if isinstance(answer, tuple):
+                tmp = Path(answer[0])
+                _PENDING.add(tmp)
+                out[index] = (tmp, Path(answer[1]))
+                continue
+            if answer is None:
+                _remove_orphans(jobs[index][0])
             if failure is None:
                 failure = answer if isinstance(answer, str) else f"laying out stopped (exit code {child.exitcode})"
+    except BaseException:  # interrupted (Ctrl-C): stop the children, leave no temp file
+        for index, child, receive in running:
+            child.terminate()
+            child.join()
+            receive.close()
+            _remove_orphans(jobs[index][0])
+        raise
     for table, *_ in jobs:
         table.discard()  # the parent's copy of each spool
     if failure is not None:
@@ -467,6 +474,12 @@ def _render_forked(jobs: Sequence[tuple[SpooledTable, str, bool, Sequence[str]]]
                 item[0].unlink(missing_ok=True)
         raise OSError(failure)
     return [item for item in out if item is not None]
+
+
+def _remove_orphans(table: SpooledTable) -> None:
+    """The temp file (`atomic_open`'s name) a child stopped from outside left behind."""
+    for orphan in table.path.parent.glob(f".{table.path.stem}.*.part"):
+        orphan.unlink(missing_ok=True)
 
 
 def _render_child(table: SpooledTable, fmt: str, order: bool, front: Sequence[str], send: Any) -> None:
