@@ -110,16 +110,23 @@ def test_opens_offline_in_headless_chromium(run_cli, tmp_path: Path) -> None:
     assert len(shot) > 50_000
 
 
-def test_dropdown_selects_are_plotted_as_votes_with_option_labels(run_cli, tmp_path: Path) -> None:
-    """Each select of a dropdown task is a vote of its own, its options named from Task_labels."""
+def reported_golden_run(run_cli, tmp_path: Path, kind: str) -> Path:
+    """A run folder with the synthetic golden case's `kind` (dropdown, slider) extracts, reduction
+    and task labels, reported; the folder."""
     golden = Path(__file__).parent / "golden" / "synthetic-slider-dropdown-shortcut" / "expected"
     run_dir = tmp_path / "out"
     run_dir.mkdir()
-    for name in ("dropdown_extractor_extractions.csv", "dropdown_reducer_reductions.csv",
+    for name in (f"{kind}_extractor_extractions.csv", f"{kind}_reducer_reductions.csv",
                  "Task_labels_workflow_101_V4.2.yaml"):
         shutil.copy(golden / name, run_dir)
     result = run_cli(["report", "out"], tmp_path)
     assert result.code == 0, result.err
+    return run_dir
+
+
+def test_dropdown_selects_are_plotted_as_votes_with_option_labels(run_cli, tmp_path: Path) -> None:
+    """Each select of a dropdown task is a vote of its own, its options named from Task_labels."""
+    run_dir = reported_golden_run(run_cli, tmp_path, "dropdown")
     run = load_run(run_dir)
     countries, years = run.votes
     assert (countries.title, years.title) == ("T3, select 1", "T3, select 2")
@@ -134,14 +141,7 @@ def test_dropdown_selects_are_plotted_as_votes_with_option_labels(run_cli, tmp_p
 
 
 def test_slider_tasks_show_mean_and_spread_widest_first(run_cli, tmp_path: Path) -> None:
-    golden = Path(__file__).parent / "golden" / "synthetic-slider-dropdown-shortcut" / "expected"
-    run_dir = tmp_path / "out"
-    run_dir.mkdir()
-    for name in ("slider_extractor_extractions.csv", "slider_reducer_reductions.csv",
-                 "Task_labels_workflow_101_V4.2.yaml"):
-        shutil.copy(golden / name, run_dir)
-    result = run_cli(["report", "out"], tmp_path)
-    assert result.code == 0, result.err
+    run_dir = reported_golden_run(run_cli, tmp_path, "slider")
     (slider,) = load_run(run_dir).sliders
     assert slider.task == "T2"
     assert slider.subjects[0] == ("90000001", 5.3125, 5.25, 8.43359375)  # the reduction's first row
