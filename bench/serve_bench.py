@@ -28,7 +28,9 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -80,13 +82,19 @@ def singles(url: str, token: str, project: int, rows: list[dict[str, str]], clie
         finally:
             client.close()
 
-    threads = [threading.Thread(target=work, args=(rows[i::clients],)) for i in range(clients)]
+    seconds = run_threads(work, [rows[i::clients] for i in range(clients)])
+    return len(latencies), latencies, seconds
+
+
+def run_threads(work: Callable[[Any], None], parts: list[Any]) -> float:
+    """Run `work` on each part in its own thread; the seconds until all are done."""
+    threads = [threading.Thread(target=work, args=(part,)) for part in parts]
     started = time.perf_counter()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    return len(latencies), latencies, time.perf_counter() - started
+    return time.perf_counter() - started
 
 
 def batches(url: str, token: str, project: int, rows: list[dict[str, str]], size: int, clients: int,
@@ -107,13 +115,8 @@ def batches(url: str, token: str, project: int, rows: list[dict[str, str]], size
             client.close()
 
     chunks = [rows[start:start + size] for start in range(0, len(rows), size)]
-    threads = [threading.Thread(target=work, args=(chunks[i::clients],)) for i in range(clients)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return sum(sent), time.perf_counter() - started
+    seconds = run_threads(work, [chunks[i::clients] for i in range(clients)])
+    return sum(sent), seconds
 
 
 def cpu_seconds(pid: int) -> float | None:
