@@ -178,10 +178,15 @@ def commit(tmp: Path, path: Path) -> None:
     _PENDING.discard(tmp)
 
 
+def abandon(tmp: Path) -> None:
+    """Remove a temp file from `atomic_open` instead of committing it."""
+    tmp.unlink(missing_ok=True)
+    _PENDING.discard(tmp)
+
+
 def discard_partials() -> None:
     for tmp in list(_PENDING):
-        tmp.unlink(missing_ok=True)
-    _PENDING.clear()
+        abandon(tmp)
 
 
 atexit.register(discard_partials)
@@ -328,8 +333,7 @@ class SpooledTable:
             return self._finish_csv(names)
         except BaseException:
             for tmp in _PENDING - before:  # this table's half-written file
-                tmp.unlink(missing_ok=True)
-                _PENDING.discard(tmp)
+                abandon(tmp)
             raise
         finally:
             self._spool.close()
@@ -412,7 +416,7 @@ def finish_tables(jobs: Sequence[tuple[SpooledTable, str, bool, Sequence[str]]],
                 rendered.append(table.render(fmt, order, front))
         except BaseException:
             for tmp, _ in rendered:
-                tmp.unlink(missing_ok=True)
+                abandon(tmp)
             for table, *_ in jobs:
                 table.discard()
             raise
@@ -471,7 +475,7 @@ def _render_forked(jobs: Sequence[tuple[SpooledTable, str, bool, Sequence[str]]]
     if failure is not None:
         for item in out:
             if item is not None:
-                item[0].unlink(missing_ok=True)
+                abandon(item[0])
         raise OSError(failure)
     return [item for item in out if item is not None]
 
