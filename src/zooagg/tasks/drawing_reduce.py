@@ -93,11 +93,15 @@ def list_points(out: dict[str, Any], tool: str, loc: np.ndarray, dims: tuple[str
 
 def summarise(out: dict[str, Any], tool: str, loc: np.ndarray, labels: np.ndarray, dims: tuple[str, ...],
               weights: np.ndarray | None = None) -> None:
-    """Count, mean and (weighted) covariance of x and y for each cluster."""
+    """Count, mean and (weighted) covariance of x and y for each cluster (no keys without one,
+    as in the peer)."""
+    clusters = cluster_ids(labels)
+    if not clusters:
+        return
     counts = out.setdefault(f"{tool}_clusters_count", [])
     centres = [out.setdefault(f"{tool}_clusters_{dim}", []) for dim in dims]
     spreads = [out.setdefault(f"{tool}_clusters_{name}", []) for name in ("var_x", "var_y", "var_x_y")]
-    for k in cluster_ids(labels):
+    for k in clusters:
         member = labels == k
         rows = loc[member]
         counts.append(len(rows))
@@ -111,9 +115,6 @@ def summarise(out: dict[str, Any], tool: str, loc: np.ndarray, labels: np.ndarra
             cov = covariance_xy(rows)
         for column, value in zip(spreads, cov, strict=True):
             column.append(value)
-    for key in [f"{tool}_clusters_count", *(f"{tool}_clusters_{n}" for n in (*dims, "var_x", "var_y", "var_x_y"))]:
-        if not out[key]:
-            del out[key]  # no cluster: no cluster keys, as in the peer
 
 
 def covariance_xy(rows: np.ndarray) -> list[float | None]:
