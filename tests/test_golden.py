@@ -8,6 +8,7 @@ peer's actual behaviour). The only cells not compared are the documented differe
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,8 +21,9 @@ GOLDEN = Path(__file__).parent / "golden"
 CASES = sorted(p.parent for p in GOLDEN.glob("*/case.yaml"))
 
 
-def run_case(case: Path, out: Path) -> list[tuple[Path, Path, frozenset[str]]]:
-    """Run the case's steps with zooagg into `out`; the (expected, actual, ignored) file pairs."""
+def run_case(case: Path, out: Path, engine: tuple[str, ...] = ()) -> list[tuple[Path, Path, frozenset[str]]]:
+    """Run the case's steps with zooagg into `out` (extract and reduce with the `engine` flags);
+    the (expected, actual, ignored) file pairs."""
     spec = yaml.safe_load((case / "case.yaml").read_text())
     pairs = []
     for step in spec["steps"]:
@@ -29,10 +31,10 @@ def run_case(case: Path, out: Path) -> list[tuple[Path, Path, frozenset[str]]]:
         if step["cmd"] == "config":
             argv = ["config", str(case / args[0]), *args[1:], "-d", str(out)]
         elif step["cmd"] == "extract":
-            argv = ["extract", str(case / args[0]), str(case / args[1]), *args[2:], "-d", str(out), "-hb"]
+            argv = ["extract", str(case / args[0]), str(case / args[1]), *args[2:], "-d", str(out), "-hb", *engine]
         else:
             argv = ["reduce", str(out / args[0]), str(case / args[1]), *args[2:], "-d", str(out), "-hb",
-                    "-F", "all"]
+                    "-F", "all", *engine]
         assert main(argv) == 0, f"zooagg {' '.join(argv)} failed"
     for expected in sorted((case / "expected").iterdir()):
         if expected.suffix not in (".csv", ".yaml"):
@@ -53,6 +55,29 @@ def test_golden_case(case: Path, tmp_path: Path) -> None:
         else:
             problems += [f"{expected.name}: {p}" for p in compare_csv(expected, actual, 5, ignored)]
     assert not problems, "\n".join(problems)
+
+
+@pytest.fixture(scope="module")
+def dask_scheduler() -> Iterator[str]:
+    """A dask.distributed.LocalCluster with 2 worker processes, shared by the module's cases."""
+    distributed = pytest.importorskip("dask.distributed", reason="the Dask engine needs the dask extra")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        yield cluster.scheduler_address
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_dask_engine_writes_the_local_engines_bytes(case: Path, dask_scheduler: str, tmp_path: Path) -> None:
+    """Every file of the case, extracts and reductions, from `--engine dask --scheduler ...`
+    on a two-worker cluster equals the local engine's byte for byte."""
+    local, dask = tmp_path / "local", tmp_path / "dask"
+    run_case(case, local, ("-c", "2"))
+    run_case(case, dask, ("--engine", "dask", "--scheduler", dask_scheduler))
+    written = sorted(p.name for p in local.iterdir())
+    assert written == sorted(p.name for p in dask.iterdir())
+    assert any(name.endswith(".csv") for name in written)
+    for name in written:
+        assert (dask / name).read_bytes() == (local / name).read_bytes(), name
 
 
 def test_there_are_golden_cases() -> None:
