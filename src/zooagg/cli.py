@@ -26,9 +26,22 @@ def warn(message: str) -> None:
     click.echo(f"warning: {message}", err=True)
 
 
+class _NoBar:
+    """What a hidden progress bar does: nothing (tqdm itself, even disabled, costs ~15 ms of
+    imports and a multiprocessing lock at start-up)."""
+
+    total: int | None = None
+
+    def update(self, count: int = 1) -> None:
+        pass
+
+
 @contextmanager
 def progress_bar(label: str, hide: bool, total: int | None = None, unit: str = "rows") -> Iterator[Any]:
     """A progress bar on stderr (hidden with -hb or when stderr is not a terminal)."""
+    if hide or not (hasattr(sys.stderr, "isatty") and sys.stderr.isatty()):
+        yield _NoBar()
+        return
     from tqdm import tqdm
 
     bar = tqdm(total=total, desc=label, unit=f" {unit}", disable=True if hide else None,
@@ -310,6 +323,10 @@ def extract_command(classification_csv: str, extractor_config: str, directory: s
 def do_reduce(extracted_csv: str, reducer_config: str, out: Path, output: str, filter_how: str,
               order: bool, hide: bool, fmt: str, strict: bool, *, cpu_count: int | None = 1,
               engine: str = "local", scheduler: str | None = None) -> Path | None:
+    # reduce runs in processes, not BLAS threads: without this numpy's OpenBLAS starts a thread
+    # pool at import that spins ~50 ms of CPU (the server sets the same, service/cli.py)
+    for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(variable, "1")
     from .config import load_reducer_config
     from .engine.reduce import run_reduce
 
@@ -558,8 +575,6 @@ def list_command(as_json: bool) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: every user-facing error becomes one line and exit code 2, never a traceback."""
-    from .tables import discard_partials
-
     try:
         cli.main(args=argv, prog_name="zooagg", standalone_mode=False)
     except ZooaggError as exc:
@@ -578,7 +593,11 @@ def main(argv: list[str] | None = None) -> int:
         click.echo(f"Error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), err=True)
         return 2
     finally:
-        discard_partials()
+        # partial files come only from zooagg.tables; importing it just for this would cost
+        # pyarrow and numpy before a command can say how it wants them (do_reduce)
+        tables = sys.modules.get("zooagg.tables")
+        if tables is not None:
+            tables.discard_partials()
     return 0
 
 

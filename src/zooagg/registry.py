@@ -5,6 +5,11 @@ its typed parameters.
 The registry alone feeds `config` defaults, CLI choices, `zooagg list`, the HTTP routes and
 the docs index. Third-party packages add components through the `zooagg.plugins`
 entry-point group: each entry point names a module that is imported (and registers on import).
+
+`get` of a built-in name imports only the task module that registers it (`_HOMES`), not every
+task family and plugin: a run that reduces votes does not pay for scikit-learn or rapidfuzz.
+Listing (`components`) and any other name load everything, built-ins first, then plugins (so a
+plugin that registers a built-in name again replaces it only once everything is loaded).
 """
 
 from __future__ import annotations
@@ -15,7 +20,6 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib import import_module
-from importlib.metadata import entry_points
 from typing import Any, Literal
 
 from .errors import ConfigError, Where
@@ -122,7 +126,7 @@ class Component:
     columnar: Callable[..., Any] | None = None
     columnar_ok: Callable[[dict[str, Any]], bool] = field(default=lambda params: True)
     #: the whole-column vote form the engine can reduce this reducer with (engine/votes.py:
-    #: "presence" or "survey"), used when `columnar_ok(params)`; None: no such form
+    #: "presence", "survey" or "slider"), used when `columnar_ok(params)`; None: no such form
     vote_form: str | None = None
 
     @property
@@ -149,6 +153,49 @@ class Component:
 
 _REGISTRY: dict[Kind, dict[str, Component]] = {kind: {} for kind in KINDS}
 _LOADED = False
+
+#: the module of zooagg.tasks that registers each built-in name (aliases included), per kind;
+#: tests/test_lazy_registry.py checks it against what loading every module registers
+_HOME_NAMES: dict[Kind, dict[str, str]] = {
+    "extractor": {
+        "drawing": "point_extractor_by_frame point_extractor shape_extractor rectangle_extractor "
+                   "polygon_extractor bezier_extractor",
+        "dropdown": "dropdown_extractor",
+        "highlighter": "highlighter_extractor",
+        "text": "text_extractor",
+        "line_text": "line_text_extractor poly_line_text_extractor",
+        "misc": "all_tasks_empty_extractor",
+        "pluck": "pluck_and_split_extractor",
+        "question": "question_extractor shortcut_extractor",
+        "survey": "survey_extractor",
+        "slider": "slider_extractor",
+    },
+    "reducer": {
+        "drawing_reduce": "point_reducer_dbscan point_reducer_hdbscan temporal_point_reducer_dbscan "
+                          "temporal_point_reducer_hdbscan point_reducer rectangle_reducer",
+        "dropdown": "dropdown_reducer",
+        "highlighter": "highlighter_reducer",
+        "text": "text_reducer",
+        "line_text_optics": "optics_line_text_reducer",
+        "line_text_reduce": "poly_line_text_reducer",
+        "misc": "first_n_true_reducer first_n_false_reducer",
+        "polygon_reduce": "polygon_reducer polygon_reducer_contours",
+        "question": "question_reducer shortcut_reducer question_consensus_reducer",
+        "survey": "survey_reducer",
+        "shape_reduce": "shape_reducer_dbscan shape_reducer_hdbscan shape_reducer_optics",
+        "skill": "subject_difficulty_reducer user_skill_reducer",
+        "slider": "slider_reducer",
+        "tess": "tess_gold_standard_reducer tess_reducer_column",
+    },
+    "running_reducer": {
+        "running_votes": "question_reducer shortcut_reducer survey_reducer",
+        "tess": "tess_gold_standard_reducer tess_user_reducer tess_reducer_column",
+    },
+}
+_HOMES: dict[Kind, dict[str, str]] = {
+    kind: {name: module for module, names in homes.items() for name in names.split()}
+    for kind, homes in _HOME_NAMES.items()
+}
 
 
 def did_you_mean(word: str, options: Mapping[str, Any] | list[str]) -> str:
@@ -229,7 +276,12 @@ def load() -> None:
     if _LOADED:
         return
     _LOADED = True
-    import_module("zooagg.tasks")
+    from importlib.metadata import entry_points
+
+    from .tasks import MODULES
+
+    for module in MODULES:
+        import_module(f"zooagg.tasks.{module}")
     for entry in entry_points(group="zooagg.plugins"):
         entry.load()
 
@@ -239,17 +291,25 @@ def components(kind: Kind) -> dict[str, Component]:
     return dict(sorted(_REGISTRY[kind].items()))
 
 
+def _lookup(kind: Kind, name: str) -> Component | None:
+    """A built-in name imports its own module only; anything else loads every module."""
+    home = _HOMES[kind].get(name)
+    if home is not None and not _LOADED:
+        import_module(f"zooagg.tasks.{home}")
+    if name not in _REGISTRY[kind]:
+        load()
+    return _REGISTRY[kind].get(name)
+
+
 def get(kind: Kind, name: str, where: Where | None = None) -> Component:
-    load()
-    base = name
+    component = _lookup(kind, name)
     # the peer's config names shape extractors per shape: shape_extractor_rectangle, ...
-    if kind == "extractor" and name not in _REGISTRY[kind] and name.startswith("shape_extractor_"):
-        base = "shape_extractor"
-    try:
-        return _REGISTRY[kind][base]
-    except KeyError:
+    if component is None and kind == "extractor" and name.startswith("shape_extractor_"):
+        component = _lookup(kind, "shape_extractor")
+    if component is None:
         raise ConfigError(
             f"unknown {kind.replace('_', ' ')} {name!r}",
             hint=did_you_mean(name, _REGISTRY[kind]) + "; run `zooagg list` to see them all",
             where=where or Where(),
-        ) from None
+        )
+    return component

@@ -15,7 +15,7 @@ import pickle
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -176,9 +176,9 @@ def _merged(results: list[BucketResult], task_rank: dict[str, int]
 
 @dataclass
 class VoteJob:
-    file: Path
-    kinds: dict[str, ColumnKind]
-    numeric_subjects: bool
+    file: Path | None  # a bucket file; None: the whole extract file, read here
+    kinds: dict[str, ColumnKind]  # learned from the whole file when it is split, else by the part itself
+    numeric_subjects: bool | None
     tasks: list[str]
     form: str
     how: str
@@ -187,29 +187,28 @@ class VoteJob:
 
 def reduce_vote_bucket(job: VoteJob) -> VotePart:
     """The columnar vote reductions of one bucket file."""
+    assert job.file is not None
     return reduce_votes(read_bucket(job.file), job.kinds, job.numeric_subjects, job.tasks, job.form, job.how,
                         job.version)
 
 
-def _vote_parts(path: Path, workdir: Path, jobs_of: Callable[..., VoteJob], workers: int, bucket_bytes: int,
+def _vote_parts(path: Path, workdir: Path, template: VoteJob, workers: int, bucket_bytes: int,
                 progress: Callable[[int, int], None] | None) -> tuple[list[VotePart], list[str], int]:
     """(parts, the file's tasks, buckets): the whole file in this process when it is small
     enough, else bucket files by subject reduced side by side."""
     size = path.stat().st_size if path.exists() else 0
     limit = bucket_bytes * VOTE_BUCKETS
     if size <= limit:
-        table, subject_kind, tasks = read_whole(path)
-        job = jobs_of(None, {"subject_id": subject_kind},
-                      subject_kind.present and subject_kind.floats and not subject_kind.gaps, tasks)
-        part = reduce_votes(table, job.kinds, job.numeric_subjects, tasks, job.form, job.how, job.version)
+        table, tasks = read_whole(path)
+        part = reduce_votes(table, {}, None, tasks, template.form, template.how, template.version)
         if progress is not None:
             progress(1, 1)
         return [part], tasks, 1
     count = max(math.ceil(size / limit), workers)
     workdir.mkdir(exist_ok=True)
     parts = partition(path, workdir, count)
-    jobs = [jobs_of(file, parts.kinds, parts.numeric_subjects, parts.tasks)
-            for i, file in enumerate(parts.files) if parts.bucket_rows[i]]
+    jobs = [replace(template, file=file, kinds=parts.kinds, numeric_subjects=parts.numeric_subjects,
+                    tasks=parts.tasks) for i, file in enumerate(parts.files) if parts.bucket_rows[i]]
     from .executors import make_executor
 
     executor = make_executor("local", min(workers, len(jobs)))
@@ -231,13 +230,10 @@ def _reduce_votes(path: Path, workdir: Path, config: ReducerConfig, form: str, o
     from .votes_out import merge, write_csv, write_spooled
 
     version = None if config.params.get("no_version") else AGGREGATION_VERSION
-
-    def jobs_of(file: Path, kinds: dict[str, ColumnKind], numeric: bool, tasks: list[str]) -> VoteJob:
-        return VoteJob(file, kinds, numeric, tasks, form, filter_how, version)
-
+    template = VoteJob(None, {}, None, [], form, filter_how, version)
     front = REDUCTION_FRONT
     try:
-        parts, tasks, buckets = _vote_parts(path, workdir, jobs_of, workers, bucket_bytes, progress)
+        parts, tasks, buckets = _vote_parts(path, workdir, template, workers, bucket_bytes, progress)
         merged = merge(parts, tasks)
     except NotColumnar:
         return None

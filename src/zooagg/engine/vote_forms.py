@@ -2,20 +2,20 @@
 
 question_reducer and shortcut_reducer count, per subject and task, the classifications that
 gave each answer key; survey_reducer counts, per subject, task and choice, the classifications
-and the votes for each answer. Each form also says in which order its reducer function would
+and the votes for each answer; slider_reducer takes the mean, median and variance of the
+values (engine/slider_form.py). Each form also says in which order its reducer function would
 put the keys of any one reduction (`row_order`): the output's column order depends on it.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..tables import ColumnKind
-from .partition import int_array
+from .partition import bool_array, int_array
+from .slider_form import slider_votes
 from .votes import (
     NA,
     VERSION,
@@ -24,9 +24,13 @@ from .votes import (
     Part,
     VotePart,
     distinct,
+    every_group,
+    first_places,
     first_seen_of,
     kept_by_filter,
     not_missing,
+    stable_order,
+    unique_firsts,
 )
 
 #: the survey reduction's own columns, in the order its dicts have them
@@ -46,19 +50,17 @@ def reduce_votes(table: pa.Table, kinds: dict[str, ColumnKind], numeric_subjects
     first = int(rows[0])
     out = VotePart(part.subjects, part.keys, np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64),
                    extracts=part.n)
-    out.first_seen = first_seen_of(part, rows, task_codes, tasks)
+    row_tasks = task_codes[rows]
+    out.first_seen = first_seen_of(part, rows, row_tasks, tasks)
     out.first_row = (part.keys[part.subject_rank[first]], part.columns["created_at"][first].as_py(),
                      int(part.file_rows[first]), part.columns["workflow_id"][first].as_py())
-    group = part.subject_rank[rows] * len(tasks) + task_codes[rows]
+    group = part.subject_rank[rows] * len(tasks) + row_tasks
     kept = kept_by_filter(part, rows, group, how)
     out.dropped = int(len(kept) - kept.sum())
     rows, group = rows[kept], group[kept]
     if version is not None:
         out.constants[VERSION] = version
-    if form == "presence":
-        _presence_votes(part, out, rows, group, len(tasks), version is not None)
-    else:
-        _survey_votes(part, out, rows, group, len(tasks), version is not None)
+    FORMS[form](part, out, rows, group, len(tasks), version is not None)
     return out
 
 
@@ -77,24 +79,25 @@ def _answer_keys(data_names: list[str]) -> dict[str, list[str]]:
 
 def _presence_votes(part: Part, out: VotePart, rows: np.ndarray, group: np.ndarray, ntasks: int,
                     versioned: bool) -> None:
-    nout = len(part.subjects) * ntasks
-    out.row_subject = np.repeat(np.arange(len(part.subjects)), ntasks)
-    out.row_task = np.tile(np.arange(ntasks), len(part.subjects))
-    out.row_seq = np.zeros(nout, dtype=np.int64)
+    nout = every_group(out, len(part.subjects), ntasks)
+    kept = np.zeros(part.n, dtype=bool)  # per file row: kept by the filter, and its group
+    kept[rows] = True
+    row_group = np.zeros(part.n, dtype=np.int64)
+    row_group[rows] = group
     keys = _answer_keys(part.data_names)
-    presence: dict[str, np.ndarray] = {}
+    presence: dict[str, np.ndarray] = {}  # per key, per file row
     for key, names in keys.items():
-        present = np.zeros(len(rows), dtype=bool)
-        for name in names:
-            present |= not_missing(part.columns[name])[rows]
+        present = not_missing(part.columns[names[0]])
+        for name in names[1:]:
+            present |= not_missing(part.columns[name])
         presence[key] = present
-        counts = np.bincount(group, weights=present, minlength=nout).astype(np.int64)
-        out.numbers[f"data.{key}"] = NumberColumn(counts > 0, counts)
+        counts = np.bincount(row_group[present & kept], minlength=nout)
+        out.numbers[f"data.{key}"] = NumberColumn(counts > 0, counts.astype(np.int64))
     key_list = list(keys)
 
     def row_order(row: int) -> list[str]:
         """The keys of one reduction dict, in its order: by first vote, then column."""
-        mine = np.flatnonzero(group == row)
+        mine = rows[group == row]
         firsts = []
         for index, key in enumerate(key_list):
             hits = np.flatnonzero(presence[key][mine])
@@ -102,7 +105,7 @@ def _presence_votes(part: Part, out: VotePart, rows: np.ndarray, group: np.ndarr
                 firsts.append((int(hits[0]), index, f"data.{key}"))
         return [name for *_, name in sorted(firsts)] + ([VERSION] if versioned else [])
 
-    _firsts(out, row_order)
+    first_places(out, row_order)
 
 
 # ---- survey: per choice, its count and the votes for each answer ------------------------------
@@ -111,10 +114,11 @@ def _survey_columns(part: Part) -> list[tuple[str, str, str]]:
     """(column, question, answer) of each answer column; NotColumnar for any other data shape."""
     if "data.choice" not in part.columns:
         raise NotColumnar("no survey choices")
+    choices = part.codes("data.choice")[1]  # before its kind, which then comes from these
     choice = part.kind("data.choice")
     if choice.gaps or choice.ints or choice.floats or choice.bools:
         raise NotColumnar("survey choices missing or not text")
-    if pc.any(pc.match_substring_regex(part.codes("data.choice")[1], r"[\[{]")).as_py():
+    if pc.any(pc.match_substring_regex(choices, r"[\[{]")).as_py():
         raise NotColumnar("survey choices that read as lists or mappings")
     answers = []
     for name in part.data_names:
@@ -134,19 +138,22 @@ def _survey_columns(part: Part) -> list[tuple[str, str, str]]:
 
 def _answer_values(part: Part, name: str) -> tuple[np.ndarray, np.ndarray, bool]:
     """(present, values with 0 where absent, typed as int) of one answer column."""
-    codes, dictionary = part.codes(name)
+    sparse = part.sparse(name)
     kind = part.kind(name)
-    mask = pc.invert(pc.is_in(dictionary, value_set=NA))
-    present = np.asarray(mask)
+    mask = np.asarray(pc.invert(pc.is_in(sparse.dictionary, value_set=NA)))
+    numbers = np.zeros(len(mask))
     try:
-        numbers = pc.cast(pc.if_else(mask, dictionary, None), pa.float64())
+        numbers[mask] = np.asarray(pc.cast(pc.filter(sparse.dictionary, bool_array(mask)), pa.float64()))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
         raise NotColumnar(f"survey column {name} is not numeric") from exc
-    values = np.where(present, np.asarray(numbers.fill_null(0.0)), 0.0)
-    if not np.all(np.isfinite(values)) or not np.all(values == np.round(values)) or \
-            np.abs(values).max(initial=0) * max(part.n, 1) >= _EXACT:
+    if not np.all(np.isfinite(numbers)) or not np.all(numbers == np.round(numbers)) or \
+            np.abs(numbers).max(initial=0) * max(part.n, 1) >= _EXACT:
         raise NotColumnar(f"survey column {name} holds values that are not small whole numbers")
-    return present[codes], values[codes], bool(kind.ints and not kind.gaps)
+    present = np.zeros(part.n, dtype=bool)
+    present[sparse.positions] = mask[sparse.codes]
+    values = np.zeros(part.n)
+    values[sparse.positions] = numbers[sparse.codes]
+    return present, values, bool(kind.ints and not kind.gaps)
 
 
 def _survey_votes(part: Part, out: VotePart, rows: np.ndarray, group: np.ndarray, ntasks: int,
@@ -154,13 +161,12 @@ def _survey_votes(part: Part, out: VotePart, rows: np.ndarray, group: np.ndarray
     answers = _survey_columns(part)
     choice_codes, choice_dict = part.codes("data.choice")
     nchoices = len(choice_dict)
-    combos, firsts, inverse = np.unique(group * nchoices + choice_codes[rows], return_index=True,
-                                        return_inverse=True)
+    combos, firsts, inverse = unique_firsts(group * nchoices + choice_codes[rows])
     combo_group = combos // nchoices
-    order = np.lexsort((firsts, combo_group))  # output rows: by subject-task, then first vote
+    order = stable_order(combo_group * len(rows) + firsts)  # output rows: by subject-task, then first vote
     place = np.empty(len(order), dtype=np.int64)
     place[order] = np.arange(len(order))
-    out_row = place[inverse.reshape(-1)]
+    out_row = place[inverse]
     nout = len(order)
     out.row_subject = combo_group[order] // ntasks
     out.row_task = combo_group[order] % ntasks
@@ -191,25 +197,8 @@ def _survey_votes(part: Part, out: VotePart, rows: np.ndarray, group: np.ndarray
         nested = [name for names in questions.values() for name in names]
         return [*SURVEY_FRONT, *([VERSION] if versioned else []), *nested]
 
-    _firsts(out, row_order)
+    first_places(out, row_order)
 
 
-def _firsts(out: VotePart, row_order: Any) -> None:
-    """Where each column may first appear: every output row of the first subject that has it
-    (which of them comes first is known only once the task order of the whole file is)."""
-    columns = [*out.numbers, *out.texts, *out.constants]
-    bounds = np.searchsorted(out.row_subject, np.arange(len(out.subjects) + 1))
-    orders: dict[int, dict[str, int]] = {}
-    for name in columns:
-        present = out.numbers[name].present if name in out.numbers else None
-        hits = np.flatnonzero(present) if present is not None else np.arange(min(out.rows, 1))
-        if len(hits) == 0:
-            continue
-        subject = int(out.row_subject[hits[0]])
-        candidates = [r for r in range(int(bounds[subject]), int(bounds[subject + 1]))
-                      if present is None or present[r]]
-        out.firsts[name] = []
-        for row in candidates:
-            if row not in orders:
-                orders[row] = {n: i for i, n in enumerate(row_order(row))}
-            out.firsts[name].append((row, orders[row][name]))
+#: the reduction of each vote form (the `vote_form` a reducer registers)
+FORMS = {"presence": _presence_votes, "survey": _survey_votes, "slider": slider_votes}

@@ -1,10 +1,10 @@
-"""The vote reducers (question, shortcut, survey) as group-bys over whole columns.
+"""The vote reducers (question, shortcut, survey, slider) as group-bys over whole columns.
 
 DESIGN.md: vote-type reducers are vectorised group-bys over all subjects at once. Here one
 part of an extract file (all of it when it fits in memory) is deduplicated, ordered by
 (subject, created_at, file row) and filtered (-F) here, counted by engine/vote_forms.py with
 numpy, with no Python loop per subject or row. The result, a `VotePart`, is what the reducer
-functions of tasks/question.py and tasks/survey.py would give for every subject and task of
+functions of tasks/question.py, survey.py and slider.py would give for every subject and task of
 the part, cell for cell; engine/votes_out.py merges the parts and writes them.
 
 Data this path does not cover (survey answers that are not whole numbers, choices that are
@@ -14,6 +14,7 @@ reduces the file instead, so the output never depends on which path ran.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,7 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..tables import NA_VALUES, ColumnKind
-from .partition import ROW, int_array
+from .partition import ROW, bool_array, int_array
 
 NA = pa.array(sorted(NA_VALUES), pa.string())
 VERSION = "data.aggregation_version"
@@ -33,7 +34,7 @@ class NotColumnar(Exception):
 
 
 def vote_form(component: Any, params: dict[str, Any]) -> str | None:
-    """"presence" (question, shortcut), "survey", or None: the form the reducer registered
+    """"presence" (question, shortcut), "survey", "slider", or None: the form the reducer registered
     (`@reducer(vote_form=...)`), when its parameters allow it."""
     if component.vote_form is None or not component.columnar_ok(params):
         return None
@@ -62,6 +63,7 @@ class VotePart:
     row_seq: np.ndarray  # per output row: order within its subject and task
     numbers: dict[str, NumberColumn] = field(default_factory=dict)
     texts: dict[str, list[str]] = field(default_factory=dict)  # per output row (survey choices)
+    reals: dict[str, np.ndarray] = field(default_factory=dict)  # float64 per output row (NaN: empty cell)
     constants: dict[str, str] = field(default_factory=dict)  # the same text in every row
     #: per column: the (output row, place in that row's dict) where it may first appear
     firsts: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
@@ -73,6 +75,33 @@ class VotePart:
     @property
     def rows(self) -> int:
         return len(self.row_subject)
+
+
+def unique_firsts(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """np.unique(keys, return_index=True, return_inverse=True) for non-negative int64 keys, by one
+    quicksort of `key * n + position`: those are distinct, so the unstable sort orders each key's
+    positions as a stable one would (np.unique sorts with mergesort, several times slower)."""
+    n = len(keys)
+    if n == 0 or (int(keys.max()) + 1) * n >= 2 ** 62:
+        unique, firsts, inverse = np.unique(keys, return_index=True, return_inverse=True)
+        return unique, firsts, inverse.reshape(-1)
+    packed = np.sort(keys * n + np.arange(n))
+    ordered = packed // n
+    positions = packed - ordered * n
+    starts = np.empty(n, dtype=bool)
+    starts[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=starts[1:])
+    inverse = np.empty(n, dtype=np.int64)
+    inverse[positions] = np.cumsum(starts) - 1
+    return ordered[starts], positions[starts], inverse
+
+
+def stable_order(keys: np.ndarray) -> np.ndarray:
+    """np.argsort(keys, kind="stable") for non-negative int64 keys (quicksort of distinct keys)."""
+    n = len(keys)
+    if n == 0 or (int(keys.max()) + 1) * n >= 2 ** 62:
+        return np.argsort(keys, kind="stable")
+    return np.sort(keys * n + np.arange(n)) % n
 
 
 def distinct(values: np.ndarray) -> np.ndarray:
@@ -105,6 +134,25 @@ def not_missing(values: pa.ChunkedArray | pa.Array) -> np.ndarray:
     return np.asarray(pc.invert(pc.is_in(values, value_set=NA)))
 
 
+@dataclass
+class Sparse:
+    """A mostly empty text column: its non-empty cells' positions and dictionary codes."""
+
+    positions: np.ndarray
+    codes: np.ndarray
+    dictionary: pa.Array
+    empties: bool  # any empty cell
+
+
+def sparse_codes(column: pa.ChunkedArray | pa.Array) -> Sparse:
+    """Codes of the non-empty cells only: encoding a whole column that is mostly empty (a survey
+    answer) costs several times more."""
+    filled = np.asarray(pc.binary_length(column)) > 0
+    positions = np.flatnonzero(filled)
+    codes, dictionary = _codes(pc.filter(column, bool_array(filled)))
+    return Sparse(positions, codes, dictionary, len(positions) < len(filled))
+
+
 class Part:
     """The working state of one part: columns as written, their codes, and the rows' order."""
 
@@ -114,8 +162,10 @@ class Part:
         self.data_names = [n for n in self.header if n.startswith("data.")]
         self.kinds = dict(kinds)
         self._encoded: dict[str, tuple[np.ndarray, pa.Array]] = {}
+        self._sparse: dict[str, Sparse] = {}
         self.n = table.num_rows
         self.file_rows = np.asarray(self.columns[ROW]) if ROW in self.columns else np.arange(self.n)
+        self._encode(["subject_id", "classification_id", "task", "created_at", "user_name"])
         self.subject_codes, subject_dict = self.codes("subject_id")
         if numeric_subjects is None:
             kind = self.kind("subject_id")
@@ -137,6 +187,13 @@ class Part:
         else:  # each row its own classification, as the general path has it
             self.classification_codes = np.arange(self.n)
 
+    def _encode(self, names: list[str]) -> None:
+        """Encode the columns every part needs two at a time (pyarrow releases the GIL)."""
+        todo = [n for n in names if n in self.columns and n not in self._encoded]
+        with ThreadPoolExecutor(2) as pool:
+            for name, codes in zip(todo, pool.map(lambda n: _codes(self.columns[n]), todo), strict=True):
+                self._encoded[name] = codes
+
     def codes(self, name: str) -> tuple[np.ndarray, pa.Array]:
         if name not in self._encoded:
             self._encoded[name] = _codes(self.columns[name])
@@ -146,8 +203,17 @@ class Part:
         """How pandas would type the column in the whole file: given, or learned here (when the
         part is the whole file) from its distinct values, which decide it alone."""
         if name not in self.kinds:
-            self.kinds[name] = ColumnKind().update(self.codes(name)[1])
+            if name in self._encoded:
+                self.kinds[name] = ColumnKind().update(self._encoded[name][1])
+            else:  # "" is missing: it makes gaps, like any other missing cell, and nothing else
+                sparse = self.sparse(name)
+                self.kinds[name] = ColumnKind(gaps=sparse.empties).update(sparse.dictionary)
         return self.kinds[name]
+
+    def sparse(self, name: str) -> Sparse:
+        if name not in self._sparse:
+            self._sparse[name] = sparse_codes(self.columns[name])
+        return self._sparse[name]
 
     def unique_rows(self) -> np.ndarray:
         """Positions without exact duplicate rows (the first of each kept), as the peer drops them.
@@ -171,7 +237,7 @@ class Part:
         created = _rank_of(created_dict)[created_codes]
         key = self.subject_rank[rows] * len(created_dict) + created[rows]
         if np.all(np.diff(self.file_rows[rows]) > 0):  # file order already: a stable sort keeps it for ties
-            return rows[np.argsort(key, kind="stable")]
+            return rows[stable_order(key)]
         return rows[np.lexsort((self.file_rows[rows], key))]
 
 
@@ -200,15 +266,20 @@ def _repeated(columns: list[np.ndarray]) -> np.ndarray:
     return np.isin(key, repeats)
 
 
-def first_seen_of(part: Part, rows: np.ndarray, task_codes: np.ndarray, task_names: list[str]
+def first_seen_of(part: Part, rows: np.ndarray, row_tasks: np.ndarray, task_names: list[str]
                 ) -> dict[str, tuple[Any, ...]]:
-    _, firsts = np.unique(task_codes[rows], return_index=True)
+    """Per task: (subject key, created_at, file row) of its first row in `rows` (time order)."""
+    if len(task_names) <= 32:  # a scan per task beats sorting every row by task
+        present = np.flatnonzero(np.bincount(row_tasks, minlength=len(task_names)))
+        firsts = [int(np.argmax(row_tasks == task)) for task in present.tolist()]
+    else:
+        firsts = unique_firsts(row_tasks)[1].tolist()
     created = part.columns["created_at"]
     out = {}
-    for position in firsts.tolist():
+    for position in firsts:
         row = int(rows[position])
-        out[task_names[task_codes[row]]] = (part.keys[part.subject_rank[row]], created[row].as_py(),
-                                            int(part.file_rows[row]))
+        out[task_names[row_tasks[position]]] = (part.keys[part.subject_rank[row]], created[row].as_py(),
+                                                int(part.file_rows[row]))
     return out
 
 
@@ -219,11 +290,40 @@ def kept_by_filter(part: Part, rows: np.ndarray, group: np.ndarray, how: str) ->
         return np.ones(len(rows), dtype=bool)
     user_codes, user_dict = part.codes("user_name")
     users = user_codes[rows]
-    anonymous = np.flatnonzero(pc.equal(user_dict, "").to_numpy(zero_copy_only=False))
-    named = ~np.isin(users, anonymous)
+    # empty names by their length (comparing with a Python "" would import dateutil and pandas)
+    named = (np.asarray(pc.binary_length(user_dict)) > 0)[users]
     key = group * (len(user_dict) + 1) + users
     classifications = part.classification_codes[rows]
     step = 1 if how == "first" else -1
-    _, firsts, inverse = np.unique(key[::step], return_index=True, return_inverse=True)
-    chosen = classifications[::step][firsts][inverse.reshape(-1)][::step]
+    _, firsts, inverse = unique_firsts(key[::step])
+    chosen = classifications[::step][firsts][inverse][::step]
     return ~named | (classifications == chosen)
+
+
+def every_group(out: VotePart, nsubjects: int, ntasks: int) -> int:
+    """One output row per subject and task (the general path reduces each, even with no extracts)."""
+    out.row_subject = np.repeat(np.arange(nsubjects), ntasks)
+    out.row_task = np.tile(np.arange(ntasks), nsubjects)
+    out.row_seq = np.zeros(nsubjects * ntasks, dtype=np.int64)
+    return nsubjects * ntasks
+
+
+def first_places(out: VotePart, row_order: Any) -> None:
+    """Where each column may first appear: every output row of the first subject that has it
+    (which of them comes first is known only once the task order of the whole file is)."""
+    columns = [*out.numbers, *out.texts, *out.reals, *out.constants]
+    bounds = np.searchsorted(out.row_subject, np.arange(len(out.subjects) + 1))
+    orders: dict[int, dict[str, int]] = {}
+    for name in columns:
+        present = out.numbers[name].present if name in out.numbers else None
+        hits = np.flatnonzero(present) if present is not None else np.arange(min(out.rows, 1))
+        if len(hits) == 0:
+            continue
+        subject = int(out.row_subject[hits[0]])
+        candidates = [r for r in range(int(bounds[subject]), int(bounds[subject + 1]))
+                      if present is None or present[r]]
+        out.firsts[name] = []
+        for row in candidates:
+            if row not in orders:
+                orders[row] = {n: i for i, n in enumerate(row_order(row))}
+            out.firsts[name].append((row, orders[row][name]))

@@ -38,6 +38,7 @@ class Merged:
     workflow: str  # workflow_id as written in the first row of the file (in the peer's order)
     numbers: dict[str, NumberColumn]
     texts: dict[str, pa.Array]  # per concatenated row (null where absent)
+    reals: dict[str, np.ndarray]  # float64 per concatenated row (NaN: an empty cell)
     constants: dict[str, str]
     names: list[str]  # data columns in first-seen order
 
@@ -86,7 +87,7 @@ def merge(parts: list[VotePart], tasks: list[str]) -> Merged:
     first_rows = [p.first_row for p in parts if p.first_row is not None]
     workflow = min(first_rows)[3] if first_rows else ""
     merged = Merged(order, pa.array([s for p in parts for s in p.subjects], pa.string()).take(int_array(subject_rows)),
-                    pa.array(tasks, pa.string()).take(int_array(task_rows)), workflow, {}, {}, {}, [])
+                    pa.array(tasks, pa.string()).take(int_array(task_rows)), workflow, {}, {}, {}, {}, [])
     firsts: dict[str, tuple[int, int]] = {}
     for i, part in enumerate(parts):
         for name, candidates in part.firsts.items():
@@ -96,6 +97,8 @@ def merge(parts: list[VotePart], tasks: list[str]) -> Merged:
     for name in merged.names:
         if any(name in p.numbers for p in parts):
             merged.numbers[name] = _concat_numbers(name, parts)
+        elif any(name in p.reals for p in parts):
+            merged.reals[name] = np.concatenate([p.reals.get(name, np.full(p.rows, np.nan)) for p in parts])
         elif any(name in p.texts for p in parts):
             merged.texts[name] = pa.array([v for p in parts for v in p.texts.get(name, [None] * p.rows)],
                                           pa.string())
@@ -128,17 +131,37 @@ def _quote(text: str) -> str:
     return '"' + text.replace('"', '""') + '"' if _NEEDS_QUOTES.search(text) else text
 
 
+def _text(value: str) -> pa.Scalar:
+    """A typed string scalar (an untyped Python str makes pyarrow import dateutil and pandas)."""
+    return pa.scalar(value, pa.string())
+
+
 def _quoted(values: pa.Array) -> pa.Array:
-    values = pc.fill_null(values, "")
+    values = pc.fill_null(values, _text(""))
     if not pc.any(pc.match_substring_regex(values, r'[,"\r\n]')).as_py():
         return values
     return pa.array([_quote(v) for v in values.to_pylist()], pa.string())
 
 
+#: counts up to this are written by looking their text up, not by formatting each
+_LABELS = 1 << 16
+
+
 def _number_cells(column: NumberColumn, rows: np.ndarray, whole: bool) -> pa.Array:
     """`3` or `3.0` (the repr of a whole float), null where absent."""
-    text = pc.cast(int_array(column.values[rows], column.present[rows]), pa.string())
-    return text if whole else pc.binary_join_element_wise(text, ".0", "")
+    chosen = column.values[rows]
+    values = int_array(chosen, column.present[rows])
+    low, high = (int(chosen.min()), int(chosen.max())) if len(chosen) else (0, 0)
+    if low >= 0 and high < _LABELS:
+        suffix = "" if whole else ".0"
+        return pa.array([f"{i}{suffix}" for i in range(high + 1)], pa.string()).take(values)
+    text = pc.cast(values, pa.string())
+    return text if whole else pc.binary_join_element_wise(text, _text(".0"), _text(""))
+
+
+def _real_cells(values: np.ndarray) -> pa.Array:
+    """Floats as the general path writes them: repr, empty for NaN."""
+    return pa.array(["" if v != v else repr(v) for v in values.tolist()], pa.string())
 
 
 def write_csv(merged: Merged, path: Path, reducer: str, names: list[str]) -> None:
@@ -149,17 +172,19 @@ def write_csv(merged: Merged, path: Path, reducer: str, names: list[str]) -> Non
         for start in range(0, merged.rows, CHUNK_ROWS):
             rows = merged.order[start:start + CHUNK_ROWS]
             picked = int_array(rows)
-            cells: list[Any] = [_quoted(merged.subjects.take(picked)), _quote(merged.workflow),
-                                _quoted(merged.tasks.take(picked)), _quote(reducer)]
+            cells: list[Any] = [_quoted(merged.subjects.take(picked)), _text(_quote(merged.workflow)),
+                                _quoted(merged.tasks.take(picked)), _text(_quote(reducer))]
             for name in names:
                 if name in merged.numbers:
                     cells.append(_number_cells(merged.numbers[name], rows, whole[name]))
+                elif name in merged.reals:
+                    cells.append(_real_cells(merged.reals[name][rows]))
                 elif name in merged.texts:
                     cells.append(_quoted(merged.texts[name].take(picked)))
                 else:
-                    cells.append(_quote(merged.constants[name]))
-            row_text = pc.binary_join_element_wise(*cells, ",", null_handling="replace", null_replacement="")
-            lines = pc.binary_join_element_wise(row_text, "", "\n")
+                    cells.append(_text(_quote(merged.constants[name])))
+            row_text = pc.binary_join_element_wise(*cells, _text(","), null_handling="replace", null_replacement="")
+            lines = pc.binary_join_element_wise(row_text, _text(""), _text("\n"))
             handle.write(_text_bytes(lines))
     commit(tmp, path)
 
@@ -181,6 +206,7 @@ def records(merged: Merged, reducer: str, names: list[str]) -> Iterator[tuple[li
     subjects = merged.subjects.to_pylist()
     tasks = merged.tasks.to_pylist()
     texts = {name: values.to_pylist() for name, values in merged.texts.items()}
+    reals = {name: values.tolist() for name, values in merged.reals.items()}
     numbers = {name: (column.present.tolist(), column.values.tolist(), column.floats)
                for name, column in merged.numbers.items()}
     for row in merged.order.tolist():
@@ -191,6 +217,8 @@ def records(merged: Merged, reducer: str, names: list[str]) -> Iterator[tuple[li
                 present, values, floats = numbers[name]
                 if present[row]:
                     data[key] = float(values[row]) if floats else values[row]
+            elif name in reals:
+                data[key] = reals[name][row]
             elif name in texts:
                 if texts[name][row] is not None:
                     data[key] = texts[name][row]

@@ -1,0 +1,91 @@
+"""The registry's lazy loading: a built-in name imports only its own task module, the index of
+those modules matches what loading every module registers, and a vote reduction imports none
+of the heavy libraries the other task families need."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from zooagg import registry
+from zooagg.tasks import MODULES
+
+HERE = Path(__file__).parent
+
+
+def _run(code: str) -> str:
+    done = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, check=True)
+    return done.stdout
+
+
+def test_the_index_is_what_loading_every_module_registers() -> None:
+    registry.load()
+    for kind in registry.KINDS:
+        registered = {name: c.func.__module__.rsplit(".", 1)[1] for name, c in registry._REGISTRY[kind].items()
+                      if c.func.__module__.startswith("zooagg.tasks.")}
+        assert registry._HOMES[kind] == registered, kind
+    assert {m for homes in registry._HOMES.values() for m in homes.values()} <= set(MODULES)
+
+
+def test_every_module_that_registers_is_listed() -> None:
+    tasks = HERE.parent / "src" / "zooagg" / "tasks"
+    registering = {path.stem for path in tasks.glob("*.py")
+                   if any(f"@{kind}(" in path.read_text(encoding="utf-8") for kind in registry.KINDS)}
+    assert registering == set(MODULES)
+
+
+def test_every_built_in_name_loads_alone() -> None:
+    out = _run("""
+        from zooagg import registry
+        for kind, homes in registry._HOMES.items():
+            for name in homes:
+                component = registry.get(kind, name)
+                assert name in (component.name, *component.aliases), (kind, name)
+                assert not registry._LOADED, (kind, name)
+        assert registry.get("extractor", "shape_extractor_rectangle").name == "shape_extractor"
+        print("ok")
+    """)
+    assert out.strip() == "ok"
+
+
+def test_unknown_names_still_load_everything_and_suggest() -> None:
+    out = _run("""
+        from zooagg import registry
+        from zooagg.errors import ConfigError
+        try:
+            registry.get("reducer", "question_reducr")
+        except ConfigError as exc:
+            print(registry._LOADED, exc.hint)
+    """)
+    assert out.startswith("True did you mean 'question_reducer'?")
+
+
+EXTRACTS = {
+    "question_reducer": ("data.yes", "1.0", ["zooagg.tasks._common", "zooagg.tasks.question"]),
+    "survey_reducer": ("data.choice,data.answers_hwmn.1", "zbr,1.0",
+                       ["zooagg.tasks._common", "zooagg.tasks.question", "zooagg.tasks.survey"]),
+    "slider_reducer": ("data.slider_value", "0.5", ["zooagg.tasks._common", "zooagg.tasks.slider"]),
+}
+
+
+@pytest.mark.parametrize("reducer", list(EXTRACTS))
+def test_a_vote_reduction_imports_no_other_task_family(tmp_path: Path, reducer: str) -> None:
+    columns, cells, modules = EXTRACTS[reducer]
+    source = tmp_path / "extracts.csv"
+    source.write_text(f"classification_id,user_name,user_id,workflow_id,task,created_at,subject_id,extractor,"
+                      f"{columns}\n1,ann,1,7,T0,2024-01-01,5,x_extractor,{cells}\n")
+    config = tmp_path / "config.yaml"
+    config.write_text(f"reducer_config:\n    {reducer}: {{}}\n")
+    out = _run(f"""
+        import sys
+        from zooagg.cli import main
+        assert main(["reduce", {str(source)!r}, {str(config)!r}, "-d", {str(tmp_path)!r}, "-hb"]) == 0
+        heavy = ("sklearn", "scipy", "pandas", "rapidfuzz", "tqdm", "dateutil", "importlib.metadata", "numpy.ma")
+        print(sorted(m for m in sys.modules if m.startswith("zooagg.tasks.")
+                     or any(m == h or m.startswith(h + ".") for h in heavy)))
+    """)
+    assert out.strip().splitlines()[-1] == str(modules)
