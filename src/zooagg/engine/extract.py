@@ -18,8 +18,8 @@ from ..exports.classifications import (
     Classification,
     ClassificationReader,
     ReadStats,
+    parse_batch,
     parse_record,
-    records_of,
 )
 from ..tables import (
     EXTRACT_COLUMNS,
@@ -31,6 +31,7 @@ from ..tables import (
 )
 from ..tasks.skill import feedback_info
 from .executors import make_executor
+from .extract_rows import CsvRows, CsvTable, esc, row_prefix
 from .rejects import Rejects
 
 #: extractors that read the classification's subject_data (the other ones skip that large column)
@@ -46,10 +47,12 @@ class Plan:
 
     entries: list[tuple[str, str, dict[str, Any]]]  # (written name, registered name, params)
     file: str
+    #: rows made as CSV text in the workers (`extract_rows`); else kept as values (Parquet)
+    csv_rows: bool = False
 
     @classmethod
-    def of(cls, config: ExtractorConfig, file: str) -> Plan:
-        return cls([(e.name, e.component.name, e.params) for e in config.entries], file)
+    def of(cls, config: ExtractorConfig, file: str, csv_rows: bool = False) -> Plan:
+        return cls([(e.name, e.component.name, e.params) for e in config.entries], file, csv_rows)
 
     @property
     def needs_subject_data(self) -> bool:
@@ -134,20 +137,33 @@ def pluck(classification: Classification, paths: dict[str, str]) -> dict[str, An
 def extract_one(classification: Classification, step: Step,
                 grouped: dict[str, list[dict[str, Any]]]) -> list[tuple[str, dict[str, Any]]]:
     """Run one extractor on one classification: (subject_id, data) per extract row."""
-    annotations = annotations_for(grouped, step.task)
+    return extract_from(classification, step, annotations_for(grouped, step.task))
+
+
+def extract_from(classification: Classification, step: Step,
+                 annotations: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
+    """`extract_one` given the step's annotations."""
     if step.recursive:
         results: Any = [step.func([a], classification, **step.params) for a in annotations]
     else:
         results = step.func(annotations, classification, **step.params)
     if step.pluck and isinstance(results, dict):
         results.update(pluck(classification, step.pluck))
-    rows = results if isinstance(results, list) else [results]
+    return stamped_rows(classification, step, results)
+
+
+def stamped_rows(classification: Classification, step: Step, results: Any) -> list[tuple[str, dict[str, Any]]]:
+    """An extractor's result as (subject_id, data) rows, each stamped with the version."""
     subject = classification.subject_ids
+    if not isinstance(results, list):
+        if step.stamp:
+            results["aggregation_version"] = AGGREGATION_VERSION
+        return [(subject, results)]
     out = []
-    for index, data in enumerate(rows):
+    for index, data in enumerate(results):
         if step.stamp:
             data["aggregation_version"] = AGGREGATION_VERSION
-        out.append((f"{subject}_{index}" if step.recursive_ids and isinstance(results, list) else subject, data))
+        out.append((f"{subject}_{index}" if step.recursive_ids else subject, data))
     return out
 
 
@@ -175,24 +191,31 @@ def _failure(step: Step, file: str, classification: Classification, exc: Excepti
 def extract_batch(batch: pa.RecordBatch, plan: Plan) -> BatchResult:
     """Parse and extract one record batch (runs in a worker process)."""
     with paused_gc():
-        return _extract_records(records_of(batch), plan)
+        stats = ReadStats()
+        return _extract_parsed(parse_batch(batch, plan.file, stats), plan, stats)
 
 
 def extract_records(records: list[dict[str, bytes]], plan: Plan) -> BatchResult:
     """Parse and extract raw records (column -> bytes)."""
     with paused_gc():
-        return _extract_records(records, plan)
+        stats = ReadStats()
+        return _extract_parsed([parse_record(record, plan.file, stats) for record in records], plan, stats)
 
 
-def _extract_records(records: list[dict[str, bytes]], plan: Plan) -> BatchResult:
+def _extract_parsed(parsed_rows: list[Classification | RowError], plan: Plan, stats: ReadStats) -> BatchResult:
+    result = _extract_text(parsed_rows, plan) if plan.csv_rows else _extract_values(parsed_rows, plan)
+    result.latin1_rows = stats.latin1_rows
+    return result
+
+
+def _extract_values(parsed_rows: list[Classification | RowError], plan: Plan) -> BatchResult:
+    """Extract rows kept as values, their columns learned row by row (`tables.ColumnStats`)."""
     result = BatchResult()
     steps = plan.steps()
     rows_by_name: dict[str, tuple[list[Any], ColumnStats]] = {}
     for step in steps:
         rows_by_name.setdefault(step.name, ([], ColumnStats()))
-    stats = ReadStats()
-    for record in records:
-        parsed = parse_record(record, plan.file, stats)
+    for parsed in parsed_rows:
         if isinstance(parsed, RowError):
             result.rejects.append(parsed)
             continue
@@ -210,8 +233,64 @@ def _extract_records(records: list[dict[str, bytes]], plan: Plan) -> BatchResult
                 spooled.append(columns.learn(meta, data))
     # one pickle per extractor per batch, made here in the worker
     result.tables = {name: (encode_rows(spooled), columns) for name, (spooled, columns) in rows_by_name.items()}
-    result.latin1_rows = stats.latin1_rows
     return result
+
+
+def _extract_text(parsed_rows: list[Classification | RowError], plan: Plan) -> BatchResult:
+    """As `_extract_values`, the rows made as CSV text (`extract_rows.CsvRows`)."""
+    result = BatchResult()
+    steps = plan.steps()
+    tables = {step.name: CsvRows() for step in steps}
+    sinks = [_Sink(step, tables[step.name]) for step in steps]
+    for parsed in parsed_rows:
+        if isinstance(parsed, RowError):
+            result.rejects.append(parsed)
+        else:
+            _extract_classification(parsed, sinks, result, plan.file)
+    result.tables = {name: (table.encode(), table.stats()) for name, table in tables.items()}
+    return result
+
+
+@dataclass
+class _Sink:
+    """One step of `_extract_text` and the table its rows go to."""
+
+    step: Step
+    table: CsvRows
+    task: str = ""  # the task cell, with its commas
+    name: str = ""  # the extractor cell, with its comma
+    simple: bool = False  # one call, one dict: no recursion, no pluck
+
+    def __post_init__(self) -> None:
+        self.task, self.name = f",{esc(self.step.task)},", f",{esc(self.step.name)}"
+        self.simple = not (self.step.recursive or self.step.pluck)
+
+
+def _extract_classification(parsed: Classification, sinks: list[_Sink], result: BatchResult, file: str) -> None:
+    grouped = by_task(parsed.annotations)
+    plain = not any("." in key for key in grouped)  # no sub-task keys: a task's annotations are its own
+    head = row_prefix(parsed.classification_id, parsed.user_name, parsed.user_id)
+    workflow, created, subject_ids = "," + esc(parsed.workflow_id), esc(parsed.created_at), parsed.subject_ids
+    after = f"{created},{esc(subject_ids)}"
+    for sink in sinks:
+        step = sink.step
+        try:
+            annotations = (grouped.get(step.task) or []) if plain and step.task != "all" else \
+                annotations_for(grouped, step.task)
+            if not sink.simple:
+                rows = extract_from(parsed, step, annotations)
+            elif type(data := step.func(annotations, parsed, **step.params)) is dict:  # the usual case
+                if step.stamp:
+                    data["aggregation_version"] = AGGREGATION_VERSION
+                rows = [(subject_ids, data)]
+            else:
+                rows = stamped_rows(parsed, step, data)
+        except Exception as exc:  # an extractor met data it does not understand: reject, named
+            result.rejects.append(_failure(step, file, parsed, exc, grouped))
+            continue
+        for subject, data in rows:
+            cells = after if subject is subject_ids else f"{created},{esc(subject)}"
+            sink.table.add(head, f"{workflow}{sink.task}{cells}{sink.name}", data)
 
 
 @dataclass
@@ -246,12 +325,13 @@ def run_extract(
     if cpu_count is None:
         big = os.path.getsize(classification_csv) > PARALLEL_FROM_BYTES
         cpu_count = (os.cpu_count() or 1) if big else 1
-    plan = Plan.of(config, str(classification_csv))
+    plan = Plan.of(config, str(classification_csv), csv_rows=fmt == "csv")
     base = os.path.splitext(output_name)[0]
+    kind = CsvTable if plan.csv_rows else SpooledTable
     tables: dict[str, SpooledTable] = {}
     for entry in config.entries:
         if entry.name not in tables:
-            tables[entry.name] = SpooledTable(output_dir / f"{entry.name}_{base}.csv", EXTRACT_COLUMNS)
+            tables[entry.name] = kind(output_dir / f"{entry.name}_{base}.csv", EXTRACT_COLUMNS)
     rejects = Rejects(output_dir / f"{base}_rejects.csv", strict)
     summary = ExtractSummary()
     executor = make_executor(engine, cpu_count, scheduler)
@@ -273,6 +353,8 @@ def run_extract(
     jobs = []
     for name, table in tables.items():
         table.meta_format["user_id"] = user_id_format
+        if isinstance(table, CsvTable):
+            table.float_user_ids = stats.user_id_is_float
         if table.rows == 0:  # as the peer: no extracts, no file
             table.discard()
             continue

@@ -9,8 +9,10 @@ are normalised here, once (see `marks.normalise_annotation`).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +23,7 @@ import pyarrow.compute as pc
 from ..errors import InputError, RowError, Where
 from .combos import unpack_combo_annotations
 from .csvio import decode, header_of, iter_batches, require_columns
-from .marks import normalise_annotation
+from .marks import normalise_annotations
 from .versions import VersionRange, parse_version
 
 REQUIRED = ("classification_id", "workflow_id", "created_at", "annotations", "subject_ids")
@@ -136,7 +138,7 @@ class ClassificationReader:
     def arrow_batches(self, subject_data: bool = True) -> Iterator[pa.RecordBatch]:
         """Record batches (raw bytes) of the rows of the workflow and versions, needed columns only."""
         names = self.columns(subject_data)
-        for batch in iter_batches(self.path, self.block_size):
+        for batch in iter_batches(self.path, self.block_size, self._read_columns(names)):
             self.stats.rows_read += batch.num_rows
             if not self.stats.user_id_is_float:
                 self._scan_user_ids(batch)
@@ -156,6 +158,14 @@ class ClassificationReader:
             self.stats.rows_kept += batch.num_rows
             if batch.num_rows:
                 yield batch.select(names)
+
+    def _read_columns(self, names: list[str]) -> list[str] | None:
+        """The columns worth converting: `names` and those the filters and checks read (all
+        of them when the header repeats a name)."""
+        if len(set(self.header)) < len(self.header):
+            return None
+        wanted = {*names, "workflow_id", "workflow_version", "user_id", "extended_user_id"}
+        return [name for name in self.header if name in wanted]
 
     def batches(self, subject_data: bool = True) -> Iterator[list[dict[str, bytes]]]:
         """Raw records (column -> bytes) of the matching rows, one list per CSV block."""
@@ -203,54 +213,94 @@ def parse_record(record: dict[str, bytes], file: str, stats: ReadStats | None = 
         value, fell_back = decode(raw)
         latin1 |= fell_back
         text[name] = "" if value == "NA" else value
-    cid = text["classification_id"]
     if "extended_user_id" in record and "user_name" not in record:
-        extended, _ = decode(record["extended_user_id"])
-        text["user_name"] = extended
-        text["user_id"] = extended if extended.replace(".", "", 1).isdigit() else ""
+        text["user_name"], text["user_id"] = _extended_user(record["extended_user_id"])
     text["user_id"], _ = _normal_user_id(text["user_id"])
+    raws = (record.get("annotations", b""), record.get("metadata", b""), record.get("subject_data", b""))
+    return _classification([text[name] for name in TEXT_COLUMNS], latin1, raws, file, stats)
+
+
+def _extended_user(raw: bytes) -> tuple[str, str]:
+    """user_name and user_id from an expanded export's extended_user_id."""
+    extended, _ = decode(raw)
+    return extended, extended if extended.replace(".", "", 1).isdigit() else ""
+
+
+def parse_batch(batch: pa.RecordBatch, file: str, stats: ReadStats | None = None) -> list[Classification | RowError]:
+    """`parse_record` of every row of a raw-bytes record batch, the text columns decoded whole."""
+    names = batch.schema.names
+    rows = batch.num_rows
+    latin1 = [False] * rows
+    text: list[list[str]] = []
+    for name in TEXT_COLUMNS:
+        if name not in names:
+            text.append([""] * rows)
+            continue
+        text.append(_decoded(batch.column(names.index(name)), latin1))
+    if "extended_user_id" in names and "user_name" not in names:
+        users = [_extended_user(raw) for raw in batch.column(names.index("extended_user_id")).to_pylist()]
+        text[1], text[2] = [u[0] for u in users], [u[1] for u in users]
+    text[2] = [_normal_user_id(u)[0] if u else "" for u in text[2]]
+    empty = [b""] * rows
+    raws = [batch.column(names.index(n)).to_pylist() if n in names else empty for n in JSON_COLUMNS]
+    rows_text = zip(*text, strict=True)
+    return [_classification(fields, flag, (annotations, metadata, subject_data), file, stats)
+            for fields, flag, metadata, annotations, subject_data in zip(rows_text, latin1, *raws, strict=True)]
+
+
+def _decoded(column: pa.Array, latin1: list[bool]) -> list[str]:
+    """A raw text column as `decode` makes each cell ("NA" as ""), marking the rows that fell back."""
+    try:
+        cells = column.cast(pa.string()).to_pylist()
+    except (pa.ArrowInvalid, UnicodeDecodeError):  # not all UTF-8: cell by cell
+        cells = []
+        for row, raw in enumerate(column.to_pylist()):
+            value, fell_back = decode(raw)
+            if fell_back:
+                latin1[row] = True
+            cells.append(value)
+    return ["" if cell == "NA" else cell for cell in cells]
+
+
+def _classification(text: Sequence[str], latin1: bool, raws: tuple[bytes, bytes, bytes], file: str,
+                    stats: ReadStats | None) -> Classification | RowError:
+    """A Classification from decoded text (TEXT_COLUMNS order, user columns final) and raw JSON cells."""
+    cid, user_name, user_id, workflow_id, _, version, created_at, subject_ids, gold_standard, _ = text
     if latin1 and stats is not None:
         stats.latin1_rows.append(cid)
-
-    parsed: dict[str, Any] = {}
-    for name in ("annotations", "metadata"):
-        raw = record.get(name, b"")
+    parsed: list[Any] = []
+    for name, raw in (("annotations", raws[0]), ("metadata", raws[1])):
         if raw in (b"", b"NA"):
             if name == "annotations":
                 return RowError("the annotations cell is empty", hint="the row cannot be classified; check the export",
                                 where=Where(file=file, row=cid, column=name))
-            parsed[name] = {}
+            parsed.append({})
             continue
         try:
-            parsed[name] = orjson.loads(raw)
+            parsed.append(orjson.loads(raw))
         except orjson.JSONDecodeError:
             try:
-                parsed[name] = orjson.loads(decode(raw)[0])
+                parsed.append(orjson.loads(decode(raw)[0]))
             except orjson.JSONDecodeError as exc:
                 return RowError(f"invalid JSON ({exc.msg})", hint="the cell is damaged; re-export or fix the row",
                                 where=Where(file=file, row=cid, column=name, value=raw[:60].decode("latin-1")))
-    annotations = parsed["annotations"]
-    if not isinstance(annotations, list) or not all(isinstance(a, dict) for a in annotations):
+    annotations, metadata = parsed
+    if not isinstance(annotations, list) or not all(map(isinstance, annotations, repeat(dict))):
         return RowError("annotations must be a JSON list of objects", hint="check the export",
                         where=Where(file=file, row=cid, column="annotations", value=str(annotations)[:60]))
-    if not isinstance(parsed["metadata"], dict):
-        parsed["metadata"] = {}
-    if text["workflow_version"]:
-        try:
-            parse_version(text["workflow_version"])
-        except ValueError:
-            return RowError("workflow_version is not a version like 12.34", hint="check the export",
-                            where=Where(file=file, row=cid, column="workflow_version", value=text["workflow_version"]))
-    return Classification(
-        classification_id=cid,
-        user_name=text["user_name"],
-        user_id=text["user_id"],
-        workflow_id=text["workflow_id"],
-        workflow_version=text["workflow_version"],
-        created_at=text["created_at"],
-        subject_ids=text["subject_ids"],
-        annotations=[normalise_annotation(a) for a in unpack_combo_annotations(annotations)],
-        metadata=parsed["metadata"],
-        gold_standard=text["gold_standard"].lower() == "true",
-        subject_data_raw=record.get("subject_data", b""),
-    )
+    if version and not _is_version(version):
+        return RowError("workflow_version is not a version like 12.34", hint="check the export",
+                        where=Where(file=file, row=cid, column="workflow_version", value=version))
+    return Classification(cid, user_name, user_id, workflow_id, version, created_at, subject_ids,
+                          normalise_annotations(unpack_combo_annotations(annotations)),
+                          metadata if isinstance(metadata, dict) else {},
+                          gold_standard.lower() == "true", raws[2])
+
+
+@lru_cache(maxsize=1024)
+def _is_version(text: str) -> bool:
+    try:
+        parse_version(text)
+    except ValueError:
+        return False
+    return True

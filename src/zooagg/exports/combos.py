@@ -19,7 +19,13 @@ def is_combo_value(value: Any) -> bool:
 
 
 def unpack_combo_annotations(annotations: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    if not any(is_combo_value(a.get("value")) for a in annotations if isinstance(a, dict)):
+    for annotation in annotations:
+        value = annotation.get("value") if isinstance(annotation, dict) else None
+        # a combo's first item is a dict with "task" (checked first: most values are not lists of those)
+        if isinstance(value, list) and value and isinstance(value[0], dict) and "task" in value[0] \
+                and is_combo_value(value):
+            break
+    else:
         return annotations
     out: list[dict[str, Any]] = []
     for annotation in annotations:

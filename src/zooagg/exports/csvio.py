@@ -31,13 +31,15 @@ def header_of(path: Path) -> list[str]:
     return list(reader.schema.names)
 
 
-def _open(path: Path, names: list[str] | None, block_size: int) -> pacsv.CSVStreamingReader:
+def _open(path: Path, names: list[str] | None, block_size: int,
+          include: list[str] | None = None) -> pacsv.CSVStreamingReader:
     read_options = pacsv.ReadOptions(block_size=block_size, use_threads=True)
     parse_options = pacsv.ParseOptions(newlines_in_values=True)
     column_types = None
     if names is not None:
         column_types = {name: pa.binary() for name in names}
-    convert_options = pacsv.ConvertOptions(column_types=column_types, strings_can_be_null=False)
+    convert_options = pacsv.ConvertOptions(column_types=column_types, strings_can_be_null=False,
+                                           include_columns=include)
     try:
         return pacsv.open_csv(
             path, read_options=read_options, parse_options=parse_options, convert_options=convert_options
@@ -50,10 +52,11 @@ def _open(path: Path, names: list[str] | None, block_size: int) -> pacsv.CSVStre
         ) from exc
 
 
-def iter_batches(path: Path, block_size: int = 1 << 22) -> Iterator[pa.RecordBatch]:
-    """Record batches of raw-bytes columns, streamed (memory bounded by block_size)."""
+def iter_batches(path: Path, block_size: int = 1 << 22, columns: list[str] | None = None) -> Iterator[pa.RecordBatch]:
+    """Record batches of raw-bytes columns, streamed (memory bounded by block_size); with
+    `columns`, only those (names of the header, each once), in that order."""
     names = header_of(path)
-    reader = _open(path, names=names, block_size=block_size)
+    reader = _open(path, names=names, block_size=block_size, include=columns)
     while True:
         try:
             batch = reader.read_next_batch()

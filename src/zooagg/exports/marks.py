@@ -28,7 +28,14 @@ def _is_mark(item: Any) -> bool:
 
 
 def normalise_annotation(annotation: dict[str, Any]) -> dict[str, Any]:
-    value = annotation.get("value")
-    if type(value) is list and value and _is_mark(value[0]) and all(_is_mark(v) for v in value):
-        annotation["value"] = [normalise_mark(v) for v in value]
+    normalise_annotations([annotation])
     return annotation
+
+
+def normalise_annotations(annotations: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`normalise_annotation` of each, in a new list (one call for the whole classification)."""
+    for annotation in annotations:
+        value = annotation.get("value")
+        if type(value) is list and value and _is_mark(value[0]) and all(map(_is_mark, value)):
+            annotation["value"] = list(map(normalise_mark, value))
+    return list(annotations)

@@ -15,6 +15,8 @@ def _slug(text: str) -> str:
 
 def slug(value: Any) -> str:
     """Answer keys as the peer writes them: slugified text; None, bools and ints as `str()`."""
+    if type(value) is str:
+        return _slug(value)
     if value is None or isinstance(value, bool | int):
         return str(value)
     return _slug(value if isinstance(value, str) else str(value))

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator
+from functools import lru_cache
 from math import comb
 from typing import Any
 
@@ -25,7 +26,13 @@ import numpy as np
 from ..clustering.shapes import SHAPE_PARAMS
 from ..errors import ExtractError, Where
 from ..registry import Param, extractor
-from .drawing_details import DrawingContext, add_details, drawing_context
+from .drawing_details import (
+    DRAWING_TYPES,
+    DrawingContext,
+    add_details,
+    classifier_version,
+    drawing_context,
+)
 
 TOOLS = Param(list, None, "keep only marks made with these tool indexes, e.g. [0, 1]")
 DETAILS = Param(dict, None, "sub-task extractors per tool, e.g. {T0_tool0: [question_extractor]}")
@@ -83,23 +90,19 @@ def extract_marks(annotations: list[dict[str, Any]], classification: Any, tools:
                   details: dict[str, Any] | None, fields: Callable[[dict[str, Any], str], Fields],
                   by_frame: bool = True) -> dict[str, Any]:
     """The common loop: group each kept mark's fields by frame and tool key, then details."""
+    params: tuple[str, ...] | None = getattr(fields, "params", None)
+    if params is not None and by_frame and not details:
+        plain = plain_extract(annotations, classification, tools, params)
+        if plain is not None:
+            return plain
     context = drawing_context(annotations, classification, tools)
     extract: dict[str, Any] = {}
     kept: list[tuple[str, int, dict[str, Any], str, str]] = []
-    for task, index, mark in iter_marks(context):
-        label = mark_name(task, index, mark)
-        key = tool_key(task, mark, label)
-        frame = frame_key(mark, label)
-        values = fields(mark, label)
-        if values is None:
-            continue
-        target = extract.setdefault(frame, {}) if by_frame else extract
-        for suffix, value in values.items():
-            if suffix == "gold_standard":
-                target[suffix] = value
-            else:
-                target.setdefault(f"{key}_{suffix}", []).append(value)
-        kept.append((task, index, mark, key, frame))
+    for task, marks in context.drawings:
+        for index, mark in marks:
+            key_frame = _add_mark(extract, task, index, mark, fields, params, by_frame)
+            if key_frame is not None:
+                kept.append((task, index, mark, *key_frame))
     if context.version is not None:
         extract["classifier_version"] = context.version_text
     if details and by_frame:
@@ -107,6 +110,107 @@ def extract_marks(annotations: list[dict[str, Any]], classification: Any, tools:
     return extract
 
 
+def _add_mark(target_of: dict[str, Any], task: str, index: int, mark: dict[str, Any],
+              fields: Callable[[dict[str, Any], str], Fields], params: tuple[str, ...] | None,
+              by_frame: bool) -> tuple[str, str] | None:
+    """Add one mark's values to the extract: its (tool key, frame key), or None if skipped."""
+    plain = None if params is None else plain_mark(task, mark, params)
+    if plain is None:  # anything unusual: checked (and named, if bad) the long way
+        label = mark_name(task, index, mark)
+        key = tool_key(task, mark, label)
+        frame = frame_key(mark, label)
+        values = fields(mark, label)
+        if values is None:
+            return None
+    else:
+        key, frame, values = plain
+    target = target_of.setdefault(frame, {}) if by_frame else target_of
+    for suffix, value in values.items():
+        if suffix == "gold_standard":
+            target[suffix] = value
+            continue
+        name = f"{key}_{suffix}"
+        column = target.get(name)
+        if column is None:
+            target[name] = [value]
+        else:
+            column.append(value)
+    return key, frame
+
+
+_NUMBERS = frozenset({int, float})
+
+
+def plain_extract(annotations: list[dict[str, Any]], classification: Any, tools: list[Any] | None,
+                  params: tuple[str, ...]) -> dict[str, Any] | None:
+    """`extract_marks` by frame without details, for classic marks that are all plain (see
+    `plain_mark`), in one pass; None as soon as anything is unusual (the general loop then
+    decides, and names what is wrong). Changes nothing it is given."""
+    if classifier_version(classification)[0] >= (2,):
+        return None
+    wanted = None if tools is None else set(tools)
+    extract: dict[str, Any] = {}
+    for annotation in annotations:
+        value = annotation.get("value")
+        if annotation.get("taskType", "drawing") not in DRAWING_TYPES or value is None:
+            continue
+        if type(value) is not list:
+            return None
+        task = annotation.get("task")
+        if type(task) is not str:
+            return None
+        for mark in value:
+            if type(mark) is not dict or "toolIndex" in mark or type(tool := mark.get("tool")) is not int:
+                return None
+            if wanted is not None and tool not in wanted:
+                continue
+            frame = mark.get("frame", 0)
+            numbers = tuple(map(mark.get, params))
+            if type(frame) is not int or not _finite_numbers(numbers):
+                return None
+            target = extract.get(frame_name := f"frame{frame}")
+            if target is None:
+                target = extract[frame_name] = {}
+            for name, number in zip(_column_names(task, tool, params), numbers, strict=True):
+                column = target.get(name)
+                if column is None:
+                    target[name] = [number]
+                else:
+                    column.append(number)
+    return extract
+
+
+def _finite_numbers(values: tuple[Any, ...]) -> bool:
+    """Every value an int or float (not bool), none NaN or infinite."""
+    if not _NUMBERS.issuperset(map(type, values)):
+        return False
+    try:
+        return math.isfinite(sum(values))  # an overflowing sum is only a false alarm: the long way
+    except OverflowError:
+        return False
+
+
+@lru_cache(maxsize=4096)
+def _column_names(task: str, tool: int, params: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(f"{task}_tool{tool}_{param}" for param in params)
+
+
+def plain_mark(task: str, mark: dict[str, Any], params: tuple[str, ...]) -> tuple[str, str, dict[str, Any]] | None:
+    """(tool key, frame key, values) of a classic mark with an int tool and frame and finite
+    numbers for every parameter; None for any other mark (missing values, FEM keys, bad data)."""
+    if "toolIndex" in mark:
+        return None
+    tool = mark.get("tool")
+    frame = mark.get("frame", 0)
+    if type(tool) is not int or type(frame) is not int:
+        return None
+    values = tuple(map(mark.get, params))
+    if not _finite_numbers(values):  # None, bool, text, NaN, infinite: the long way
+        return None
+    return f"{task}_tool{tool}", f"frame{frame}", dict(zip(params, values, strict=True))
+
+
+@lru_cache(maxsize=64)
 def coordinates(params: tuple[str, ...]) -> Callable[[dict[str, Any], str], Fields]:
     """Fields for marks defined by numbers; a mark missing any of them is skipped."""
 
@@ -116,6 +220,7 @@ def coordinates(params: tuple[str, ...]) -> Callable[[dict[str, Any], str], Fiel
             return None
         return values
 
+    fields.params = params  # type: ignore[attr-defined]  # lets extract_marks take plain marks quickly
     return fields
 
 

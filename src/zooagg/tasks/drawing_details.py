@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import repeat
 from typing import Any
 
 from .. import registry
@@ -75,16 +76,26 @@ def drawing_context(annotations: list[dict[str, Any]], classification: Any,
         if not isinstance(value, list):
             raise ExtractError(f"a drawing task's value must be a list of marks, got {type(value).__name__}",
                                hint="check that the task is a drawing task", where=Where(value=value))
-        marks = []
-        for index, mark in enumerate(value):
-            if not isinstance(mark, dict):
-                raise ExtractError(f"mark {index} of task {annotation.get('task')} is {mark!r}, not an object",
-                                   hint="fix or remove this mark in the export", where=Where(value=mark))
-            tool = mark.get("toolIndex", mark.get("tool"))
-            if wanted is None or tool in wanted:
-                marks.append((index, mark))
-        context.drawings.append((str(annotation.get("task")), marks))
+        context.drawings.append((str(annotation.get("task")), _kept_marks(annotation, value, wanted)))
     return context
+
+
+def _kept_marks(annotation: dict[str, Any], value: list[Any], wanted: set[Any] | None) -> list[tuple[int, dict[str, Any]]]:
+    """(index, mark) of the marks made with a wanted tool; ExtractError at the first mark that is
+    not an object."""
+    if all(map(isinstance, value, repeat(dict))):
+        if wanted is None:
+            return list(enumerate(value))
+        return [(index, mark) for index, mark in enumerate(value) if mark.get("toolIndex", mark.get("tool")) in wanted]
+    marks = []
+    for index, mark in enumerate(value):
+        if not isinstance(mark, dict):
+            raise ExtractError(f"mark {index} of task {annotation.get('task')} is {mark!r}, not an object",
+                               hint="fix or remove this mark in the export", where=Where(value=mark))
+        tool = mark.get("toolIndex", mark.get("tool"))
+        if wanted is None or tool in wanted:
+            marks.append((index, mark))
+    return marks
 
 
 def run_detail_extractor(name: Any, answer: Any, classification: Any) -> Any:

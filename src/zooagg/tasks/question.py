@@ -20,7 +20,11 @@ def question_extractor(annotations: list[dict[str, Any]], classification: Any = 
     """
     if not annotations:
         return {}
-    value = annotations[0].get("value")
+    return answer_counts(annotations[0].get("value"))
+
+
+def answer_counts(value: Any) -> dict[str, int]:
+    """`{slug(answer): count}` of one question value (a label, or a list of them)."""
     if not isinstance(value, list):
         return {slug(value): 1}
     answers: dict[str, int] = {}

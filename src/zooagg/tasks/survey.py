@@ -8,7 +8,7 @@ from typing import Any
 from ..errors import ExtractError, Where
 from ..registry import extractor, reducer
 from ._common import first_annotation, slug
-from .question import question_extractor
+from .question import answer_counts
 
 
 @extractor("survey_extractor", task_types=("survey",))
@@ -28,7 +28,7 @@ def survey_extractor(annotations: list[dict[str, Any]], classification: Any = No
             raise ExtractError("a survey choice must be an object with a 'choice' key", where=Where(value=value))
         extract: dict[str, Any] = {"choice": slug(value["choice"])}
         for question, answer in (value.get("answers") or {}).items():
-            extract[f"answers_{slug(question)}"] = question_extractor([{"value": answer}])
+            extract[f"answers_{slug(question)}"] = answer_counts(answer)
         extracts.append(extract)
     return extracts
 

@@ -28,6 +28,8 @@ def gold_standard_of(classification: Any) -> bool:
 
 def checked_text(value: Any, what: str = "a text answer") -> Any:
     """A text value as the peer keeps it (strings, numbers and null as they are), or an ExtractError."""
+    if type(value) is str and len(value) <= MAX_TEXT_CHARS:
+        return value
     if value is None or isinstance(value, str | int | float) and not isinstance(value, bool):
         if isinstance(value, str) and len(value) > MAX_TEXT_CHARS:
             raise ExtractError(
