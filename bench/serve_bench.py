@@ -13,8 +13,9 @@ in batches of --batch from --batch-clients threads. All traffic goes to 127.0.0.
 stops after --count classifications or --seconds. The clients use the standard library's
 http.client (keep-alive), whose own CPU time per request is small next to the server's: client
 and server share the machine's cores. Also printed: the server's CPU time per classification
-(from /proc, on Linux; the database server's processes are not counted), which says more
-than the rate when other jobs load the machine, and the load average.
+(from /proc, on Linux), which says more than the rate when other jobs load the machine, and
+the load average; with --database, also the CPU time of the PostgreSQL processes on this
+machine per classification (all of them: other clients' queries meanwhile count too).
 """
 
 from __future__ import annotations
@@ -136,10 +137,37 @@ def children(pid: int) -> list[int]:
     return [int(child) for child in found]
 
 
-def per_classification(before: float | None, after: float | None, count: int) -> str:
-    if before is None or after is None or not count:
-        return ""
-    return f"; server CPU {(after - before) / count * 1000:.2f} ms per classification"
+def postgres_seconds() -> float | None:
+    """CPU time of every PostgreSQL process on this machine (other clients' work included)."""
+    total = 0.0
+    try:
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    if (entry / "comm").read_text().strip() != "postgres":
+                        continue
+                    fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                except OSError:  # gone meanwhile
+                    continue
+                total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except OSError:
+        return None
+    return total
+
+
+def usage(pid: int, database: str | None) -> tuple[float | None, float | None]:
+    """CPU seconds so far of the server, and of PostgreSQL when the database is one."""
+    return cpu_seconds(pid), postgres_seconds() if database else None
+
+
+def per_classification(before: tuple[float | None, float | None], after: tuple[float | None, float | None],
+                       count: int) -> str:
+    """The server's CPU time per classification (and PostgreSQL's, when it runs here)."""
+    out = ""
+    for name, was, now in (("server", before[0], after[0]), ("PostgreSQL", before[1], after[1])):
+        if was is not None and now is not None and count and (name == "server" or now > was):
+            out += f"; {name} CPU {(now - was) / count * 1000:.2f} ms per classification"
+    return out
 
 
 def main() -> None:
@@ -167,20 +195,20 @@ def main() -> None:
             store = ("PostgreSQL" if args.database else "SQLite") + f", {args.workers} worker(s)"
             print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
             deadline = time.monotonic() + args.seconds / 2
-            before = cpu_seconds(process.pid)
+            before = usage(process.pid, args.database)
             done, latencies, took = singles(url, token, single_project, rows, args.clients, deadline)
             latencies.sort()
             p50 = statistics.median(latencies) * 1000
             p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000
             print(f"{store}, single posts, {args.clients} clients: {done} classifications in {took:.1f} s = "
                   f"{done / took:.0f}/s; latency p50 {p50:.1f} ms, p99 {p99:.1f} ms"
-                  f"{per_classification(before, cpu_seconds(process.pid), done)}")
+                  f"{per_classification(before, usage(process.pid, args.database), done)}")
             deadline = time.monotonic() + args.seconds / 2
-            before = cpu_seconds(process.pid)
+            before = usage(process.pid, args.database)
             sent, took = batches(url, token, batch_project, rows, args.batch, args.batch_clients, deadline)
             print(f"{store}, batches of {args.batch}, {args.batch_clients} client(s): {sent} classifications in "
                   f"{took:.1f} s = {sent / took:.0f}/s"
-                  f"{per_classification(before, cpu_seconds(process.pid), sent)}")
+                  f"{per_classification(before, usage(process.pid, args.database), sent)}")
             print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         finally:
             process.terminate()  # uvicorn's supervisor stops its worker processes too

@@ -14,11 +14,12 @@ import pytest
 from sqlalchemy import update
 
 from zooagg.service.models import Reduction
+from zooagg.service.rebuild import stale_reductions
 from zooagg.service.store import lock_subjects
 
 from .conftest import Server, add_member, free_port, serve, spawn
 from .exports import classification_rows
-from .helpers import make_project, post
+from .helpers import make_project, post, project_plan
 from .test_live import EXTRACTOR_OF, FILES, offline
 
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -52,6 +53,9 @@ def test_postgres_live_equals_offline(pg_server: Server, tmp_path: Path, run_cli
         project = make_project(client, tmp_path)
         for row in reversed(rows):
             assert post(client, project, row).status_code == 201
+        with pg_server.state.store.write() as session:  # stored as a recomputation makes them
+            assert stale_reductions(session, project_plan(session, project)) == []
+            session.rollback()
         for name in FILES:
             got = client.get(f"/api/projects/{project}/reductions/{EXTRACTOR_OF[name]}.csv").text
             assert got == (out / name).read_text(encoding="utf-8"), name
@@ -91,14 +95,15 @@ def test_two_server_processes_share_one_database(pg_database: str, tmp_path: Pat
         clients = [httpx.Client(base_url=f"http://127.0.0.1:{p}", headers={"Authorization": f"Bearer {token}"},
                                 timeout=30) for p in ports]
         project = make_project(clients[0], tmp_path)
-        rows = classification_rows(40, seed=9)
-        for index, row in enumerate(rows):
+        rows = classification_rows(41, seed=9)
+        for index, row in enumerate(rows[:40]):
             assert post(clients[index % 2], project, row).status_code == 201
         counts = [c.get(f"/api/projects/{project}").json()["counts"]["classifications"] for c in clients]
         assert counts == [40, 40]
         tokens = clients[1].get("/api/tokens").json()
         assert clients[0].delete(f"/api/tokens/{tokens[0]['id']}").status_code == 204
         assert clients[1].get("/api/projects").status_code == 401  # revoked in the other process too
+        assert post(clients[1], project, rows[40]).status_code == 401  # its posts too (fastpath.py)
         for client in clients:
             client.close()
     finally:

@@ -24,6 +24,7 @@ from . import auth, projects
 from .api_accounts import Caller, bearer
 from .app import AppState, state_of
 from .downloads import reduction_csv, subject_reductions
+from .fastpath import answer
 from .ingest import Batch, IngestResult, Rejected, StalePlan, prepare_all, record_of
 from .jsonio import JSONBytes, error, error_body
 from .models import Project
@@ -272,6 +273,7 @@ def accept_post(state: AppState, token: str | None, project_id: int, body: bytes
 @router.post("/{project_id}/classifications",
              summary="Post one classification or a list, in the export's row shape (idempotent)")
 async def post_classifications(project_id: int, request: Request) -> Response:
+    """Most posts are served before they get here (fastpath.py); this is the full route."""
     state = state_of(request)
     body = await request.body()
     loop = asyncio.get_running_loop()
@@ -281,13 +283,13 @@ async def post_classifications(project_id: int, request: Request) -> Response:
         if isinstance(accepted, Response):
             return accepted
         try:
-            result = await asyncio.wrap_future(state.writer.submit(accepted.plan, accepted.prepared))
+            result = await state.writer.submit_async(accepted)
         except Exception as exc:
             if _retryable(exc):
                 continue
             raise
-        return JSONBytes({"stored": len(result.stored), "duplicates": len(result.duplicates),
-                          "duplicate_ids": result.duplicates[:100]}, status_code=201 if result.stored else 200)
+        status, content = answer(result)
+        return Response(content, status_code=status, media_type="application/json")
     raise keeps_changing()
 
 

@@ -17,6 +17,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .. import AGGREGATION_VERSION, __version__, registry
+from . import fastpath
 from .auth import AuthError, RateLimiter, TokenChecker
 from .jsonio import JSONBytes, error
 from .plan import PlanCache
@@ -34,6 +35,8 @@ SETTINGS_VARIABLE = "ZOOAGG_SERVE_SETTINGS"
 SECURITY_HEADERS = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"same-origin"),
                     (b"x-frame-options", b"DENY")]
 OURS = {name for name, _ in SECURITY_HEADERS} | {b"content-security-policy"}
+#: what SecurityHeaders adds to the API's responses
+API_HEADERS = [*SECURITY_HEADERS, (b"content-security-policy", CSP.encode())]
 
 
 @dataclass
@@ -94,9 +97,9 @@ def create_app(settings: Settings, *, upgrade: bool = True) -> FastAPI:
         state.writer.close()
         store.dispose()
 
-    app = FastAPI(title="zooagg", version=__version__, lifespan=lifespan,
-                  description="Live consensus aggregation for Zooniverse projects. Caesar-compatible "
-                  "extractor and reducer endpoints, live projects, downloads. See docs/server.md.")
+    app = App(title="zooagg", version=__version__, lifespan=lifespan,
+              description="Live consensus aggregation for Zooniverse projects. Caesar-compatible "
+              "extractor and reducer endpoints, live projects, downloads. See docs/server.md.")
     app.state.zooagg = state
     _add_handlers(app)
     _add_meta_routes(app)
@@ -110,6 +113,17 @@ def create_app(settings: Settings, *, upgrade: bool = True) -> FastAPI:
     app.include_router(web.router)
     web.mount_static(app)
     return app
+
+
+class App(FastAPI):
+    """FastAPI, with posts of classifications served on a short path first (fastpath.py)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        project_id = fastpath.project_of(scope)
+        if project_id is None:
+            await super().__call__(scope, receive, send)
+        else:
+            await fastpath.ingest(self.state.zooagg, super().__call__, API_HEADERS, scope, receive, send, project_id)
 
 
 class SecurityHeaders:

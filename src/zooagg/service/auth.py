@@ -1,9 +1,11 @@
 """Accounts: argon2 password hashes, API tokens, web sessions, login rate limiting.
 
 A token is `zooagg_<id>_<secret>`; the store keeps only an argon2 hash of the secret. Each
-request still reads the token's row (revocation is immediate, in every server process); the
-argon2 check itself is done once per process and token and then remembered by the token's
-SHA-256, because argon2 is made to be slow and tokens are long random strings.
+request still reads the token's row (revocation is immediate, in every server process): most
+in their own query, posted classifications in the group writer's transaction that stores
+them (`access_denied`, one query for all the transaction's requests). The argon2 check itself
+is done once per process and token and then remembered by the token's SHA-256, because
+argon2 is made to be slow and tokens are long random strings.
 Web sign-in makes a token too (labelled "web session") and keeps it in an HttpOnly cookie;
 signing out revokes it. Passwords and tokens are never logged.
 """
@@ -16,12 +18,14 @@ import secrets
 import threading
 import time
 from collections import defaultdict, deque
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import bindparam, select
+from sqlalchemy import Connection, Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from .models import Member, Project, ProjectMember, Token
@@ -36,6 +40,21 @@ PROJECT_ACCESS = (select(_P.config_rev, _PM.member_id)
                   .outerjoin_from(Project.__table__, ProjectMember.__table__,
                                   (_PM.project_id == _P.id) & (_PM.member_id == bindparam("member_id")))
                   .where(_P.id == bindparam("project_id")))
+
+
+def _tokens_access(one: bool) -> Select[Any]:
+    """Tokens, whether their member is an admin, and which of some projects the member belongs
+    to; `one` token and project (the usual case) by equality: an IN list is rendered anew at
+    each execution."""
+    project = _PM.project_id == bindparam("project") if one else _PM.project_id.in_(
+        bindparam("projects", expanding=True))
+    token = _T.id == bindparam("token") if one else _T.id.in_(bindparam("tokens", expanding=True))
+    return (select(_T.id, _T.revoked_at, _M.is_admin, _PM.project_id)
+            .join_from(Token.__table__, Member.__table__, _T.member_id == _M.id)
+            .outerjoin(ProjectMember.__table__, (_PM.member_id == _M.id) & project).where(token))
+
+
+TOKEN_ACCESS, TOKENS_ACCESS = _tokens_access(True), _tokens_access(False)
 
 HASHER = PasswordHasher()
 PREFIX = "zooagg_"
@@ -117,6 +136,18 @@ class TokenChecker:
                 self._verified[row.id] = digest
         return Caller(row.member_id, row.name, row.is_admin, row.id)
 
+    def verified(self, token: str | None) -> int | None:
+        """The id of a token whose secret this process has checked already, else None. Whether
+        it is still valid (not revoked) is not known: see access_denied."""
+        token_id, _ = _split(token) if token else (None, "")
+        if token_id is None or token is None:
+            return None
+        with self._lock:
+            known = self._verified.get(token_id)
+        if known is None or not hmac.compare_digest(known, hashlib.sha256(token.encode()).digest()):
+            return None
+        return token_id
+
     def forget(self, token_id: int) -> None:
         with self._lock:
             self._verified.pop(token_id, None)
@@ -138,6 +169,31 @@ def project_revision(session: Session, caller: Caller, project_id: int) -> int:
     if not caller.is_admin and row.member_id is None:
         raise AuthError(403, "you are not a member of this project")
     return int(row.config_rev)
+
+
+def access_denied(connection: Connection, wanted: Iterable[tuple[int, int]]) -> dict[tuple[int, int], AuthError]:
+    """Of these (token id, project id) pairs, those whose token is unknown or revoked (401) or
+    whose member may not use the project (403), read in one query. The tokens' secrets must
+    have been checked (TokenChecker.verified); a project that does not exist is not checked."""
+    wanted = set(wanted)
+    tokens, projects = sorted({t for t, _ in wanted}), sorted({p for _, p in wanted})
+    rows = connection.execute(TOKEN_ACCESS, {"token": tokens[0], "project": projects[0]}).all() \
+        if len(tokens) == len(projects) == 1 else \
+        connection.execute(TOKENS_ACCESS, {"tokens": tokens, "projects": projects}).all()
+    admin: dict[int, bool] = {}
+    member_of: set[tuple[int, int]] = set()
+    for row in rows:
+        if row.revoked_at is None:
+            admin[row.id] = bool(row.is_admin)
+            if row.project_id is not None:
+                member_of.add((row.id, row.project_id))
+    denied: dict[tuple[int, int], AuthError] = {}
+    for token, project in wanted:
+        if token not in admin:
+            denied[(token, project)] = AuthError(401, "this token is not valid (unknown or revoked)")
+        elif not admin[token] and (token, project) not in member_of:
+            denied[(token, project)] = AuthError(403, "you are not a member of this project")
+    return denied
 
 
 def require_member_of(session: Session, caller: Caller, project_id: int) -> None:

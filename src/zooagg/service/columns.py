@@ -12,8 +12,8 @@ a download recomputes the reductions made under an older order.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import threading
-from collections import OrderedDict
 from collections.abc import Iterable
 from typing import Any
 
@@ -33,9 +33,11 @@ Rank = tuple[int, str, int, int]  # classification number, classification_id, po
 class ColumnOrder:
     """The columns of one project's extractor, each with the rank of its first appearance."""
 
-    def __init__(self, ranks: dict[str, Rank]) -> None:
+    def __init__(self, ranks: dict[str, Rank], signature: str | None = None, shared: bool = False) -> None:
         self.ranks = ranks
-        self._signature: str | None = None
+        self._signature = signature
+        #: `ranks` is a ColumnCache's too: copied before it changes
+        self.shared = shared
 
     @classmethod
     def load(cls, session: Session, project_id: int, extractor: str) -> ColumnOrder:
@@ -54,6 +56,8 @@ class ColumnOrder:
                 rank = (number if number is not None else 0, cid, position, index)
                 known = self.ranks.get(name)
                 if known is None or rank < known:
+                    if self.shared:
+                        self.ranks, self.shared = dict(self.ranks), False
                     self.ranks[name] = changed[name] = rank
         if changed:
             self._signature = None
@@ -91,19 +95,24 @@ class Orders:
         #: the extracts this transaction reordered, for the memo once it has committed
         self.reordered: dict[tuple[int, int, int, str], bytes] = {}
 
-    def reorder(self, extractor: str, extract_id: int, data: Any) -> Any:
-        """A stored extract (by its id) as the reducer sees it: ColumnOrder.reorder, remembered
-        once this transaction has committed (ColumnCache.committed): until then the id is not
-        surely this extract's, as SQLite gives the ids of a rolled-back insert out again."""
+    def reorder_all(self, extractor: str, stored: list[tuple[int, str]]) -> list[Any]:
+        """Stored extracts (id, data as JSON text) as the reducer sees them: ColumnOrder.reorder,
+        remembered once this transaction has committed (ColumnCache.committed): until then an
+        id is not surely this extract's, as SQLite gives the ids of a rolled-back insert out
+        again. The list is made afresh from JSON each time, so a reducer cannot change the memo."""
         order = self.get(extractor)
         if self._memo is None:
-            return order.reorder(data)
-        key = (self.project_id, self._config_rev, extract_id, order.signature)
-        known = self._memo.get(key)
-        if known is None:
-            known = order.reorder(data)
-            self.reordered[key] = dumps(known)
-        return known
+            return [order.reorder(orjson.loads(text)) for _, text in stored]
+        memo, mine = self._memo.known, self.reordered
+        project, config_rev, signature = self.project_id, self._config_rev, order.signature
+        parts = []
+        for extract_id, text in stored:
+            key = (project, config_rev, extract_id, signature)
+            known = memo.get(key) or mine.get(key)
+            if known is None:
+                known = mine[key] = dumps(order.reorder(orjson.loads(text)))
+            parts.append(known)
+        return orjson.loads(b"[" + b",".join(parts) + b"]")
 
     def get(self, extractor: str) -> ColumnOrder:
         if extractor not in self._orders:
@@ -129,25 +138,30 @@ class ColumnCache:
     """
 
     def __init__(self) -> None:
-        self._known: dict[tuple[int, int], dict[str, dict[str, Rank]]] = {}
+        #: per project and revision, per extractor: the ranks (never changed once here), their
+        #: signature and their tally
+        self._known: dict[tuple[int, int], dict[str, tuple[dict[str, Rank], str, tuple[int, int]]]] = {}
         self._lock = threading.Lock()
         self.reordered = Reordered()
 
     def orders(self, session: Session, project_id: int, config_rev: int) -> Orders:
-        stored = {extractor: (count, checksum) for extractor, count, checksum in session.execute(
+        stored = {extractor: (count, checksum) for extractor, count, checksum in session.connection().execute(
             TALLY, {"project": project_id})}
         with self._lock:
             known = self._known.get((project_id, config_rev), {})
-            copied = {name: ColumnOrder(dict(ranks)) for name, ranks in known.items()
-                      if _tally(ranks) == stored.get(name)}
-        return Orders(session, project_id, copied, self.reordered, config_rev)
+            shared = {name: ColumnOrder(ranks, signature, shared=True)
+                      for name, (ranks, signature, tally) in known.items() if tally == stored.get(name)}
+        return Orders(session, project_id, shared, self.reordered, config_rev)
 
     def committed(self, config_rev: int, orders: Orders) -> None:
         """Keep what a transaction that has committed knew."""
-        ranks = {name: dict(order.ranks) for name, order in orders._orders.items()}
+        known = {}
+        for name, order in orders._orders.items():
+            order.shared = True
+            known[name] = (order.ranks, order.signature, _tally(order.ranks))
         with self._lock:
             self._known = {k: v for k, v in self._known.items() if k[0] != orders.project_id}
-            self._known[(orders.project_id, config_rev)] = ranks
+            self._known[(orders.project_id, config_rev)] = known
         self.reordered.add(orders.reordered)
 
 
@@ -163,30 +177,23 @@ def _tally(ranks: dict[str, Rank]) -> tuple[int, int]:
 
 
 class Reordered:
-    """Extracts as the reducers see them, by (project, revision, extract id, column order):
-    a subject's extracts are reduced again at each classification it gets, and reordering
-    them costs more than the reducers do. Kept as JSON, so a reducer that changes its input
-    cannot change what is remembered; the oldest are forgotten first."""
+    """Extracts as the reducers see them, as JSON, by (project, revision, extract id, column
+    order): a subject's extracts are reduced again at each classification it gets, and
+    reordering them costs more than the reducers do. The oldest are forgotten first. Read
+    without a lock: only the group writer's thread adds to it."""
 
     def __init__(self, size: int = 200_000) -> None:
         self.size = size
-        self._memo: OrderedDict[tuple[int, int, int, str], bytes] = OrderedDict()
+        self.known: dict[tuple[int, int, int, str], bytes] = {}
         self._lock = threading.Lock()
-
-    def get(self, key: tuple[int, int, int, str]) -> Any:
-        """The remembered extract, or None."""
-        with self._lock:
-            known = self._memo.get(key)
-            if known is None:
-                return None
-            self._memo.move_to_end(key)
-        return orjson.loads(known)
 
     def add(self, reordered: dict[tuple[int, int, int, str], bytes]) -> None:
         with self._lock:
-            self._memo.update(reordered)
-            while len(self._memo) > self.size:
-                self._memo.popitem(last=False)
+            known = self.known
+            known.update(reordered)
+            if len(known) > self.size:
+                for key in list(itertools.islice(known, len(known) - self.size)):
+                    del known[key]
 
 
 def _upsert(session: Session, project_id: int, extractor: str, ranks: dict[str, Rank]) -> None:

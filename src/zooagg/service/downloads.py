@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session
 from ..errors import ZooaggError
 from ..tables import NA_VALUES, REDUCTION_COLUMNS, REDUCTION_FRONT, SpooledTable
 from .columns import Orders
-from .ingest import reduce_rows, reduce_subjects
 from .models import Extract, Reduction
 from .plan import Plan
+from .reducing import reduce_rows, reduce_subjects
 
 
 def file_name(plan: Plan, extractor: str) -> str:

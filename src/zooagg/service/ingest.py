@@ -1,11 +1,5 @@
 """Live ingest: a classification (an export row) is stored once, extracted, and its
-subject's reductions recomputed from the stored extracts, all in one transaction.
-
-The reduction a subject gets is the one `zooagg reduce` gives for the same extracts: the
-extracts are ordered as the offline reduce orders them (created_at, then the export's row
-order, i.e. classification_id), the same repeat filter (`first` by default) picks which count,
-and each extract is seen as it reads back from the extract CSV (None values and empty
-mappings dropped, `aggregation_version` removed).
+subject's reductions recomputed from the stored extracts (reducing.py), all in one transaction.
 """
 
 from __future__ import annotations
@@ -13,27 +7,25 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
 from functools import cache
 from typing import Any, cast
 
 import orjson
-from sqlalchemy import String, Table, any_, bindparam, insert, select
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import Table, bindparam, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from .. import AGGREGATION_VERSION
 from ..engine.extract import by_task, extract_one
-from ..engine.extract_table import filter_repeats
 from ..errors import RowError, Where, ZooaggError
 from ..exports.classifications import JSON_COLUMNS, REQUIRED, Classification, parse_record
 from ..exports.versions import parse_version
+from . import bulk
+from .auth import access_denied
 from .columns import ColumnCache, Orders
-from .models import Extract, Project, Reduction, StoredClassification
+from .models import Extract, Project, StoredClassification
 from .plan import Entry, Plan
-from .store import lock_subjects
+from .reducing import now, reduce_subjects
 
 SOURCE = "request"
 
@@ -172,12 +164,14 @@ def prepare_all(plan: Plan, records: Iterable[dict[str, bytes]]) -> tuple[list[P
 
 CLASSIFICATIONS = cast(Table, StoredClassification.__table__)
 EXTRACTS = cast(Table, Extract.__table__)
-REDUCTIONS = cast(Table, Reduction.__table__)
 PROJECTS = cast(Table, Project.__table__)
 #: the projects' revisions, and on PostgreSQL a share lock on their rows until commit: a change
 #: of configuration (which updates the row) waits for this transaction, or this one for it
 PROJECT_REVS = select(PROJECTS.c.id, PROJECTS.c.config_rev).where(
     PROJECTS.c.id.in_(bindparam("projects", expanding=True))).with_for_update(read=True)
+#: the same for one project, the usual case (an IN list is rendered anew at each execution)
+PROJECT_REV = select(PROJECTS.c.id, PROJECTS.c.config_rev).where(
+    PROJECTS.c.id == bindparam("project")).with_for_update(read=True)
 INSERT_EXTRACTS = insert(EXTRACTS)
 
 
@@ -189,28 +183,22 @@ def _insert_classifications(dialect: str) -> Any:
         CLASSIFICATIONS.c.id, CLASSIFICATIONS.c.classification_id)
 
 
-@cache
-def _upsert_reductions(dialect: str) -> Any:
-    statement = (pg_insert if dialect == "postgresql" else sqlite_insert)(REDUCTIONS)
-    keys = ("project_id", "extractor", "task", "subject_id")
-    return statement.on_conflict_do_update(index_elements=list(keys), set_={
-        name: statement.excluded[name] for name in ("reducer", "rows", "error", "signature", "updated_at")})
-
-
 @dataclass
 class Batch:
-    """One request's classifications, prepared under one plan."""
+    """One request's classifications, prepared under one plan; with the id of the request's
+    token when its access to the project is to be checked in the transaction that stores it."""
 
     plan: Plan
     prepared: list[Prepared]
+    token_id: int | None = None
 
 
 @dataclass
 class Written:
-    """What store_batches did: each batch's result (or StalePlan), and the column orders it
-    used, for the ColumnCache once the transaction has committed."""
+    """What store_batches did: each batch's result (or StalePlan, or AuthError), and the column
+    orders it used, for the ColumnCache once the transaction has committed."""
 
-    outcomes: list[IngestResult | StalePlan]
+    outcomes: list[IngestResult | Exception]
     orders: list[tuple[int, Orders]]
 
 
@@ -218,15 +206,21 @@ def store_batches(session: Session, batches: list[Batch], columns: ColumnCache) 
     """Store, extract and reduce several requests' classifications in the session's transaction.
 
     Each batch gets its result, or StalePlan when its project's configuration changed since
-    it was prepared (nothing of that batch is stored; prepare it again). A classification
-    already stored, or earlier in the same call, counts as a duplicate.
+    it was prepared (nothing of that batch is stored; prepare it again), or AuthError when its
+    token no longer gives access to the project. A classification already stored, or earlier
+    in the same call, counts as a duplicate.
     """
     connection = session.connection()
     projects = sorted({b.plan.project_id for b in batches})
-    revs = dict(connection.execute(PROJECT_REVS, {"projects": projects}).all())
-    outcomes: list[IngestResult | StalePlan] = []
+    revs = dict(connection.execute(PROJECT_REV, {"project": projects[0]}).all() if len(projects) == 1
+                else connection.execute(PROJECT_REVS, {"projects": projects}).all())
+    checks = {(b.token_id, b.plan.project_id) for b in batches if b.token_id is not None}
+    denied = access_denied(connection, checks) if checks else {}
+    outcomes: list[IngestResult | Exception] = []
     for batch in batches:
-        outcomes.append(IngestResult() if revs.get(batch.plan.project_id) == batch.plan.config_rev else StalePlan())
+        refused = denied.get((batch.token_id, batch.plan.project_id)) if batch.token_id is not None else None
+        outcomes.append(refused or (IngestResult() if revs.get(batch.plan.project_id) == batch.plan.config_rev
+                                    else StalePlan()))
     used: list[tuple[int, Orders]] = []
     for project in projects:
         mine = [(b, o) for b, o in zip(batches, outcomes, strict=True)
@@ -249,7 +243,7 @@ def _store_project(session: Session, plan: Plan, batches: list[tuple[Batch, Inge
             else:
                 fresh[cid] = (item, result)
     connection = session.connection()
-    received = _now()
+    received = now()
     # in classification_id order: two writers inserting the same ids wait for each other in the
     # same order, never in a circle
     inserted = dict((cid, pk) for pk, cid in connection.execute(
@@ -289,105 +283,4 @@ def insert_extracts(session: Session, plan: Plan, stored: list[tuple[int, Prepar
                          "created_at": c.created_at, "position": position, "data": data})
     for extractor, extracts in seen.items():
         orders.see(extractor, extracts)
-    if rows:
-        session.connection().execute(INSERT_EXTRACTS, rows)
-
-
-# ---- reducing ------------------------------------------------------------------------------
-
-def user_id_value(text: str) -> Any:
-    return int(text) if text.isdigit() else None
-
-
-def reduce_rows(entry: Entry, extracts: list[Any], user_ids: list[Any], created: list[str],
-                classification_ids: list[str]) -> list[dict[str, Any]]:
-    """The reducer's rows for one subject and task (stamped); raises what the reducer raises."""
-    extra: dict[str, Any] = {}
-    wants = entry.reducer.wants
-    if "user_ids" in wants:
-        extra["user_ids"] = user_ids
-    if "created_at" in wants:
-        extra["created_at"] = created
-    if "classification_ids" in wants:
-        extra["classification_ids"] = classification_ids
-    result = entry.reducer.func(extracts, **entry.reducer_params, **extra)
-    rows = result if isinstance(result, list) else [result]
-    if entry.stamp:
-        for row in rows:
-            row["aggregation_version"] = AGGREGATION_VERSION
-    return rows
-
-
-@cache
-def _extracts_of_subjects(dialect: str) -> Any:
-    """The stored extracts of some extractors and subjects, in the offline reduce's order within
-    each subject and task. On PostgreSQL the lists go as arrays (`= ANY`), so the SQL text is
-    the same for any number of them and psycopg parses it once."""
-    e = EXTRACTS.c
-
-    def one_of(column: Any, name: str) -> Any:
-        return column == any_(bindparam(name, type_=ARRAY(String))) if dialect == "postgresql" \
-            else column.in_(bindparam(name, expanding=True))
-
-    return (select(e.id, e.extractor, e.task, e.subject_id, e.data, e.user_name, e.user_id, e.created_at,
-                   e.classification_id)
-            .where(e.project_id == bindparam("project_id"), one_of(e.extractor, "extractors"),
-                   one_of(e.subject_id, "subjects"))
-            .order_by(e.created_at, e.classification_number, e.classification_id, e.position))
-
-
-SUBJECTS_PER_QUERY = 500
-
-
-def reduce_subjects(session: Session, plan: Plan, keys: Iterable[tuple[str, str, str]], orders: Orders) -> int:
-    """Reduce the stored extracts of each (extractor, task, subject) and store the results,
-    holding the subjects' locks (lock_subjects) until the transaction ends.
-
-    One query reads the extracts of up to SUBJECTS_PER_QUERY subjects, one statement writes
-    all their reductions. Returns how many reductions were stored.
-    """
-    by_subject: dict[str, dict[tuple[str, str], Entry]] = {}
-    for extractor, task, subject in keys:
-        entry = plan.entry(extractor, task)
-        if entry is not None:
-            by_subject.setdefault(subject, {})[(extractor, task)] = entry
-    subjects = sorted(by_subject)
-    connection = session.connection()
-    lock_subjects(connection, plan.project_id, subjects)
-    upsert = _upsert_reductions(connection.dialect.name)
-    query = _extracts_of_subjects(connection.dialect.name)
-    signatures = {e.extractor: orders.get(e.extractor).signature for es in by_subject.values() for e in es.values()}
-    extractors = sorted(signatures)
-    for start in range(0, len(subjects), SUBJECTS_PER_QUERY):
-        chunk = subjects[start:start + SUBJECTS_PER_QUERY]
-        found: dict[tuple[str, str, str], list[Any]] = {}
-        for row in connection.execute(query, {"project_id": plan.project_id, "extractors": extractors,
-                                              "subjects": chunk}):
-            found.setdefault((row.extractor, row.task, row.subject_id), []).append(row)
-        updated = _now()
-        values = []
-        for subject in chunk:
-            for (extractor, task), entry in sorted(by_subject[subject].items()):
-                rows, error = _reduce_one(plan, entry, found.get((extractor, task, subject), []), orders)
-                values.append({"project_id": plan.project_id, "extractor": extractor, "task": task,
-                               "subject_id": subject, "reducer": entry.reducer.name, "rows": rows, "error": error,
-                               "signature": signatures[extractor], "updated_at": updated})
-        connection.execute(upsert, values)
-    return sum(len(entries) for entries in by_subject.values())
-
-
-def _reduce_one(plan: Plan, entry: Entry, found: list[Any], orders: Orders) -> tuple[list[dict[str, Any]], str | None]:
-    """One subject's reduction for one entry from its stored extracts (in order), or why it failed."""
-    kept = filter_repeats(list(range(len(found))), [r.user_name for r in found],
-                          [r.classification_id for r in found], plan.filter_how)
-    chosen = [found[i] for i in kept]
-    try:
-        extracts = [orders.reorder(entry.extractor, r.id, r.data) for r in chosen]
-        return reduce_rows(entry, extracts, [user_id_value(r.user_id) for r in chosen],
-                           [r.created_at for r in chosen], [r.classification_id for r in chosen]), None
-    except Exception as exc:  # one subject the reducer cannot handle: recorded, the rest goes on
-        return [], f"{entry.reducer.name} failed ({type(exc).__name__}: {exc})"
-
-
-def _now() -> datetime:
-    return datetime.now().astimezone()
+    bulk.EXTRACTS.execute(session.connection(), INSERT_EXTRACTS, rows)

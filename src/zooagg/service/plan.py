@@ -54,25 +54,32 @@ class Plan:
 
 
 class PlanCache:
+    """The plan of each project this process made last (one revision per project)."""
+
     def __init__(self) -> None:
-        self._plans: dict[tuple[int, int], Plan] = {}
+        self._plans: dict[int, Plan] = {}
         self._lock = threading.Lock()
 
     def get(self, session: Session, project: Project) -> Plan | None:
         return self.current(session, project.id, project.config_rev)
 
+    def latest(self, project_id: int) -> Plan | None:
+        """The plan of this project this process made last, if any (maybe no longer current:
+        ingest checks the revision when it writes)."""
+        with self._lock:
+            return self._plans.get(project_id)
+
     def current(self, session: Session, project_id: int, config_rev: int) -> Plan | None:
         """The plan of this project at this configuration revision, built on first use (from
         the stored configuration, whatever its revision: ingest checks it when it writes)."""
         with self._lock:
-            plan = self._plans.get((project_id, config_rev))
-        if plan is None:
+            plan = self._plans.get(project_id)
+        if plan is None or plan.config_rev != config_rev:
             project = session.get(Project, project_id)
             plan = build_plan(session, project) if project is not None else None
             if plan is not None:
                 with self._lock:
-                    self._plans = {k: v for k, v in self._plans.items() if k[0] != project_id}
-                    self._plans[(project_id, plan.config_rev)] = plan
+                    self._plans[project_id] = plan
         return plan
 
 

@@ -10,9 +10,10 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from .columns import Orders
-from .ingest import Prepared, Rejected, insert_extracts, prepare, record_of, reduce_subjects
+from .ingest import Prepared, Rejected, insert_extracts, prepare, record_of
 from .models import Extract, ExtractColumn, Reduction, StoredClassification
 from .plan import Plan
+from .reducing import reduce_subjects
 
 #: classifications whose extracts are inserted in one statement
 CHUNK = 500

@@ -69,14 +69,20 @@ class Store:
             else nullcontext()
 
     @contextmanager
-    def write(self) -> Iterator[Session]:
-        """A session in one write transaction, committed on success, rolled back on error."""
-        if self.write_lock is not None:
-            with self.write_lock, self.file_lock, self.sessions() as session, session.begin():
-                yield session
+    def locked(self) -> Iterator[None]:
+        """On SQLite, this process's turn to write (write_lock, then file_lock); elsewhere nothing."""
+        if self.write_lock is None:
+            yield
         else:
-            with self.sessions() as session, session.begin():
-                yield session
+            with self.write_lock, self.file_lock:
+                yield
+
+    @contextmanager
+    def write(self, locked: bool = False) -> Iterator[Session]:
+        """A session in one write transaction, committed on success, rolled back on error;
+        `locked` when the caller holds locked() already."""
+        with nullcontext() if locked else self.locked(), self.sessions() as session, session.begin():
+            yield session
 
     @contextmanager
     def read(self) -> Iterator[Session]:

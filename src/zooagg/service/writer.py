@@ -9,11 +9,13 @@ transaction that fails is retried request by request, so one bad request fails a
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import queue
 import threading
 from concurrent.futures import Future
 from dataclasses import dataclass
+from typing import Any
 
 from .columns import ColumnCache
 from .ingest import Batch, IngestResult, Prepared, store_batches
@@ -26,7 +28,9 @@ log = logging.getLogger(__name__)
 @dataclass
 class _Job:
     batch: Batch
-    done: Future[IngestResult]
+    #: where its outcome goes: a concurrent future (threads), or an asyncio future and its loop
+    done: Future[IngestResult] | None = None
+    waiter: tuple[asyncio.AbstractEventLoop, asyncio.Future[IngestResult]] | None = None
 
 
 class GroupWriter:
@@ -44,16 +48,27 @@ class GroupWriter:
     def submit(self, plan: Plan, prepared: list[Prepared]) -> Future[IngestResult]:
         """Queue one request's classifications; the future resolves after they are committed
         (or raises StalePlan, or what the store raised)."""
-        with self._lock:
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="zooagg-writer", daemon=True)
-                self._thread.start()
         done: Future[IngestResult] = Future()
         # running from the start: a waiter that gives up (a client gone) cannot cancel a post
         # the writer will store anyway, nor make its result unsettable
         done.set_running_or_notify_cancel()
-        self._queue.put(_Job(Batch(plan, prepared), done))
+        self._put(_Job(Batch(plan, prepared), done=done))
         return done
+
+    def submit_async(self, batch: Batch) -> asyncio.Future[IngestResult]:
+        """submit, awaited on the running event loop: the outcomes of one transaction reach a
+        loop in one call (one wake-up), and no thread waits for them."""
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[IngestResult] = loop.create_future()
+        self._put(_Job(batch, waiter=(loop, waiter)))
+        return waiter
+
+    def _put(self, job: _Job) -> None:
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="zooagg-writer", daemon=True)
+                self._thread.start()
+        self._queue.put(job)
 
     def close(self) -> None:
         """Finish the queued requests and stop the thread."""
@@ -69,35 +84,61 @@ class GroupWriter:
             first = self._queue.get()
             if first is None:
                 return
-            jobs, rows = [first], len(first.batch.prepared)
-            while rows < self.max_rows:
-                try:
-                    job = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if job is None:
-                    stopping = True
-                    break
-                jobs.append(job)
-                rows += len(job.batch.prepared)
-            self._write(jobs)
+            # on SQLite the turn to write first: the requests that come while another process
+            # writes go into this transaction, not the next
+            with self.store.locked():
+                jobs, rows = [first], len(first.batch.prepared)
+                while rows < self.max_rows:
+                    try:
+                        job = self._queue.get_nowait()
+                    except queue.Empty:
+                        break
+                    if job is None:
+                        stopping = True
+                        break
+                    jobs.append(job)
+                    rows += len(job.batch.prepared)
+                outcomes = self._write(jobs)
+            _settle(jobs, outcomes)
 
-    def _write(self, jobs: list[_Job]) -> None:
+    def _write(self, jobs: list[_Job]) -> list[IngestResult | Exception]:
+        """Each job's outcome: its result, or the exception it is to raise (store.locked() held)."""
         try:
-            with self.store.write() as session:
+            with self.store.write(locked=True) as session:
                 written = store_batches(session, [job.batch for job in jobs], self.columns)
         except Exception as exc:  # handed to the waiting requests, not swallowed
-            if len(jobs) > 1:
-                for job in jobs:  # so one bad request fails alone
-                    self._write([job])
-            else:
-                log.debug("ingest transaction failed", exc_info=True)
-                jobs[0].done.set_exception(exc)
-            return
+            if len(jobs) > 1:  # so one bad request fails alone
+                return [outcome for job in jobs for outcome in self._write([job])]
+            log.debug("ingest transaction failed", exc_info=True)
+            return [exc]
         for config_rev, orders in written.orders:
             self.columns.committed(config_rev, orders)
-        for job, outcome in zip(jobs, written.outcomes, strict=True):
+        return written.outcomes
+
+
+def _settle(jobs: list[_Job], outcomes: list[IngestResult | Exception]) -> None:
+    loops: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[IngestResult], Any]]] = {}
+    for job, outcome in zip(jobs, outcomes, strict=True):
+        if job.waiter is not None:
+            loop, waiter = job.waiter
+            loops.setdefault(loop, []).append((waiter, outcome))
+        elif job.done is not None:
             if isinstance(outcome, Exception):
                 job.done.set_exception(outcome)
             else:
                 job.done.set_result(outcome)
+    for loop, waiters in loops.items():
+        try:
+            loop.call_soon_threadsafe(_settle_waiters, waiters)
+        except RuntimeError:  # the loop has closed: nobody waits any more
+            log.debug("an event loop closed before its posts were answered")
+
+
+def _settle_waiters(waiters: list[tuple[asyncio.Future[IngestResult], Any]]) -> None:
+    for waiter, outcome in waiters:
+        if waiter.done():  # cancelled: the request has gone
+            continue
+        if isinstance(outcome, Exception):
+            waiter.set_exception(outcome)
+        else:
+            waiter.set_result(outcome)

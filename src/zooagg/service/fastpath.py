@@ -1,0 +1,121 @@
+"""The hot route, POST /api/projects/{id}/classifications, served on a short path when it can.
+
+A post of a few classifications, with a token this process has checked before and a project
+whose plan it knows, is read, parsed and extracted on the event loop and handed to the group
+writer, which checks the token's access to the project in the transaction that stores the
+post (auth.access_denied: a revoked token fails at once, whichever process revoked it). None
+of FastAPI's routing, dependencies or trips to a thread pool: they cost more than the rest
+of such a post. Anything else (no token or an unknown one, a large or malformed body, a
+refused token, a changed configuration) goes to the full route with the body it was sent,
+which answers as it always has.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import TYPE_CHECKING, Any
+
+import orjson
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from .ingest import Batch, IngestResult, Rejected, prepare_all, record_of
+from .jsonio import dumps
+
+if TYPE_CHECKING:
+    from .app import AppState
+
+log = logging.getLogger(__name__)
+PATH = re.compile(r"/api/projects/(\d{1,12})/classifications")
+#: larger posts take the full route: extracting them would hold up the event loop
+MOST_ROWS = 10
+
+
+def project_of(scope: Scope) -> int | None:
+    """The project id when the request is a post of classifications."""
+    if scope["type"] != "http" or scope["method"] != "POST":
+        return None
+    match = PATH.fullmatch(scope["path"])
+    return int(match[1]) if match else None
+
+
+def answer(result: IngestResult) -> tuple[int, bytes]:
+    """The status and JSON body a post of classifications gets."""
+    return (201 if result.stored else 200), dumps({"stored": len(result.stored), "duplicates": len(result.duplicates),
+                                                  "duplicate_ids": result.duplicates[:100]})
+
+
+async def ingest(state: AppState, full: ASGIApp, headers: list[tuple[bytes, bytes]], scope: Scope,
+                 receive: Receive, send: Send, project_id: int) -> None:
+    """Serve a post of classifications; `full` is the app's ordinary route to fall back on,
+    `headers` the headers every response gets."""
+    body = await _body(receive)
+    if body is None:  # the client has gone
+        return
+    batch = _accept(state, _bearer(scope), project_id, body)
+    if batch is not None:
+        try:
+            result = await state.writer.submit_async(batch)
+        except Exception:  # refused, configuration changed, deadlock, ...: the full route says what
+            log.debug("a post falls back to the full route", exc_info=True)
+        else:
+            status, content = answer(result)
+            await send({"type": "http.response.start", "status": status, "headers": [
+                (b"content-type", b"application/json"), (b"content-length", str(len(content)).encode()), *headers]})
+            await send({"type": "http.response.body", "body": content})
+            return
+    await full(scope, _replay(body, receive), send)
+
+
+def _accept(state: AppState, token: str | None, project_id: int, body: bytes) -> Batch | None:
+    """The post prepared, or None when it is for the full route."""
+    token_id = state.tokens.verified(token)
+    plan = state.plans.latest(project_id)
+    if token_id is None or plan is None:
+        return None
+    try:
+        rows = orjson.loads(body)
+        if isinstance(rows, dict):
+            rows = [rows]
+        if not isinstance(rows, list) or not 0 < len(rows) <= MOST_ROWS:
+            return None
+        prepared, problems = prepare_all(plan, [record_of(row) for row in rows])
+    except (orjson.JSONDecodeError, Rejected):
+        return None
+    except Exception:  # the full route fails the same way, and answers as it does
+        log.debug("a post falls back to the full route", exc_info=True)
+        return None
+    return None if problems else Batch(plan, prepared, token_id)
+
+
+def _bearer(scope: Scope) -> str | None:
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            scheme, _, token = value.decode("latin-1").partition(" ")
+            return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+    return None
+
+
+async def _body(receive: Receive) -> bytes | None:
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return None
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """`receive` as if the body had not been read yet."""
+    sent = False
+
+    async def again() -> Any:
+        nonlocal sent
+        if sent:
+            return await receive()
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return again
