@@ -14,15 +14,17 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from . import registry
 from .errors import ConfigError, InputError, Where
 from .exports.versions import VersionRange
-from .exports.workflows import WorkflowVersion
-from .workflow import ComboTask, DrawingTask, Task, parse_tasks
+
+if TYPE_CHECKING:  # imported where used: reading a reducer config needs neither
+    from .exports.workflows import WorkflowVersion
+    from .workflow import Task
 
 # ---- reading ------------------------------------------------------------------------------
 
@@ -182,6 +184,8 @@ def _has_text_detail(tool_details: list[Task]) -> bool:
 def extractor_config_for(tasks: dict[str, Task], keywords: dict[str, dict[str, Any]] | None = None
                          ) -> tuple[dict[str, list[dict[str, Any]]], list[str]]:
     """The default extractor config for a workflow's tasks, and warnings for what has none."""
+    from .workflow import ComboTask, DrawingTask
+
     keywords = keywords or {}
     config: dict[str, list[dict[str, Any]]] = {}
     warnings: list[str] = []
@@ -284,4 +288,6 @@ def dump_yaml(data: Any, path: Path) -> None:
 
 
 def tasks_of(workflow: WorkflowVersion) -> dict[str, Task]:
+    from .workflow import parse_tasks
+
     return parse_tasks(workflow.tasks, workflow.strings)

@@ -137,7 +137,7 @@ def _survey_columns(part: Part) -> list[tuple[str, str, str]]:
 
 
 def _answer_values(part: Part, name: str) -> tuple[np.ndarray, np.ndarray, bool]:
-    """(present, values with 0 where absent, typed as int) of one answer column."""
+    """(the file rows with a value, their values, typed as int) of one answer column."""
     sparse = part.sparse(name)
     kind = part.kind(name)
     mask = np.asarray(pc.invert(pc.is_in(sparse.dictionary, value_set=NA)))
@@ -149,11 +149,8 @@ def _answer_values(part: Part, name: str) -> tuple[np.ndarray, np.ndarray, bool]
     if not np.all(np.isfinite(numbers)) or not np.all(numbers == np.round(numbers)) or \
             np.abs(numbers).max(initial=0) * max(part.n, 1) >= _EXACT:
         raise NotColumnar(f"survey column {name} holds values that are not small whole numbers")
-    present = np.zeros(part.n, dtype=bool)
-    present[sparse.positions] = mask[sparse.codes]
-    values = np.zeros(part.n)
-    values[sparse.positions] = numbers[sparse.codes]
-    return present, values, bool(kind.ints and not kind.gaps)
+    filled = mask[sparse.codes]
+    return sparse.positions[filled], numbers[sparse.codes[filled]], bool(kind.ints and not kind.gaps)
 
 
 def _survey_votes(part: Part, out: VotePart, rows: np.ndarray, group: np.ndarray, ntasks: int,
@@ -171,7 +168,7 @@ def _survey_votes(part: Part, out: VotePart, rows: np.ndarray, group: np.ndarray
     out.row_subject = combo_group[order] // ntasks
     out.row_task = combo_group[order] % ntasks
     out.row_seq = firsts[order]
-    out.texts["data.choice"] = choice_dict.take(int_array(combos[order] % nchoices)).to_pylist()
+    out.texts["data.choice"] = choice_dict.take(int_array(combos[order] % nchoices))
     pairs = distinct(group * (int(part.classification_codes.max(initial=0)) + 1) +
                       part.classification_codes[rows])
     totals = np.bincount(pairs // (int(part.classification_codes.max(initial=0)) + 1),
@@ -179,20 +176,26 @@ def _survey_votes(part: Part, out: VotePart, rows: np.ndarray, group: np.ndarray
     everywhere = np.ones(nout, dtype=bool)
     out.numbers["data.total_vote_count"] = NumberColumn(everywhere, totals[combo_group[order]].astype(np.int64))
     out.numbers["data.choice_count"] = NumberColumn(everywhere, np.bincount(out_row, minlength=nout))
-    presence: dict[str, np.ndarray] = {}
+    slot = np.full(part.n, -1, dtype=np.int64)  # per file row: its output row (-1: not kept)
+    slot[rows] = out_row
+    presence: dict[str, np.ndarray] = {}  # per answer, per file row: a kept vote
     for name, _, _ in answers:
-        present, values, ints = _answer_values(part, name)
-        presence[name] = present[rows]
-        counts = np.bincount(out_row, weights=presence[name], minlength=nout)
-        sums = np.bincount(out_row, weights=values[rows], minlength=nout)
+        # answers are sparse: count the votes where they are, not over every row
+        positions, values, ints = _answer_values(part, name)
+        targets = slot[positions]
+        voted = targets >= 0
+        presence[name] = np.zeros(part.n, dtype=bool)
+        presence[name][positions[voted]] = True
+        counts = np.bincount(targets[voted], minlength=nout)
+        sums = np.bincount(targets[voted], weights=values[voted], minlength=nout)  # exact: _EXACT
         out.numbers[name] = NumberColumn(counts > 0, np.rint(sums).astype(np.int64), floats=not ints)
 
     def row_order(row: int) -> list[str]:
         """Scalars first, then each question's answers in the order the Counters met them."""
         questions: dict[str, dict[str, None]] = {}
-        for position in np.flatnonzero(out_row == row).tolist():
+        for file_row in rows[out_row == row].tolist():
             for name, question, _ in answers:
-                if presence[name][position]:
+                if presence[name][file_row]:
                     questions.setdefault(question, {}).setdefault(name, None)
         nested = [name for names in questions.values() for name in names]
         return [*SURVEY_FRONT, *([VERSION] if versioned else []), *nested]

@@ -62,7 +62,7 @@ class VotePart:
     row_task: np.ndarray  # per output row: index into the file's task list
     row_seq: np.ndarray  # per output row: order within its subject and task
     numbers: dict[str, NumberColumn] = field(default_factory=dict)
-    texts: dict[str, list[str]] = field(default_factory=dict)  # per output row (survey choices)
+    texts: dict[str, pa.Array] = field(default_factory=dict)  # strings per output row (survey choices)
     reals: dict[str, np.ndarray] = field(default_factory=dict)  # float64 per output row (NaN: empty cell)
     constants: dict[str, str] = field(default_factory=dict)  # the same text in every row
     #: per column: the (output row, place in that row's dict) where it may first appear
@@ -165,7 +165,7 @@ class Part:
         self._sparse: dict[str, Sparse] = {}
         self.n = table.num_rows
         self.file_rows = np.asarray(self.columns[ROW]) if ROW in self.columns else np.arange(self.n)
-        self._encode(["subject_id", "classification_id", "task", "created_at", "user_name"])
+        self._encode(["subject_id", "classification_id", "task", "created_at", "user_name", "data.choice"])
         self.subject_codes, subject_dict = self.codes("subject_id")
         if numeric_subjects is None:
             kind = self.kind("subject_id")

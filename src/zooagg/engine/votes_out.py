@@ -26,6 +26,9 @@ from .votes import NotColumnar, NumberColumn, VotePart, distinct
 #: rows laid out at a time (memory stays small however many subjects there are)
 CHUNK_ROWS = 65536
 _NEEDS_QUOTES = re.compile(r'[,"\r\n]')
+#: per byte: one of those that make the csv module quote a cell
+_QUOTE_BYTES = np.zeros(256, dtype=bool)
+_QUOTE_BYTES[list(b',"\r\n')] = True
 
 
 @dataclass
@@ -100,8 +103,8 @@ def merge(parts: list[VotePart], tasks: list[str]) -> Merged:
         elif any(name in p.reals for p in parts):
             merged.reals[name] = np.concatenate([p.reals.get(name, np.full(p.rows, np.nan)) for p in parts])
         elif any(name in p.texts for p in parts):
-            merged.texts[name] = pa.array([v for p in parts for v in p.texts.get(name, [None] * p.rows)],
-                                          pa.string())
+            merged.texts[name] = pa.concat_arrays([p.texts.get(name, pa.nulls(p.rows, pa.string()))
+                                                   for p in parts])
         else:
             values = {p.constants[name] for p in parts if name in p.constants}
             if len(values) != 1 or not all(name in p.constants for p in parts):
@@ -138,7 +141,9 @@ def _text(value: str) -> pa.Scalar:
 
 def _quoted(values: pa.Array) -> pa.Array:
     values = pc.fill_null(values, _text(""))
-    if not pc.any(pc.match_substring_regex(values, r'[,"\r\n]')).as_py():
+    # one look-up per byte of the text, no regex per cell (the four bytes are ASCII, so they
+    # never occur inside a multi-byte UTF-8 character)
+    if not _QUOTE_BYTES[np.frombuffer(_text_bytes(values), dtype=np.uint8)].any():
         return values
     return pa.array([_quote(v) for v in values.to_pylist()], pa.string())
 
