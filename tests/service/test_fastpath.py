@@ -1,19 +1,32 @@
 """Posts of classifications served on the short path (service/fastpath.py): the token and
 membership are checked in the transaction that stores the post, so a token revoked or a member
-removed by another server process is refused at once; the answers are the full route's."""
+removed by another server process is refused at once; the answers are the full route's. On
+SQLite and on PostgreSQL (where the writer's statements go through the driver, pipelined)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from sqlalchemy import delete, func, select, update
 
 from zooagg.service.models import Member, Project, ProjectMember, StoredClassification, Token
 from zooagg.service.rebuild import stale_reductions
 
-from .conftest import Server
+from .conftest import Server, serve
 from .exports import classification_rows
 from .helpers import make_project, post, project_plan
+from .test_postgres import throwaway_database
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Server]:
+    if request.param == "sqlite":
+        yield from serve(tmp_path / "data")
+    else:
+        for database in throwaway_database():
+            yield from serve(tmp_path / "data", database)
 
 
 def stored(server: Server, project: int) -> int:

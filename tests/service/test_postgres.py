@@ -11,11 +11,13 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import update
+from sqlalchemy import text, update
+from sqlalchemy.exc import OperationalError
 
 from zooagg.service.models import Reduction
+from zooagg.service.pipeline import Pipeline
 from zooagg.service.rebuild import stale_reductions
-from zooagg.service.store import lock_subjects
+from zooagg.service.store import Store, database_url, lock_subjects
 
 from .conftest import Server, add_member, free_port, serve, spawn
 from .exports import classification_rows
@@ -27,6 +29,11 @@ ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 @pytest.fixture(scope="module")
 def pg_database() -> Iterator[str]:
+    yield from throwaway_database()
+
+
+def throwaway_database() -> Iterator[str]:
+    """The URL of a new database, dropped afterwards (the test skipped without PostgreSQL)."""
     psycopg = pytest.importorskip("psycopg", reason="PostgreSQL tests need psycopg")
     try:
         admin = psycopg.connect(ADMIN_URL, autocommit=True, connect_timeout=3)
@@ -138,3 +145,28 @@ def test_postgres_download_recompute_waits_for_an_ingest_of_its_subject(pg_serve
         assert not done.wait(1.0)
     assert done.wait(30)
     thread.join()
+
+
+def test_the_writers_pipeline_keeps_order_commits_once_and_raises_sqlalchemy_errors(pg_database: str) -> None:
+    store = Store(database_url(pg_database, Path(".")))
+    try:
+        with store.write() as session:
+            pipeline = Pipeline.of(session.connection())
+            assert pipeline is not None
+            pipeline.add("CREATE TABLE pipeline_probe (x integer)", {})
+            pipeline.add("INSERT INTO pipeline_probe VALUES (%(x)s)", {"x": 1})
+            assert pipeline.query("SELECT x FROM pipeline_probe", {}) == [(1,)]
+            pipeline.add("INSERT INTO pipeline_probe VALUES (%(x)s)", {"x": 2})
+            pipeline.commit()  # the waiting insert, then COMMIT; the session's own commit sends nothing
+        with store.read() as session:
+            assert session.scalars(text("SELECT x FROM pipeline_probe ORDER BY x")).all() == [1, 2]
+        with pytest.raises(OperationalError, match="deadlock"), store.write() as session:  # what a request retries
+            pipeline = Pipeline.of(session.connection())
+            assert pipeline is not None
+            pipeline.add("INSERT INTO pipeline_probe VALUES (%(x)s)", {"x": 3})
+            pipeline.query("DO $$ BEGIN RAISE EXCEPTION 'deadlock detected' USING ERRCODE = '40P01'; END $$", {})
+        with store.write() as session:
+            assert session.scalars(text("SELECT x FROM pipeline_probe ORDER BY x")).all() == [1, 2]
+            session.execute(text("DROP TABLE pipeline_probe"))
+    finally:
+        store.dispose()

@@ -1,9 +1,12 @@
 """The group writer's caches across transactions and processes: a transaction that does not
-commit leaves nothing behind, and column orders another process learned reach this one."""
+commit leaves nothing behind, and column orders another process learned reach this one; how
+the writer gathers the posts of a transaction."""
 
 from __future__ import annotations
 
 import json
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +16,7 @@ from sqlalchemy import select
 from zooagg.service.columns import Orders
 from zooagg.service.ingest import Batch, prepare_all, record_of, store_batches
 from zooagg.service.models import Reduction
-from zooagg.service.writer import GroupWriter
+from zooagg.service.writer import GroupWriter, _Job
 
 from .conftest import Server
 from .exports import classification_rows
@@ -69,3 +72,24 @@ def test_columns_another_process_learned_reach_this_one(server: Server, tmp_path
         made = set(session.scalars(select(Reduction.signature).where(
             Reduction.project_id == project, Reduction.extractor == "question_extractor", Reduction.subject_id == "3")))
     assert made == {stored}  # made with the other process's columns: a download need not recompute it
+
+
+def test_a_busy_writer_waits_a_moment_for_more_posts_and_an_idle_one_does_not(server: Server) -> None:
+    writer = GroupWriter(server.state.store, gather=0.05)
+    plan: Any = None  # the jobs are gathered, not written
+    jobs = [_Job(Batch(plan, [])) for _ in range(3)]
+    for job in jobs[1:]:
+        writer._queue.put(job)
+    started = time.monotonic()
+    assert writer._gather(jobs[0], busy=False) == (jobs, False)  # nothing on its way: at once
+    assert time.monotonic() - started < 0.04
+    writer._queue.put(jobs[1])
+    started = time.monotonic()
+    assert writer._gather(jobs[0], busy=True) == (jobs[:2], False)  # busy: waits for more, then goes
+    assert time.monotonic() - started >= 0.05
+    writer.arriving = 1  # a post still being prepared: waited for too
+    threading.Timer(0.01, writer._queue.put, [jobs[2]]).start()
+    assert writer._gather(jobs[0], busy=False)[0] == [jobs[0], jobs[2]]
+    writer._queue.put(None)
+    writer.arriving = 0
+    assert writer._gather(jobs[0], busy=False) == ([jobs[0]], True)

@@ -171,22 +171,41 @@ def project_revision(session: Session, caller: Caller, project_id: int) -> int:
     return int(row.config_rev)
 
 
+#: PostgreSQL, through the driver (pipeline.py): TOKENS_ACCESS with arrays, one text for any number
+PG_TOKENS_ACCESS = ("SELECT t.id, t.revoked_at, m.is_admin, pm.project_id FROM tokens AS t "
+                    "JOIN members AS m ON t.member_id = m.id LEFT OUTER JOIN project_members AS pm "
+                    "ON pm.member_id = m.id AND pm.project_id = ANY(CAST(%(token_projects)s AS integer[])) "
+                    "WHERE t.id = ANY(CAST(%(tokens)s AS integer[]))")
+
+
+def access_params(wanted: Iterable[tuple[int, int]]) -> dict[str, list[int]]:
+    """The tokens and projects of these (token id, project id) pairs (TOKENS_ACCESS's parameters;
+    PG_TOKENS_ACCESS calls the projects `token_projects`)."""
+    return {"tokens": sorted({t for t, _ in wanted}), "projects": sorted({p for _, p in wanted})}
+
+
 def access_denied(connection: Connection, wanted: Iterable[tuple[int, int]]) -> dict[tuple[int, int], AuthError]:
     """Of these (token id, project id) pairs, those whose token is unknown or revoked (401) or
     whose member may not use the project (403), read in one query. The tokens' secrets must
     have been checked (TokenChecker.verified); a project that does not exist is not checked."""
     wanted = set(wanted)
-    tokens, projects = sorted({t for t, _ in wanted}), sorted({p for _, p in wanted})
+    params = access_params(wanted)
+    tokens, projects = params["tokens"], params["projects"]
     rows = connection.execute(TOKEN_ACCESS, {"token": tokens[0], "project": projects[0]}).all() \
-        if len(tokens) == len(projects) == 1 else \
-        connection.execute(TOKENS_ACCESS, {"tokens": tokens, "projects": projects}).all()
+        if len(tokens) == len(projects) == 1 else connection.execute(TOKENS_ACCESS, params).all()
+    return denials(wanted, rows)
+
+
+def denials(wanted: Iterable[tuple[int, int]], rows: Iterable[Any]) -> dict[tuple[int, int], AuthError]:
+    """access_denied's answer from the rows of TOKENS_ACCESS (token id, revoked_at, is_admin,
+    project id)."""
     admin: dict[int, bool] = {}
     member_of: set[tuple[int, int]] = set()
-    for row in rows:
-        if row.revoked_at is None:
-            admin[row.id] = bool(row.is_admin)
-            if row.project_id is not None:
-                member_of.add((row.id, row.project_id))
+    for token_id, revoked_at, is_admin, project_id in rows:
+        if revoked_at is None:
+            admin[token_id] = bool(is_admin)
+            if project_id is not None:
+                member_of.add((token_id, project_id))
     denied: dict[tuple[int, int], AuthError] = {}
     for token, project in wanted:
         if token not in admin:

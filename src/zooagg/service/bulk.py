@@ -7,6 +7,8 @@ one statement, whose text is the same for any number of rows, so psycopg prepare
 (Arrays, one per column, cost more: psycopg writes them element by element in Python.)
 SQLite keeps the executemany, which costs it little per row, but given the driver's tuples
 directly: SQLAlchemy's own processing of each row's parameters cost more than SQLite's insert.
+In the group writer's transaction on PostgreSQL the statement goes to psycopg directly, sent
+with the transaction's next round trip (pipeline.py).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 from sqlalchemy import Connection, DateTime, Dialect, Executable, TextClause, text
 
 from .jsonio import dumps, dumps_text
+from .pipeline import Pipeline
 
 
 class BulkInsert:
@@ -32,19 +35,27 @@ class BulkInsert:
             changed = ", ".join(f'"{name}" = excluded."{name}"' for name, _ in columns if name not in key)
             update = f" ON CONFLICT ({', '.join(key)}) DO UPDATE SET {changed}"
         typed = ", ".join(f'"{name}" {kind}' for name, kind in columns)
-        self.postgresql: TextClause = text(
-            f'INSERT INTO "{table}" ({names}) SELECT {names} FROM json_to_recordset(CAST(:rows AS json)) '
-            f"AS r({typed}){update}")
+        #: as psycopg takes it (pipeline.py), and as SQLAlchemy does
+        self.driver_sql = (f'INSERT INTO "{table}" ({names}) SELECT {names} FROM '
+                           f"json_to_recordset(CAST(%(rows)s AS json)) AS r({typed}){update}")
+        self.postgresql: TextClause = text(self.driver_sql.replace("%(rows)s", ":rows"))
         self.sqlite = f'INSERT INTO "{table}" ({names}) VALUES ({", ".join("?" for _ in columns)}){update}'
         self.json = [name for name, kind in columns if kind == "json"]
 
-    def execute(self, connection: Connection, statement: Executable, rows: list[dict[str, Any]]) -> None:
+    def execute(self, connection: Connection, statement: Executable, rows: list[dict[str, Any]],
+                pipeline: Pipeline | None = None) -> None:
         """Insert the rows (dicts keyed by column); `statement` is the same INSERT in SQLAlchemy's
-        terms, for other databases. (A JSON column's None would come out of json_to_recordset
-        as NULL, not JSON null: rows with one take the executemany.)"""
+        terms, for other databases; with a `pipeline`, sent with its next round trip. (A JSON
+        column's None would come out of json_to_recordset as NULL, not JSON null: rows with one
+        take the executemany.)"""
         if not rows:
             return
         dialect = connection.dialect
+        if pipeline is not None and not self.has_null_json(rows):
+            pipeline.add(self.driver_sql, {"rows": dumps(rows).decode()})
+            return
+        if pipeline is not None:
+            pipeline.flush()
         if dialect.name == "sqlite":
             timestamp = _sqlite_timestamp(dialect)
             convert = [dumps_text if kind == "json" else timestamp if kind == "timestamptz" else None
@@ -52,10 +63,14 @@ class BulkInsert:
             connection.exec_driver_sql(self.sqlite, [
                 tuple(row[name] if to is None else to(row[name])
                       for (name, _), to in zip(self.columns, convert, strict=True)) for row in rows])
-        elif dialect.name == "postgresql" and not any(row[name] is None for row in rows for name in self.json):
+        elif dialect.name == "postgresql" and not self.has_null_json(rows):
             connection.execute(self.postgresql, {"rows": dumps(rows).decode()})
         else:
             connection.execute(statement, rows)
+
+
+    def has_null_json(self, rows: list[dict[str, Any]]) -> bool:
+        return any(row[name] is None for row in rows for name in self.json)
 
 
 @cache

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from ..tables import flatten, unflatten
 from .jsonio import dumps
 from .models import ExtractColumn
+from .pipeline import Pipeline
 
 Rank = tuple[int, str, int, int]  # classification number, classification_id, position, index in the row
 
@@ -86,8 +87,10 @@ class Orders:
     """The column orders of one project's extractors, loaded as needed within one transaction."""
 
     def __init__(self, session: Session, project_id: int, known: dict[str, ColumnOrder] | None = None,
-                 memo: Reordered | None = None, config_rev: int = 0) -> None:
+                 memo: Reordered | None = None, config_rev: int = 0, pipeline: Pipeline | None = None) -> None:
         self.session = session
+        #: its waiting statements go before any of ours (which go through SQLAlchemy)
+        self.pipeline = pipeline
         self.project_id = project_id
         self._orders: dict[str, ColumnOrder] = known or {}
         self._memo = memo
@@ -116,10 +119,14 @@ class Orders:
 
     def get(self, extractor: str) -> ColumnOrder:
         if extractor not in self._orders:
+            if self.pipeline is not None:
+                self.pipeline.flush()
             self._orders[extractor] = ColumnOrder.load(self.session, self.project_id, extractor)
         return self._orders[extractor]
 
     def see(self, extractor: str, extracts: Iterable[tuple[int | None, str, int, Any]]) -> None:
+        if self.pipeline is not None:
+            self.pipeline.flush()
         self.get(extractor).see(self.session, self.project_id, extractor, extracts)
 
 
@@ -144,14 +151,18 @@ class ColumnCache:
         self._lock = threading.Lock()
         self.reordered = Reordered()
 
-    def orders(self, session: Session, project_id: int, config_rev: int) -> Orders:
-        stored = {extractor: (count, checksum) for extractor, count, checksum in session.connection().execute(
-            TALLY, {"project": project_id})}
+    def orders(self, session: Session, project_id: int, config_rev: int,
+               stored: dict[str, tuple[int, int]] | None = None, pipeline: Pipeline | None = None) -> Orders:
+        """The project's orders for a write transaction; `stored` is what TALLY reads, when
+        the caller has read it already (PG_TALLY)."""
+        if stored is None:
+            stored = {extractor: (count, checksum) for extractor, count, checksum in session.connection().execute(
+                TALLY, {"project": project_id})}
         with self._lock:
             known = self._known.get((project_id, config_rev), {})
             shared = {name: ColumnOrder(ranks, signature, shared=True)
                       for name, (ranks, signature, tally) in known.items() if tally == stored.get(name)}
-        return Orders(session, project_id, shared, self.reordered, config_rev)
+        return Orders(session, project_id, shared, self.reordered, config_rev, pipeline)
 
     def committed(self, config_rev: int, orders: Orders) -> None:
         """Keep what a transaction that has committed knew."""
@@ -170,6 +181,9 @@ CHECKSUM = 1_000_003
 #: per extractor of a project, the stored columns' count and checksum (see ColumnCache)
 TALLY = (select(ExtractColumn.extractor, func.count(), func.sum(ExtractColumn.first_number % CHECKSUM))
          .where(ExtractColumn.project_id == bindparam("project")).group_by(ExtractColumn.extractor))
+#: the same for some projects, on PostgreSQL through the driver (pipeline.py)
+PG_TALLY = (f"SELECT project_id, extractor, count(*), CAST(sum(first_number %% {CHECKSUM}) AS bigint) "
+            "FROM extract_columns WHERE project_id = ANY(CAST(%(projects)s AS integer[])) GROUP BY project_id, extractor")
 
 
 def _tally(ranks: dict[str, Rank]) -> tuple[int, int]:

@@ -49,10 +49,15 @@ async def ingest(state: AppState, full: ASGIApp, headers: list[tuple[bytes, byte
                  receive: Receive, send: Send, project_id: int) -> None:
     """Serve a post of classifications; `full` is the app's ordinary route to fall back on,
     `headers` the headers every response gets."""
-    body = await _body(receive)
+    writer = state.writer
+    writer.arriving += 1  # the writer may wait for it (writer.py)
+    try:
+        body = await _body(receive)
+        batch = None if body is None else _accept(state, _bearer(scope), project_id, body)
+    finally:
+        writer.arriving -= 1
     if body is None:  # the client has gone
         return
-    batch = _accept(state, _bearer(scope), project_id, body)
     if batch is not None:
         try:
             result = await state.writer.submit_async(batch)

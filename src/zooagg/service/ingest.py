@@ -11,7 +11,7 @@ from functools import cache
 from typing import Any, cast
 
 import orjson
-from sqlalchemy import Table, bindparam, insert, select
+from sqlalchemy import Connection, Table, bindparam, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -21,9 +21,11 @@ from ..errors import RowError, Where, ZooaggError
 from ..exports.classifications import JSON_COLUMNS, REQUIRED, Classification, parse_record
 from ..exports.versions import parse_version
 from . import bulk
-from .auth import access_denied
-from .columns import ColumnCache, Orders
+from .auth import PG_TOKENS_ACCESS, access_denied, access_params, denials
+from .columns import PG_TALLY, ColumnCache, Orders
+from .jsonio import dumps
 from .models import Extract, Project, StoredClassification
+from .pipeline import Pipeline
 from .plan import Entry, Plan
 from .reducing import now, reduce_subjects
 
@@ -173,6 +175,19 @@ PROJECT_REVS = select(PROJECTS.c.id, PROJECTS.c.config_rev).where(
 PROJECT_REV = select(PROJECTS.c.id, PROJECTS.c.config_rev).where(
     PROJECTS.c.id == bindparam("project")).with_for_update(read=True)
 INSERT_EXTRACTS = insert(EXTRACTS)
+#: PostgreSQL, through the driver (pipeline.py): in one statement and one result row, as JSON
+#: texts, PROJECT_REVS, columns.PG_TALLY and auth.PG_TOKENS_ACCESS; then the classifications' insert
+PG_FIRST_READS = (
+    "SELECT CAST((SELECT json_agg(json_build_array(p.id, p.config_rev)) FROM (SELECT id, config_rev FROM projects "
+    f"WHERE id = ANY(CAST(%(projects)s AS integer[])) FOR SHARE) AS p) AS text), CAST((SELECT json_agg(c) FROM "
+    f"({PG_TALLY}) AS c(project_id, extractor, count, checksum)) AS text), CAST((SELECT json_agg(a) FROM "
+    f"({PG_TOKENS_ACCESS}) AS a(id, revoked_at, is_admin, project_id)) AS text)")
+PG_INSERT_CLASSIFICATIONS = (
+    'INSERT INTO classifications (project_id, classification_id, subject_ids, created_at, "row", received_at) '
+    'SELECT project_id, classification_id, subject_ids, created_at, "row", received_at '
+    "FROM json_to_recordset(CAST(%(rows)s AS json)) AS r(project_id integer, classification_id text, "
+    'subject_ids text, created_at text, "row" json, received_at timestamptz) '
+    "ON CONFLICT (project_id, classification_id) DO NOTHING RETURNING id, classification_id")
 
 
 @cache
@@ -202,20 +217,21 @@ class Written:
     orders: list[tuple[int, Orders]]
 
 
-def store_batches(session: Session, batches: list[Batch], columns: ColumnCache) -> Written:
+def store_batches(session: Session, batches: list[Batch], columns: ColumnCache, commit: bool = False) -> Written:
     """Store, extract and reduce several requests' classifications in the session's transaction.
 
     Each batch gets its result, or StalePlan when its project's configuration changed since
     it was prepared (nothing of that batch is stored; prepare it again), or AuthError when its
     token no longer gives access to the project. A classification already stored, or earlier
-    in the same call, counts as a duplicate.
+    in the same call, counts as a duplicate. With `commit` on PostgreSQL, the transaction is
+    committed here with its last statements, in one round trip (the caller's session then finds
+    nothing to commit); otherwise the caller commits.
     """
     connection = session.connection()
+    pipeline = Pipeline.of(connection)
     projects = sorted({b.plan.project_id for b in batches})
-    revs = dict(connection.execute(PROJECT_REV, {"project": projects[0]}).all() if len(projects) == 1
-                else connection.execute(PROJECT_REVS, {"projects": projects}).all())
     checks = {(b.token_id, b.plan.project_id) for b in batches if b.token_id is not None}
-    denied = access_denied(connection, checks) if checks else {}
+    revs, denied, tallies = _first_reads(connection, pipeline, projects, checks)
     outcomes: list[IngestResult | Exception] = []
     for batch in batches:
         refused = denied.get((batch.token_id, batch.plan.project_id)) if batch.token_id is not None else None
@@ -227,13 +243,38 @@ def store_batches(session: Session, batches: list[Batch], columns: ColumnCache) 
                 if b.plan.project_id == project and isinstance(o, IngestResult)]
         if mine:
             plan = mine[0][0].plan
-            orders = columns.orders(session, project, plan.config_rev)
-            _store_project(session, plan, mine, orders)
+            stored = None if tallies is None else tallies.get(project, {})
+            orders = columns.orders(session, project, plan.config_rev, stored, pipeline)
+            _store_project(session, plan, mine, orders, pipeline)
             used.append((plan.config_rev, orders))
+    if pipeline is not None:
+        pipeline.commit() if commit else pipeline.flush()
     return Written(outcomes, used)
 
 
-def _store_project(session: Session, plan: Plan, batches: list[tuple[Batch, IngestResult]], orders: Orders) -> None:
+Tallies = dict[int, dict[str, tuple[int, int]]]
+
+
+def _first_reads(connection: Connection, pipeline: Pipeline | None, projects: list[int],
+                 checks: set[tuple[int, int]]) -> tuple[dict[int, int], dict[tuple[int, int], Any], Tallies | None]:
+    """The projects' revisions (share-locked), the tokens' refusals and, on PostgreSQL, the
+    projects' column tallies (ColumnCache.orders), in one round trip there."""
+    if pipeline is None:
+        revs = dict(connection.execute(PROJECT_REV, {"project": projects[0]}).all() if len(projects) == 1
+                    else connection.execute(PROJECT_REVS, {"projects": projects}).all())
+        return revs, access_denied(connection, checks) if checks else {}, None
+    checked = access_params(checks)
+    revs, tally, access = pipeline.query(PG_FIRST_READS, {"projects": projects, "tokens": checked["tokens"],
+                                                          "token_projects": checked["projects"]})[0]
+    tallies: Tallies = {}
+    for row in orjson.loads(tally or "[]"):
+        tallies.setdefault(row["project_id"], {})[row["extractor"]] = (row["count"], row["checksum"])
+    access_rows = [(a["id"], a["revoked_at"], a["is_admin"], a["project_id"]) for a in orjson.loads(access or "[]")]
+    return {p: rev for p, rev in orjson.loads(revs or "[]")}, denials(checks, access_rows) if checks else {}, tallies
+
+
+def _store_project(session: Session, plan: Plan, batches: list[tuple[Batch, IngestResult]], orders: Orders,
+                   pipeline: Pipeline | None = None) -> None:
     fresh: dict[str, tuple[Prepared, IngestResult]] = {}
     for batch, result in batches:
         for item in batch.prepared:
@@ -246,11 +287,12 @@ def _store_project(session: Session, plan: Plan, batches: list[tuple[Batch, Inge
     received = now()
     # in classification_id order: two writers inserting the same ids wait for each other in the
     # same order, never in a circle
-    inserted = dict((cid, pk) for pk, cid in connection.execute(
-        _insert_classifications(connection.dialect.name),
-        [{"project_id": plan.project_id, "classification_id": cid, "subject_ids": item.classification.subject_ids,
-          "created_at": item.classification.created_at, "row": item.row, "received_at": received}
-         for cid, (item, _) in sorted(fresh.items())]))
+    rows = [{"project_id": plan.project_id, "classification_id": cid, "subject_ids": item.classification.subject_ids,
+             "created_at": item.classification.created_at, "row": item.row, "received_at": received}
+            for cid, (item, _) in sorted(fresh.items())]
+    inserted = {cid: pk for pk, cid in (
+        connection.execute(_insert_classifications(connection.dialect.name), rows) if pipeline is None
+        else pipeline.query(PG_INSERT_CLASSIFICATIONS, {"rows": dumps(rows).decode()}))}
     stored: list[tuple[int, Prepared]] = []
     for cid, (item, result) in fresh.items():
         if cid in inserted:
@@ -258,16 +300,17 @@ def _store_project(session: Session, plan: Plan, batches: list[tuple[Batch, Inge
             stored.append((inserted[cid], item))
         else:
             result.duplicates.append(cid)
-    insert_extracts(session, plan, stored, orders)
+    insert_extracts(session, plan, stored, orders, pipeline)
     touched = {(entry.extractor, entry.task, subject) for _, item in stored for entry, _, subject, _ in item.extracts}
-    reduce_subjects(session, plan, touched, orders)
+    reduce_subjects(session, plan, touched, orders, pipeline)
 
 
 def _number(text: str) -> int | None:
     return int(text) if text.isdigit() and len(text) < 19 else None
 
 
-def insert_extracts(session: Session, plan: Plan, stored: list[tuple[int, Prepared]], orders: Orders) -> None:
+def insert_extracts(session: Session, plan: Plan, stored: list[tuple[int, Prepared]], orders: Orders,
+                    pipeline: Pipeline | None = None) -> None:
     """Insert the extracts of stored classifications (primary key, prepared), learning their columns."""
     rows: list[dict[str, Any]] = []
     seen: dict[str, list[tuple[int | None, str, int, Any]]] = {}
@@ -283,4 +326,4 @@ def insert_extracts(session: Session, plan: Plan, stored: list[tuple[int, Prepar
                          "created_at": c.created_at, "position": position, "data": data})
     for extractor, extracts in seen.items():
         orders.see(extractor, extracts)
-    bulk.EXTRACTS.execute(session.connection(), INSERT_EXTRACTS, rows)
+    bulk.EXTRACTS.execute(session.connection(), INSERT_EXTRACTS, rows, pipeline)

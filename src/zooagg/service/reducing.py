@@ -24,6 +24,7 @@ from ..engine.extract_table import filter_repeats
 from . import bulk
 from .columns import Orders
 from .models import Extract, Reduction
+from .pipeline import Pipeline
 from .plan import Entry, Plan
 from .store import lock_subjects
 
@@ -67,15 +68,19 @@ def reduce_rows(entry: Entry, extracts: list[Any], user_ids: list[Any], created:
 #: ix_extract_subject (the LATERAL subquery, kept apart by OFFSET 0), whatever the planner
 #: guesses: with `subject_id = ANY(...)` it read every extract of the project, and filtered,
 #: until the table's statistics were first gathered (a new database, for its first minute)
-PG_EXTRACTS_OF_SUBJECTS = text("""
+PG_EXTRACTS_SQL = """
 SELECT x.id, x.extractor, x.task, x.subject_id, x.data, x.user_name, x.user_id, x.created_at, x.classification_id
-FROM unnest(CAST(:subjects AS text[])) AS s(subject) CROSS JOIN LATERAL (
+FROM unnest(CAST(%(subjects)s AS text[])) AS s(subject) CROSS JOIN LATERAL (
     SELECT e.id, e.extractor, e.task, e.subject_id, CAST(e.data AS text) AS data, e.user_name, e.user_id,
            e.created_at, e.classification_id, e.classification_number, e.position
     FROM extracts AS e
-    WHERE e.project_id = :project_id AND e.subject_id = s.subject AND e.extractor = ANY(CAST(:extractors AS text[]))
+    WHERE e.project_id = %(project_id)s AND e.subject_id = s.subject
+      AND e.extractor = ANY(CAST(%(extractors)s AS text[]))
     OFFSET 0) AS x
-ORDER BY x.created_at, x.classification_number, x.classification_id, x.position""")
+ORDER BY x.created_at, x.classification_number, x.classification_id, x.position"""
+#: as psycopg takes it (pipeline.py), and as SQLAlchemy does
+PG_EXTRACTS_OF_SUBJECTS = text(PG_EXTRACTS_SQL.replace("%(subjects)s", ":subjects").replace(
+    "%(project_id)s", ":project_id").replace("%(extractors)s", ":extractors"))
 
 
 @cache
@@ -96,12 +101,14 @@ def _extracts_of_subjects(dialect: str) -> Any:
 SUBJECTS_PER_QUERY = 500
 
 
-def reduce_subjects(session: Session, plan: Plan, keys: Iterable[tuple[str, str, str]], orders: Orders) -> int:
+def reduce_subjects(session: Session, plan: Plan, keys: Iterable[tuple[str, str, str]], orders: Orders,
+                    pipeline: Pipeline | None = None) -> int:
     """Reduce the stored extracts of each (extractor, task, subject) and store the results,
     holding the subjects' locks (lock_subjects) until the transaction ends.
 
     One query reads the extracts of up to SUBJECTS_PER_QUERY subjects, one statement writes
-    all their reductions. Returns how many reductions were stored.
+    all their reductions. Returns how many reductions were stored. With a `pipeline`, the locks
+    go with the first read, and the writes with the next round trip.
     """
     by_subject: dict[str, dict[tuple[str, str], Entry]] = {}
     for extractor, task, subject in keys:
@@ -110,16 +117,16 @@ def reduce_subjects(session: Session, plan: Plan, keys: Iterable[tuple[str, str,
             by_subject.setdefault(subject, {})[(extractor, task)] = entry
     subjects = sorted(by_subject)
     connection = session.connection()
-    lock_subjects(connection, plan.project_id, subjects)
-    upsert = _upsert_reductions(connection.dialect.name)
-    query = _extracts_of_subjects(connection.dialect.name)
     signatures = {e.extractor: orders.get(e.extractor).signature for es in by_subject.values() for e in es.values()}
     extractors = sorted(signatures)
+    lock_subjects(connection, plan.project_id, subjects, pipeline)
+    upsert = _upsert_reductions(connection.dialect.name)
+    query = _extracts_of_subjects(connection.dialect.name)
     for start in range(0, len(subjects), SUBJECTS_PER_QUERY):
         chunk = subjects[start:start + SUBJECTS_PER_QUERY]
         found: dict[tuple[str, str, str], list[Any]] = {}
-        for row in connection.execute(query, {"project_id": plan.project_id, "extractors": extractors,
-                                              "subjects": chunk}):
+        params = {"project_id": plan.project_id, "extractors": extractors, "subjects": chunk}
+        for row in connection.execute(query, params) if pipeline is None else pipeline.query(PG_EXTRACTS_SQL, params):
             key = row[1:4]
             if key in found:
                 found[key].append(row)
@@ -133,7 +140,7 @@ def reduce_subjects(session: Session, plan: Plan, keys: Iterable[tuple[str, str,
                 values.append({"project_id": plan.project_id, "extractor": extractor, "task": task,
                                "subject_id": subject, "reducer": entry.reducer.name, "rows": rows, "error": error,
                                "signature": signatures[extractor], "updated_at": updated})
-        bulk.REDUCTIONS.execute(connection, upsert, values)
+        bulk.REDUCTIONS.execute(connection, upsert, values, pipeline)
     return sum(len(entries) for entries in by_subject.values())
 
 

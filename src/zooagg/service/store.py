@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from .jsonio import dumps_text
+from .pipeline import Pipeline
 
 try:
     import fcntl
@@ -25,7 +26,8 @@ except ImportError:  # Windows
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 #: PostgreSQL: the advisory locks of several keys, in the order given
-LOCK_KEYS = text("SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:keys AS bigint[])) AS t(k)")
+PG_LOCK_KEYS = "SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(%(keys)s AS bigint[])) AS t(k)"
+LOCK_KEYS = text(PG_LOCK_KEYS.replace("%(keys)s", ":keys"))
 
 
 def database_url(database: str | None, data_dir: Path) -> str:
@@ -107,15 +109,19 @@ class Store:
             self.file_lock.close()
 
 
-def lock_subjects(connection: Connection, project_id: int, subjects: Iterable[str]) -> None:
+def lock_subjects(connection: Connection, project_id: int, subjects: Iterable[str],
+                  pipeline: Pipeline | None = None) -> None:
     """Serialise recomputation of these subjects across processes: PostgreSQL advisory locks,
     taken in one statement and in key order, so two writers never wait on each other in a
-    circle (SQLite's write transaction already serialises everything)."""
+    circle (SQLite's write transaction already serialises everything); with a `pipeline`,
+    taken with its next round trip."""
     if connection.dialect.name != "postgresql":
         return
     keys = sorted(int.from_bytes(hashlib.blake2b(f"{project_id}:{s}".encode(), digest_size=8).digest(), "big",
                                  signed=True) for s in subjects)
-    if keys:
+    if keys and pipeline is not None:
+        pipeline.add(PG_LOCK_KEYS, {"keys": keys})
+    elif keys:
         connection.execute(LOCK_KEYS, {"keys": keys})
 
 

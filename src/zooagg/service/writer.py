@@ -5,6 +5,14 @@ transaction together, so one commit (and on SQLite, one turn of the single write
 many requests: that is what makes hundreds of single posts a second possible. Each request
 is answered only after the transaction holding its classifications has committed. A
 transaction that fails is retried request by request, so one bad request fails alone.
+
+On PostgreSQL a transaction costs about as much again as the classifications it holds (its
+round trips, COMMIT), so under load a transaction waits a moment (up to `gather` seconds) for
+more posts before it starts: when posts were queued already as the last one ended (the writer
+is busy, more are likely on their way), or when this process has posts that it is still
+receiving and preparing on the event loop (`arriving`, counted by fastpath.py). A lone
+client's post finds neither, and is not delayed. On SQLite a transaction costs little and
+holds the write lock every process needs: no waiting there.
 """
 
 from __future__ import annotations
@@ -13,6 +21,7 @@ import asyncio
 import logging
 import queue
 import threading
+import time
 from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
@@ -36,10 +45,15 @@ class _Job:
 class GroupWriter:
     """Writes queued batches of prepared classifications, many requests per transaction."""
 
-    def __init__(self, store: Store, max_rows: int = 2000) -> None:
+    def __init__(self, store: Store, max_rows: int = 2000, gather: float | None = None) -> None:
         self.store = store
         #: a transaction takes queued requests until it holds this many classifications
         self.max_rows = max_rows
+        #: how long a transaction may wait for more posts (see above)
+        self.gather = (0.0 if store.sqlite else 0.002) if gather is None else gather
+        #: posts being received and prepared on this process's event loop, not yet submitted
+        #: (changed only on the event loop; read here, where a stale value costs a moment)
+        self.arriving = 0
         self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -81,31 +95,46 @@ class GroupWriter:
     def _run(self) -> None:
         stopping = False
         while not stopping:
-            first = self._queue.get()
+            try:  # posts waiting already: the writer is busy, and more are likely on their way
+                first, busy = self._queue.get_nowait(), True
+            except queue.Empty:
+                first, busy = self._queue.get(), False
             if first is None:
                 return
             # on SQLite the turn to write first: the requests that come while another process
             # writes go into this transaction, not the next
             with self.store.locked():
-                jobs, rows = [first], len(first.batch.prepared)
-                while rows < self.max_rows:
-                    try:
-                        job = self._queue.get_nowait()
-                    except queue.Empty:
-                        break
-                    if job is None:
-                        stopping = True
-                        break
-                    jobs.append(job)
-                    rows += len(job.batch.prepared)
+                jobs, stopping = self._gather(first, busy)
                 outcomes = self._write(jobs)
             _settle(jobs, outcomes)
+
+    def _gather(self, first: _Job, busy: bool) -> tuple[list[_Job], bool]:
+        """The jobs of the next transaction, and whether the writer is to stop after it; a
+        `busy` writer waits up to `gather` seconds for more, as does one with posts arriving."""
+        jobs, rows = [first], len(first.batch.prepared)
+        deadline = time.monotonic() + self.gather
+        while rows < self.max_rows:
+            try:
+                job = self._queue.get_nowait()
+            except queue.Empty:
+                wait = min(deadline - time.monotonic(), 0.0005)
+                if wait <= 0 or not busy and self.arriving <= 0:
+                    break
+                try:  # a post on its way: a short wait, then look again
+                    job = self._queue.get(timeout=wait)
+                except queue.Empty:
+                    continue
+            if job is None:
+                return jobs, True
+            jobs.append(job)
+            rows += len(job.batch.prepared)
+        return jobs, False
 
     def _write(self, jobs: list[_Job]) -> list[IngestResult | Exception]:
         """Each job's outcome: its result, or the exception it is to raise (store.locked() held)."""
         try:
             with self.store.write(locked=True) as session:
-                written = store_batches(session, [job.batch for job in jobs], self.columns)
+                written = store_batches(session, [job.batch for job in jobs], self.columns, commit=True)
         except Exception as exc:  # handed to the waiting requests, not swallowed
             if len(jobs) > 1:  # so one bad request fails alone
                 return [outcome for job in jobs for outcome in self._write([job])]
