@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from zooagg.engine.extract import _float_id
-from zooagg.engine.extract_rows import CsvRows, CsvTable, esc, row_prefix
+from zooagg.engine.extract_rows import CsvRows, CsvTable, lead_of, row_head
 from zooagg.exports.classifications import ReadStats, parse_batch, parse_record
 from zooagg.tables import EXTRACT_COLUMNS, SpooledTable
 from zooagg.tasks.drawing import coordinates, extract_marks, plain_extract
@@ -33,6 +33,9 @@ DATA = st.dictionaries(KEYS, st.one_of(SCALARS, st.dictionaries(KEYS, st.one_of(
 META = st.tuples(TEXT, TEXT, st.sampled_from(["", "12", "7,5", 'x"y']), TEXT, TEXT)
 
 
+TASKS = [("T0", "x_extractor"), ("T{1}", "x_extractor"), ('T"2,', "y{0}_extractor")]
+
+
 def _lay_out(rows: list[tuple[tuple[str, ...], dict[str, Any]]], batch: int, float_ids: bool,
              order: bool) -> tuple[bytes, bytes]:
     """(SpooledTable's file, CsvTable's file) of the same rows, the latter made `batch` rows at a time."""
@@ -43,9 +46,10 @@ def _lay_out(rows: list[tuple[tuple[str, ...], dict[str, Any]]], batch: int, flo
         fast.float_user_ids = float_ids
         for start in range(0, len(rows), batch):
             part = CsvRows()
-            for (cid, name, user_id, created, subject), data in rows[start:start + batch]:
-                general.add((cid, name, user_id, "12", "T0", created, subject, "x_extractor"), dict(data))
-                part.add(row_prefix(cid, name, user_id), f",12,T0,{esc(created)},{esc(subject)},x_extractor", data)
+            for index, ((cid, name, user_id, created, subject), data) in enumerate(rows[start:start + batch]):
+                task, extractor = TASKS[index % len(TASKS)]  # several leads in one table, some with { } , "
+                general.add((cid, name, user_id, "12", task, created, subject, extractor), dict(data))
+                part.add(row_head(cid, name, user_id, "12", created, subject), lead_of(task, extractor), data)
             fast.add_encoded(part.encode(), part.stats())
         return general.finish(order=order).read_bytes(), fast.finish(order=order).read_bytes()
 

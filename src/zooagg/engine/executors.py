@@ -84,6 +84,32 @@ class DaskCluster:
             self._cluster.close()
 
 
+#: glibc's mallopt parameters: return freed memory to the system only above this much free at the
+#: top of the heap; serve allocations below the mmap threshold from the heap
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+_KEEP_FREED = 64 << 20
+
+
+def keep_freed_memory() -> None:
+    """Let glibc's malloc keep (and reuse) freed blocks of up to 64 MB instead of handing each
+    back to the system. Record batches and result blobs of a few MB pass through every process
+    once per batch; with the defaults each is a fresh mapping, zero-filled page by page (extract
+    at 1M rows: 7-8 s of system time, ~11% of its CPU time; 3.3-3.9 s with this). Freed blocks
+    are reused, so peak memory stays where it was. Inherited by forked children; a no-op
+    where malloc has no such parameters."""
+    import ctypes
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        mallopt = ctypes.CDLL(None).mallopt  # the C library the interpreter runs on
+    except (OSError, AttributeError):
+        return
+    mallopt(_M_MMAP_THRESHOLD, _KEEP_FREED)
+    mallopt(_M_TRIM_THRESHOLD, _KEEP_FREED)
+
+
 def make_executor(engine: str = "local", workers: int | None = 1, scheduler: str | None = None) -> Executor:
     count = workers or os.cpu_count() or 1
     if engine == "dask":

@@ -30,8 +30,8 @@ from ..tables import (
     paused_gc,
 )
 from ..tasks.skill import feedback_info
-from .executors import make_executor
-from .extract_rows import CsvRows, CsvTable, esc, row_prefix
+from .executors import keep_freed_memory, make_executor
+from .extract_rows import CsvRows, CsvTable, lead_of, row_head, with_subject
 from .rejects import Rejects
 
 #: extractors that read the classification's subject_data (the other ones skip that large column)
@@ -91,7 +91,12 @@ class Step:
 def by_task(annotations: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     grouped: dict[str, list[dict[str, Any]]] = {}
     for annotation in annotations:
-        grouped.setdefault(str(annotation.get("task")), []).append(annotation)
+        task = annotation.get("task")
+        items = grouped.get(key := task if type(task) is str else str(task))
+        if items is None:
+            grouped[key] = [annotation]
+        else:
+            items.append(annotation)
     return grouped
 
 
@@ -257,21 +262,19 @@ class _Sink:
 
     step: Step
     table: CsvRows
-    task: str = ""  # the task cell, with its commas
-    name: str = ""  # the extractor cell, with its comma
+    lead: str = ""  # the task and extractor cells, as a row template fragment (`extract_rows.lead_of`)
     simple: bool = False  # one call, one dict: no recursion, no pluck
 
     def __post_init__(self) -> None:
-        self.task, self.name = f",{esc(self.step.task)},", f",{esc(self.step.name)}"
+        self.lead = lead_of(self.step.task, self.step.name)
         self.simple = not (self.step.recursive or self.step.pluck)
 
 
 def _extract_classification(parsed: Classification, sinks: list[_Sink], result: BatchResult, file: str) -> None:
     grouped = by_task(parsed.annotations)
-    plain = not any("." in key for key in grouped)  # no sub-task keys: a task's annotations are its own
-    head = row_prefix(parsed.classification_id, parsed.user_name, parsed.user_id)
-    workflow, created, subject_ids = "," + esc(parsed.workflow_id), esc(parsed.created_at), parsed.subject_ids
-    after = f"{created},{esc(subject_ids)}"
+    plain = "." not in "".join(grouped)  # no sub-task keys: a task's annotations are its own
+    head = row_head(parsed.classification_id, parsed.user_name, parsed.user_id, parsed.workflow_id,
+                    parsed.created_at, parsed.subject_ids)
     for sink in sinks:
         step = sink.step
         try:
@@ -282,15 +285,18 @@ def _extract_classification(parsed: Classification, sinks: list[_Sink], result: 
             elif type(data := step.func(annotations, parsed, **step.params)) is dict:  # the usual case
                 if step.stamp:
                     data["aggregation_version"] = AGGREGATION_VERSION
-                rows = [(subject_ids, data)]
+                rows = None
             else:
                 rows = stamped_rows(parsed, step, data)
         except Exception as exc:  # an extractor met data it does not understand: reject, named
             result.rejects.append(_failure(step, file, parsed, exc, grouped))
             continue
+        if rows is None:
+            sink.table.add(head, sink.lead, data)
+            continue
         for subject, data in rows:
-            cells = after if subject is subject_ids else f"{created},{esc(subject)}"
-            sink.table.add(head, f"{workflow}{sink.task}{cells}{sink.name}", data)
+            sink.table.add(head if subject is parsed.subject_ids else with_subject(head, parsed.created_at, subject),
+                           sink.lead, data)
 
 
 @dataclass
@@ -334,6 +340,8 @@ def run_extract(
             tables[entry.name] = kind(output_dir / f"{entry.name}_{base}.csv", EXTRACT_COLUMNS)
     rejects = Rejects(output_dir / f"{base}_rejects.csv", strict)
     summary = ExtractSummary()
+    if engine == "local":
+        keep_freed_memory()
     executor = make_executor(engine, cpu_count, scheduler)
     try:
         for result in executor.map(extract_batch, reader.arrow_batches(plan.needs_subject_data), plan):

@@ -41,8 +41,9 @@ _SPECIAL = re.compile(r'[,"\r\n]').search
 #: whole numbers up to this size are written as float by appending ".0" (repr(float(n)) == f"{n}.0")
 _EXACT = 2**53
 _NoneType = type(None)
-#: fields before the data cells: shapes, shape index, head, user_id, ".0" or "", closing quote, tail
-DATA_AT = 7
+#: fields before the data cells: shapes, shape index, then `row_head`: head, user_id, ".0" or "",
+#: closing quote, workflow_id, created_at and subject_id
+DATA_AT = 8
 
 
 def esc(text: str) -> str:
@@ -90,9 +91,11 @@ def _empty(value: Any) -> str:
 
 def _object_cell(value: Any) -> str:
     text = str(value)
-    if _SPECIAL(text) is None:
-        return text
-    return '"' + text.replace('"', '""') + '"'
+    if '"' in text:
+        return '"' + text.replace('"', '""') + '"'
+    if "," in text or "\n" in text or "\r" in text:  # most lists: one `in` each, no regex call
+        return '"' + text + '"'
+    return text
 
 
 def _unusual(value: Any) -> str:
@@ -192,6 +195,7 @@ class Shape:
     names: tuple[str, ...]
     kinds: tuple[Any, ...]
     index: int
+    lead: str  # the task and extractor cells (`lead_of`)
     count: int = 0
 
 
@@ -204,29 +208,30 @@ class CsvRows:
     #: shape and fast cell formatters by (names, kinds); the formatters stay in the worker
     _by_key: dict[tuple[Any, ...], tuple[Shape, tuple[Callable[[Any], str], ...]]] = field(default_factory=dict)
 
-    def add(self, head: tuple[str, ...], tail: str, data: dict[str, Any]) -> None:
-        """One row: `head` from `row_prefix`, `tail` the cells from workflow_id to extractor
-        (",12,T0,2024-..,123,question_extractor"), `data` the extract (nested dicts flattened)."""
+    def add(self, head: tuple[str, ...], lead: str, data: dict[str, Any]) -> None:
+        """One row: `head` from `row_head` (shared by the rows of a classification), `lead` from
+        `lead_of` (the step's task and extractor), `data` the extract (nested dicts flattened)."""
         names: tuple[str, ...] = tuple(data)
         values: Any = data.values()
         types = tuple(map(type, values))
         if dict in types:
             names, values = flat_items(data)
             types = tuple(map(type, values))
-        shape, cells = self._by_key.get((names, types)) or self._shape(names, types)
+        shape, cells = self._by_key.get((lead, names, types)) or self._shape(lead, names, types)
         try:
-            row = (self.shapes, shape.index, *head, tail, *map(call, cells, values))
+            row = (self.shapes, shape.index, *head, *map(call, cells, values))
         except _Irregular:
             kinds, texts = _slow_cells(list(values))
-            shape = (self._by_key.get((names, kinds)) or self._shape(names, kinds))[0]
-            row = (self.shapes, shape.index, *head, tail, *texts)
+            shape = (self._by_key.get((lead, names, kinds)) or self._shape(lead, names, kinds))[0]
+            row = (self.shapes, shape.index, *head, *texts)
         shape.count += 1
         self.rows.append(row)
 
-    def _shape(self, names: tuple[str, ...], kinds: tuple[Any, ...]) -> tuple[Shape, tuple[Callable[[Any], str], ...]]:
-        shape = Shape(names, kinds, len(self.shapes))
+    def _shape(self, lead: str, names: tuple[str, ...],
+               kinds: tuple[Any, ...]) -> tuple[Shape, tuple[Callable[[Any], str], ...]]:
+        shape = Shape(names, kinds, len(self.shapes), lead)
         self.shapes.append(shape)
-        entry = self._by_key[(names, kinds)] = (shape, tuple(_CELLS.get(kind, _unusual) for kind in kinds))
+        entry = self._by_key[(lead, names, kinds)] = (shape, tuple(_CELLS.get(kind, _unusual) for kind in kinds))
         return entry
 
     def stats(self) -> ColumnStats:
@@ -258,9 +263,29 @@ def user_id_cells(user_id: str) -> tuple[str, str, str]:
     return '"' + user_id.replace('"', '""'), '.0"', '"'
 
 
-def row_prefix(classification_id: str, user_name: str, user_id: str) -> tuple[str, str, str, str]:
-    """The cells of a classification before workflow_id: head, and the three user_id parts."""
-    return (f"{esc(classification_id)},{esc(user_name)},", *user_id_cells(user_id))
+def row_head(classification_id: str, user_name: str, user_id: str, workflow_id: str, created_at: str,
+             subject_id: str) -> tuple[str, ...]:
+    """A classification's cells but task and extractor: classification_id and user_name (one
+    field), the three user_id parts, workflow_id, created_at and subject_id (one field)."""
+    if _SPECIAL(f"{classification_id}{user_name}{user_id}{workflow_id}{created_at}{subject_id}") is None:
+        if user_id:  # the usual case: no cell needs quoting, one search for all of them
+            return (f"{classification_id},{user_name},", user_id, ".0", "", workflow_id, f"{created_at},{subject_id}")
+        return (f"{classification_id},{user_name},", "", "", "", workflow_id, f"{created_at},{subject_id}")
+    return (f"{esc(classification_id)},{esc(user_name)},", *user_id_cells(user_id), esc(workflow_id),
+            f"{esc(created_at)},{esc(subject_id)}")
+
+
+def with_subject(head: tuple[str, ...], created_at: str, subject_id: str) -> tuple[str, ...]:
+    """`head` with another subject_id (`recursive_subject_ids`)."""
+    return (*head[:5], f"{esc(created_at)},{esc(subject_id)}")
+
+
+def lead_of(task: str, extractor: str) -> str:
+    """The row template's fields from workflow_id to the extractor: task and extractor as text."""
+    def literal(cell: str) -> str:
+        return esc(cell).replace("{", "{{").replace("}", "}}")
+
+    return f",{{6}},{literal(task)},{{7}},{literal(extractor)}"
 
 
 class CsvTable(SpooledTable):
@@ -304,4 +329,4 @@ def template(shape: Shape, position: dict[str, int], formats: list[Any], user_id
         else:
             cells[column] = f"{{{index}}}.0" if kind is int and as_float else f"{{{index}}}"
             index += 1
-    return "{2}" + user_id + "{6}" + "".join("," + cell for cell in cells) + "\n"
+    return "{2}" + user_id + shape.lead + "".join("," + cell for cell in cells) + "\n"

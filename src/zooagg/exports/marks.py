@@ -37,5 +37,7 @@ def normalise_annotations(annotations: list[dict[str, Any]]) -> list[dict[str, A
     for annotation in annotations:
         value = annotation.get("value")
         if type(value) is list and value and _is_mark(value[0]) and all(map(_is_mark, value)):
-            annotation["value"] = list(map(normalise_mark, value))
+            # a classic mark with tool, frame, details and no pathX is normal already: kept as it is
+            annotation["value"] = [mark if "frame" in mark and "tool" in mark and "pathX" not in mark
+                                   and mark.get("details") is not None else normalise_mark(mark) for mark in value]
     return list(annotations)

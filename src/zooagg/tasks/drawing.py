@@ -146,7 +146,9 @@ def plain_extract(annotations: list[dict[str, Any]], classification: Any, tools:
     """`extract_marks` by frame without details, for classic marks that are all plain (see
     `plain_mark`), in one pass; None as soon as anything is unusual (the general loop then
     decides, and names what is wrong). Changes nothing it is given."""
-    if classifier_version(classification)[0] >= (2,):
+    metadata = getattr(classification, "metadata", None)
+    if not (type(metadata) is dict and "classifier_version" not in metadata) and \
+            classifier_version(classification)[0] >= (2,):  # (no version in the metadata: 1.0)
         return None
     wanted = None if tools is None else set(tools)
     extract: dict[str, Any] = {}
