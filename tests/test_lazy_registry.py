@@ -47,9 +47,32 @@ def test_every_built_in_name_loads_alone() -> None:
                 assert name in (component.name, *component.aliases), (kind, name)
                 assert not registry._LOADED, (kind, name)
         assert registry.get("extractor", "shape_extractor_rectangle").name == "shape_extractor"
+        assert not registry._LOADED
         print("ok")
     """)
     assert out.strip() == "ok"
+
+
+def test_a_plugin_may_not_take_a_built_in_name() -> None:
+    out = _run("""
+        from zooagg import registry
+        from zooagg.errors import ConfigError
+
+        def mine(extracts):
+            return {}
+
+        mine.__module__ = "someone.plugin"
+        try:
+            registry.reducer("question_reducer")(mine)
+        except ConfigError as exc:
+            print(exc.message, "|", exc.hint)
+        registry.reducer("someone_reducer")(mine)
+        print(registry.get("reducer", "question_reducer").func.__module__, registry.get("reducer", "someone_reducer").name)
+    """)
+    assert out.splitlines() == [
+        "someone.plugin registers the reducer 'question_reducer', which is a built-in name | "
+        "give the plugin's component a name of its own",
+        "zooagg.tasks.question someone_reducer"]
 
 
 def test_unknown_names_still_load_everything_and_suggest() -> None:

@@ -8,8 +8,9 @@ entry-point group: each entry point names a module that is imported (and registe
 
 `get` of a built-in name imports only the task module that registers it (`_HOMES`), not every
 task family and plugin: a run that reduces votes does not pay for scikit-learn or rapidfuzz.
-Listing (`components`) and any other name load everything, built-ins first, then plugins (so a
-plugin that registers a built-in name again replaces it only once everything is loaded).
+Listing (`components`) and any other name load everything, built-ins first, then plugins; a
+plugin may not register a built-in name (ConfigError), so a name means the same component
+whatever the process loaded before.
 """
 
 from __future__ import annotations
@@ -205,9 +206,14 @@ def did_you_mean(word: str, options: Mapping[str, Any] | list[str]) -> str:
 
 def _register(kind: Kind, name: str, func: Callable[..., Any], **info: Any) -> Component:
     component = Component(kind=kind, name=name, func=func, doc=inspect.cleandoc(func.__doc__ or ""), **info)
-    _REGISTRY[kind][name] = component
-    for alias in component.aliases:
-        _REGISTRY[kind][alias] = component
+    for key in (name, *component.aliases):
+        home = _HOMES[kind].get(key)
+        # a built-in name is looked up in its own module alone (_lookup), so a plugin that took
+        # it over would be used or not depending on what the process had loaded before
+        if home is not None and func.__module__ != f"zooagg.tasks.{home}":
+            raise ConfigError(f"{func.__module__} registers the {kind.replace('_', ' ')} {key!r}, "
+                              "which is a built-in name", hint="give the plugin's component a name of its own")
+        _REGISTRY[kind][key] = component
     return component
 
 
@@ -302,10 +308,9 @@ def _lookup(kind: Kind, name: str) -> Component | None:
 
 
 def get(kind: Kind, name: str, where: Where | None = None) -> Component:
-    component = _lookup(kind, name)
-    # the peer's config names shape extractors per shape: shape_extractor_rectangle, ...
-    if component is None and kind == "extractor" and name.startswith("shape_extractor_"):
-        component = _lookup(kind, "shape_extractor")
+    # the peer's config names the shape extractor per shape: shape_extractor_rectangle, ...
+    shape = kind == "extractor" and name.startswith("shape_extractor_")
+    component = _lookup(kind, "shape_extractor" if shape else name)
     if component is None:
         raise ConfigError(
             f"unknown {kind.replace('_', ' ')} {name!r}",
