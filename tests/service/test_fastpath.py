@@ -107,3 +107,28 @@ def test_a_configuration_changed_by_another_process_is_used_at_once(server: Serv
         assert stale_reductions(session, plan) == []
         session.rollback()
     assert stored(server, project) == 3
+
+
+def test_a_post_the_writer_fails_is_answered_500_once_not_sent_again(
+        server: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    first, second = classification_rows(2)
+    token = server.member("ada")
+    writer = server.state.writer
+    calls = []
+
+    async def failing(batch: object) -> None:
+        calls.append(batch)
+        raise RuntimeError("disk full")
+
+    with server.client(token) as client:
+        project = make_project(client, tmp_path)
+        assert post(client, project, first).status_code == 201
+        assert on_the_short_path(server, token, project)
+        monkeypatch.setattr(writer, "submit_async", failing)
+        failed = post(client, project, second)
+        monkeypatch.undo()
+        assert len(calls) == 1  # the full route did not write it a second time
+        assert (failed.status_code, failed.json()["error"]) == (500, "the post could not be stored; send it again")
+        assert failed.headers["x-content-type-options"] == "nosniff"
+        assert post(client, project, second).status_code == 201
+    assert stored(server, project) == 2

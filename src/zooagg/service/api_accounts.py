@@ -18,9 +18,7 @@ router = APIRouter(prefix="/api", tags=["accounts"])
 
 
 def bearer(request: Request) -> str | None:
-    header = request.headers.get("authorization", "")
-    scheme, _, value = header.partition(" ")
-    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+    return auth.bearer_token(request.headers.get("authorization", ""))
 
 
 def caller(request: Request) -> auth.Caller:

@@ -13,7 +13,6 @@ import orjson
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from starlette.background import BackgroundTask
 from starlette.responses import FileResponse, Response
@@ -25,7 +24,7 @@ from .api_accounts import Caller, bearer
 from .app import AppState, state_of
 from .downloads import reduction_csv, subject_reductions
 from .fastpath import answer
-from .ingest import Batch, IngestResult, Rejected, StalePlan, prepare_all, record_of
+from .ingest import Batch, IngestResult, Rejected, prepare_all, record_of, retryable
 from .jsonio import JSONBytes, error, error_body
 from .models import Project
 from .plan import Plan
@@ -222,12 +221,6 @@ def keeps_changing() -> auth.AuthError:
     return auth.AuthError(409, "the project's configuration keeps changing; try again")
 
 
-def _retryable(exc: Exception) -> bool:
-    """The project's configuration changed under the request, or PostgreSQL chose its
-    transaction as a deadlock victim: prepare and send it again."""
-    return isinstance(exc, StalePlan) or isinstance(exc, OperationalError) and "deadlock" in str(exc).lower()
-
-
 def ingest_with_retry(state: AppState, who: auth.Caller, project_id: int, records: list[dict[str, bytes]],
                       all_or_nothing: bool) -> tuple[IngestResult, list[dict[str, Any]]]:
     """Prepare and write through the group writer, waiting in this thread (uploads)."""
@@ -239,7 +232,7 @@ def ingest_with_retry(state: AppState, who: auth.Caller, project_id: int, record
         try:
             return state.writer.submit(plan, prepared).result(), problems
         except Exception as exc:
-            if not _retryable(exc):
+            if not retryable(exc):
                 raise
     raise keeps_changing()
 
@@ -285,7 +278,7 @@ async def post_classifications(project_id: int, request: Request) -> Response:
         try:
             result = await state.writer.submit_async(accepted)
         except Exception as exc:
-            if _retryable(exc):
+            if retryable(exc):
                 continue
             raise
         status, content = answer(result)

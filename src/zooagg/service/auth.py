@@ -160,6 +160,12 @@ def _split(token: str) -> tuple[int | None, str]:
     return (int(head), secret) if head.isdigit() and secret else (None, "")
 
 
+def bearer_token(header: str) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header value, else None."""
+    scheme, _, value = header.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
 def project_revision(session: Session, caller: Caller, project_id: int) -> int:
     """The project's configuration revision, once the caller may use it (404, 403 otherwise)."""
     row = session.connection().execute(PROJECT_ACCESS, {"project_id": project_id, "member_id": caller.member_id}

@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING, Any
 import orjson
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from .ingest import Batch, IngestResult, Rejected, prepare_all, record_of
-from .jsonio import dumps
+from .auth import AuthError, bearer_token
+from .ingest import Batch, IngestResult, Rejected, prepare_all, record_of, retryable
+from .jsonio import dumps, error_body
 
 if TYPE_CHECKING:
     from .app import AppState
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 PATH = re.compile(r"/api/projects/(\d{1,12})/classifications")
 #: larger posts take the full route: extracting them would hold up the event loop
-MOST_ROWS = 10
+MOST_ROWS, MOST_BYTES = 10, 64 * 1024
 
 
 def project_of(scope: Scope) -> int | None:
@@ -61,22 +62,33 @@ async def ingest(state: AppState, full: ASGIApp, headers: list[tuple[bytes, byte
     if batch is not None:
         try:
             result = await state.writer.submit_async(batch)
-        except Exception:  # refused, configuration changed, deadlock, ...: the full route says what
+        except Exception as exc:
+            if not (isinstance(exc, AuthError) or retryable(exc)):
+                # nothing stored, or stored and the answer lost after commit: sending the post
+                # again on the full route could tell this client its own post was a duplicate
+                log.error("a post of classifications failed", exc_info=True)
+                await _send_json(send, 500, dumps(error_body("the post could not be stored; send it again",
+                                                             where="body")), headers)
+                return
+            # refused (the full route answers 401/403) or the configuration changed: prepared again there
             log.debug("a post falls back to the full route", exc_info=True)
         else:
-            status, content = answer(result)
-            await send({"type": "http.response.start", "status": status, "headers": [
-                (b"content-type", b"application/json"), (b"content-length", str(len(content)).encode()), *headers]})
-            await send({"type": "http.response.body", "body": content})
+            await _send_json(send, *answer(result), headers)
             return
     await full(scope, _replay(body, receive), send)
+
+
+async def _send_json(send: Send, status: int, content: bytes, headers: list[tuple[bytes, bytes]]) -> None:
+    await send({"type": "http.response.start", "status": status, "headers": [
+        (b"content-type", b"application/json"), (b"content-length", str(len(content)).encode()), *headers]})
+    await send({"type": "http.response.body", "body": content})
 
 
 def _accept(state: AppState, token: str | None, project_id: int, body: bytes) -> Batch | None:
     """The post prepared, or None when it is for the full route."""
     token_id = state.tokens.verified(token)
     plan = state.plans.latest(project_id)
-    if token_id is None or plan is None:
+    if token_id is None or plan is None or len(body) > MOST_BYTES:
         return None
     try:
         rows = orjson.loads(body)
@@ -96,8 +108,7 @@ def _accept(state: AppState, token: str | None, project_id: int, body: bytes) ->
 def _bearer(scope: Scope) -> str | None:
     for name, value in scope["headers"]:
         if name == b"authorization":
-            scheme, _, token = value.decode("latin-1").partition(" ")
-            return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+            return bearer_token(value.decode("latin-1"))
     return None
 
 

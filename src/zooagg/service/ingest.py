@@ -14,6 +14,7 @@ import orjson
 from sqlalchemy import Connection, Table, bindparam, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from ..engine.extract import by_task, extract_one
@@ -34,6 +35,12 @@ SOURCE = "request"
 
 class StalePlan(Exception):
     """The project's configuration changed while the request was being prepared: try again."""
+
+
+def retryable(exc: Exception) -> bool:
+    """The project's configuration changed under the request, or PostgreSQL chose its
+    transaction as a deadlock victim: prepare and send it again."""
+    return isinstance(exc, StalePlan) or isinstance(exc, OperationalError) and "deadlock" in str(exc).lower()
 
 
 class Rejected(Exception):
