@@ -15,6 +15,7 @@ import gc
 import math
 import os
 import pickle
+import re
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -205,6 +206,15 @@ class _LineFeed:
 
     def write(self, line: str) -> int:
         return self.handle.write(line[:-2] + "\n")
+
+
+#: a character that makes csv.writer (QUOTE_MINIMAL) quote a cell
+NEEDS_QUOTES = re.compile(r'[,"\r\n]').search
+
+
+def csv_cell(text: str) -> str:
+    """A text cell as csv.writer writes it (quoted when it holds `,`, `"`, CR or LF)."""
+    return text if NEEDS_QUOTES(text) is None else '"' + text.replace('"', '""') + '"'
 
 
 def csv_writer(handle: IO[str]) -> Any:

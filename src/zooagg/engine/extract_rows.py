@@ -12,7 +12,6 @@ shapes, exactly as `ColumnStats.learn` would learn them. Laying out is then one
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from operator import call
@@ -26,6 +25,7 @@ from ..tables import (
     _NULL,
     _OTHER,
     _STR,
+    NEEDS_QUOTES,
     Column,
     ColumnStats,
     SpooledTable,
@@ -33,24 +33,17 @@ from ..tables import (
     _object_text,
     _tag,
     atomic_open,
+    csv_cell,
     csv_writer,
     encode_rows,
 )
 
-_SPECIAL = re.compile(r'[,"\r\n]').search
 #: whole numbers up to this size are written as float by appending ".0" (repr(float(n)) == f"{n}.0")
 _EXACT = 2**53
 _NoneType = type(None)
 #: fields before the data cells: shapes, shape index, then `row_head`: head, user_id, ".0" or "",
 #: closing quote, workflow_id, created_at and subject_id
 DATA_AT = 8
-
-
-def esc(text: str) -> str:
-    """A CSV cell as csv.writer writes it (quoted when it holds `,`, `"`, CR or LF)."""
-    if _SPECIAL(text) is None:
-        return text
-    return '"' + text.replace('"', '""') + '"'
 
 
 class _Irregular(Exception):
@@ -61,7 +54,7 @@ class _TextCells(dict[str, str]):
     """`esc` of the strings met so far (answers, choices, the version stamp): a hit is one C call."""
 
     def __missing__(self, text: str) -> str:
-        cell = esc(text)
+        cell = csv_cell(text)
         if len(self) < 4096:
             self[text] = cell
         return cell
@@ -143,7 +136,7 @@ def _slow_cells(values: Sequence[Any]) -> tuple[tuple[Any, ...], list[Any]]:
         else:
             tag = _tag(value)
             kinds.append(("other", tag))
-            text = esc(_object_text(value))
+            text = csv_cell(_object_text(value))
             texts += [text, _float_variant(value) if tag in (_INT, _FLOAT) else text]
     return tuple(kinds), texts
 
@@ -161,7 +154,7 @@ class _Unwritable:
 
 def _float_variant(value: Any) -> Any:
     try:
-        return esc(_float_text(value))
+        return csv_cell(_float_text(value))
     except (OverflowError, ValueError, TypeError) as exc:
         return _Unwritable(exc)
 
@@ -258,7 +251,7 @@ def user_id_cells(user_id: str) -> tuple[str, str, str]:
     """user_id as (text, ".0" when ids are written as floats, closing quote when quoted)."""
     if not user_id:
         return "", "", ""
-    if _SPECIAL(user_id) is None:
+    if NEEDS_QUOTES(user_id) is None:
         return user_id, ".0", ""
     return '"' + user_id.replace('"', '""'), '.0"', '"'
 
@@ -267,23 +260,23 @@ def row_head(classification_id: str, user_name: str, user_id: str, workflow_id: 
              subject_id: str) -> tuple[str, ...]:
     """A classification's cells but task and extractor: classification_id and user_name (one
     field), the three user_id parts, workflow_id, created_at and subject_id (one field)."""
-    if _SPECIAL(f"{classification_id}{user_name}{user_id}{workflow_id}{created_at}{subject_id}") is None:
+    if NEEDS_QUOTES(f"{classification_id}{user_name}{user_id}{workflow_id}{created_at}{subject_id}") is None:
         if user_id:  # the usual case: no cell needs quoting, one search for all of them
             return (f"{classification_id},{user_name},", user_id, ".0", "", workflow_id, f"{created_at},{subject_id}")
         return (f"{classification_id},{user_name},", "", "", "", workflow_id, f"{created_at},{subject_id}")
-    return (f"{esc(classification_id)},{esc(user_name)},", *user_id_cells(user_id), esc(workflow_id),
-            f"{esc(created_at)},{esc(subject_id)}")
+    return (f"{csv_cell(classification_id)},{csv_cell(user_name)},", *user_id_cells(user_id), csv_cell(workflow_id),
+            f"{csv_cell(created_at)},{csv_cell(subject_id)}")
 
 
 def with_subject(head: tuple[str, ...], created_at: str, subject_id: str) -> tuple[str, ...]:
     """`head` with another subject_id (`recursive_subject_ids`)."""
-    return (*head[:5], f"{esc(created_at)},{esc(subject_id)}")
+    return (*head[:5], f"{csv_cell(created_at)},{csv_cell(subject_id)}")
 
 
 def lead_of(task: str, extractor: str) -> str:
     """The row template's fields from workflow_id to the extractor: task and extractor as text."""
     def literal(cell: str) -> str:
-        return esc(cell).replace("{", "{{").replace("}", "}}")
+        return csv_cell(cell).replace("{", "{{").replace("}", "}}")
 
     return f",{{6}},{literal(task)},{{7}},{literal(extractor)}"
 

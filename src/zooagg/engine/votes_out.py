@@ -9,7 +9,6 @@ with pyarrow and written in one go; Parquet goes through SpooledTable, row by ro
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,13 +18,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..tables import REDUCTION_COLUMNS, SpooledTable, atomic_open, commit
+from ..tables import REDUCTION_COLUMNS, SpooledTable, atomic_open, commit, csv_cell
 from .partition import int_array
 from .votes import NotColumnar, NumberColumn, VotePart, distinct
 
 #: rows laid out at a time (memory stays small however many subjects there are)
 CHUNK_ROWS = 65536
-_NEEDS_QUOTES = re.compile(r'[,"\r\n]')
 #: per byte: one of those that make the csv module quote a cell
 _QUOTE_BYTES = np.zeros(256, dtype=bool)
 _QUOTE_BYTES[list(b',"\r\n')] = True
@@ -129,11 +127,6 @@ def _concat_numbers(name: str, parts: list[VotePart]) -> NumberColumn:
 
 # ---- CSV ---------------------------------------------------------------------------------------
 
-def _quote(text: str) -> str:
-    """A cell as the csv module writes it (QUOTE_MINIMAL)."""
-    return '"' + text.replace('"', '""') + '"' if _NEEDS_QUOTES.search(text) else text
-
-
 def _text(value: str) -> pa.Scalar:
     """A typed string scalar (an untyped Python str makes pyarrow import dateutil and pandas)."""
     return pa.scalar(value, pa.string())
@@ -145,7 +138,7 @@ def _quoted(values: pa.Array) -> pa.Array:
     # never occur inside a multi-byte UTF-8 character)
     if not _QUOTE_BYTES[np.frombuffer(_text_bytes(values), dtype=np.uint8)].any():
         return values
-    return pa.array([_quote(v) for v in values.to_pylist()], pa.string())
+    return pa.array([csv_cell(v) for v in values.to_pylist()], pa.string())
 
 
 #: counts up to this are written by looking their text up, not by formatting each
@@ -173,12 +166,12 @@ def write_csv(merged: Merged, path: Path, reducer: str, names: list[str]) -> Non
     whole = {name: not column.floats and bool(column.present.all()) for name, column in merged.numbers.items()}
     handle, tmp = atomic_open(path, "wb")
     with handle:
-        handle.write((",".join(_quote(n) for n in [*REDUCTION_COLUMNS, *names]) + "\n").encode())
+        handle.write((",".join(csv_cell(n) for n in [*REDUCTION_COLUMNS, *names]) + "\n").encode())
         for start in range(0, merged.rows, CHUNK_ROWS):
             rows = merged.order[start:start + CHUNK_ROWS]
             picked = int_array(rows)
-            cells: list[Any] = [_quoted(merged.subjects.take(picked)), _text(_quote(merged.workflow)),
-                                _quoted(merged.tasks.take(picked)), _text(_quote(reducer))]
+            cells: list[Any] = [_quoted(merged.subjects.take(picked)), _text(csv_cell(merged.workflow)),
+                                _quoted(merged.tasks.take(picked)), _text(csv_cell(reducer))]
             for name in names:
                 if name in merged.numbers:
                     cells.append(_number_cells(merged.numbers[name], rows, whole[name]))
@@ -187,7 +180,7 @@ def write_csv(merged: Merged, path: Path, reducer: str, names: list[str]) -> Non
                 elif name in merged.texts:
                     cells.append(_quoted(merged.texts[name].take(picked)))
                 else:
-                    cells.append(_text(_quote(merged.constants[name])))
+                    cells.append(_text(csv_cell(merged.constants[name])))
             row_text = pc.binary_join_element_wise(*cells, _text(","), null_handling="replace", null_replacement="")
             lines = pc.binary_join_element_wise(row_text, _text(""), _text("\n"))
             handle.write(_text_bytes(lines))
