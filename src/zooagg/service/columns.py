@@ -199,15 +199,13 @@ class Reordered:
     def __init__(self, size: int = 200_000) -> None:
         self.size = size
         self.known: dict[tuple[int, int, int, str], bytes] = {}
-        self._lock = threading.Lock()
 
     def add(self, reordered: dict[tuple[int, int, int, str], bytes]) -> None:
-        with self._lock:
-            known = self.known
-            known.update(reordered)
-            if len(known) > self.size:
-                for key in list(itertools.islice(known, len(known) - self.size)):
-                    del known[key]
+        known = self.known
+        known.update(reordered)
+        if len(known) > self.size:
+            for key in list(itertools.islice(known, len(known) - self.size)):
+                del known[key]
 
 
 def _upsert(session: Session, project_id: int, extractor: str, ranks: dict[str, Rank]) -> None:

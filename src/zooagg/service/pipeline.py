@@ -50,7 +50,7 @@ class Pipeline:
     def queries(self, statements: list[Statement]) -> list[list[tuple[Any, ...]]]:
         """The rows of each statement, run after the waiting ones, all in one round trip."""
         driver = self.driver
-        with self._errors(statements):
+        with self._errors([*self.waiting, *statements]):  # a waiting statement may be the one that fails
             if not self.waiting and len(statements) == 1:  # pipeline mode's own work is for nothing
                 return [driver.execute(*statements[0]).fetchall()]
             with driver.pipeline():
@@ -69,7 +69,7 @@ class Pipeline:
         """Run the waiting statements and commit, in one round trip; SQLAlchemy's own COMMIT
         afterwards finds no transaction open and sends nothing."""
         driver = self.driver
-        with self._errors([("COMMIT", {})]), driver.pipeline():
+        with self._errors([*self.waiting, ("COMMIT", {})]), driver.pipeline():
             for sql, params in self.waiting:
                 driver.execute(sql, params)
             self.waiting = []

@@ -16,7 +16,7 @@ engine writes the classification to the rejects file.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from functools import lru_cache
 from math import comb
 from typing import Any
@@ -28,7 +28,6 @@ from ..errors import ExtractError, Where
 from ..registry import Param, extractor
 from .drawing_details import (
     DRAWING_TYPES,
-    DrawingContext,
     add_details,
     classifier_version,
     drawing_context,
@@ -78,12 +77,6 @@ def frame_key(mark: dict[str, Any], label: str) -> str:
     if isinstance(frame, bool) or not isinstance(frame, int):
         raise _bad(f"{label}: frame is {frame!r}, not a whole number", mark)
     return f"frame{frame}"
-
-
-def iter_marks(context: DrawingContext) -> Iterator[tuple[str, int, dict[str, Any]]]:
-    """(task, index in the annotation, mark) for every kept mark, in order."""
-    for task, marks in context.drawings:
-        yield from ((task, index, mark) for index, mark in marks)
 
 
 def extract_marks(annotations: list[dict[str, Any]], classification: Any, tools: list[Any] | None,
