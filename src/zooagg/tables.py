@@ -50,19 +50,19 @@ def flatten(data: dict[str, Any], prefix: str = "data.") -> dict[str, Any]:
             return {names.get(k) or prefix + k: v for k, v in data.items()}
     # pandas' json_normalize puts a record's top-level scalars first, then its nested mappings
     out: dict[str, Any] = {f"{prefix}{k}": v for k, v in data.items() if type(v) is not dict}
-
-    def walk(node: dict[str, Any], path: str) -> None:
-        for key, value in node.items():
-            name = f"{path}{key}"
-            if isinstance(value, dict):
-                walk(value, name + ".")
-            else:
-                out[name] = value
-
     for key, value in data.items():
         if type(value) is dict:
-            walk(value, f"{prefix}{key}.")
+            _walk(value, f"{prefix}{key}.", out)
     return out
+
+
+def _walk(node: dict[str, Any], path: str, out: dict[str, Any]) -> None:
+    for key, value in node.items():
+        name = f"{path}{key}"
+        if isinstance(value, dict):
+            _walk(value, name + ".", out)
+        else:
+            out[name] = value
 
 
 def unflatten(flat: dict[str, Any], prefix: str = "data.") -> dict[str, Any]:

@@ -36,6 +36,7 @@ from ..tables import (
     csv_cell,
     csv_writer,
     encode_rows,
+    flatten,
 )
 
 #: whole numbers up to this size are written as float by appending ".0" (repr(float(n)) == f"{n}.0")
@@ -161,24 +162,8 @@ def _float_variant(value: Any) -> Any:
 
 def flat_items(data: dict[str, Any]) -> tuple[tuple[str, ...], list[Any]]:
     """`tables.flatten` without the "data." prefix, as (names, values)."""
-    flat: dict[str, Any] = {k if type(k) is str else f"{k}": v for k, v in data.items() if type(v) is not dict}
-    for key, value in data.items():
-        if type(value) is dict:
-            for inner, item in value.items():
-                if isinstance(item, dict):
-                    _walk(item, f"{key}.{inner}.", flat)
-                else:
-                    flat[f"{key}.{inner}"] = item
+    flat = flatten(data, "")
     return tuple(flat), list(flat.values())
-
-
-def _walk(node: dict[str, Any], path: str, flat: dict[str, Any]) -> None:
-    for key, value in node.items():
-        name = f"{path}{key}"
-        if isinstance(value, dict):
-            _walk(value, name + ".", flat)
-        else:
-            flat[name] = value
 
 
 @dataclass(slots=True)
