@@ -93,7 +93,7 @@ def extract_marks(annotations: list[dict[str, Any]], classification: Any, tools:
     kept: list[tuple[str, int, dict[str, Any], str, str]] = []
     for task, marks in context.drawings:
         for index, mark in marks:
-            key_frame = _add_mark(extract, task, index, mark, fields, params, by_frame)
+            key_frame = _add_mark(extract, task, index, mark, fields, by_frame)
             if key_frame is not None:
                 kept.append((task, index, mark, *key_frame))
     if context.version is not None:
@@ -104,19 +104,14 @@ def extract_marks(annotations: list[dict[str, Any]], classification: Any, tools:
 
 
 def _add_mark(target_of: dict[str, Any], task: str, index: int, mark: dict[str, Any],
-              fields: Callable[[dict[str, Any], str], Fields], params: tuple[str, ...] | None,
-              by_frame: bool) -> tuple[str, str] | None:
+              fields: Callable[[dict[str, Any], str], Fields], by_frame: bool) -> tuple[str, str] | None:
     """Add one mark's values to the extract: its (tool key, frame key), or None if skipped."""
-    plain = None if params is None else plain_mark(task, mark, params)
-    if plain is None:  # anything unusual: checked (and named, if bad) the long way
-        label = mark_name(task, index, mark)
-        key = tool_key(task, mark, label)
-        frame = frame_key(mark, label)
-        values = fields(mark, label)
-        if values is None:
-            return None
-    else:
-        key, frame, values = plain
+    label = mark_name(task, index, mark)
+    key = tool_key(task, mark, label)
+    frame = frame_key(mark, label)
+    values = fields(mark, label)
+    if values is None:
+        return None
     target = target_of.setdefault(frame, {}) if by_frame else target_of
     for suffix, value in values.items():
         if suffix == "gold_standard":
@@ -136,9 +131,10 @@ _NUMBERS = frozenset({int, float})
 
 def plain_extract(annotations: list[dict[str, Any]], classification: Any, tools: list[Any] | None,
                   params: tuple[str, ...]) -> dict[str, Any] | None:
-    """`extract_marks` by frame without details, for classic marks that are all plain (see
-    `plain_mark`), in one pass; None as soon as anything is unusual (the general loop then
-    decides, and names what is wrong). Changes nothing it is given."""
+    """`extract_marks` by frame without details, for classic marks that are all plain (an int
+    tool and frame, finite numbers for every parameter), in one pass; None as soon as anything
+    is unusual (the general loop then decides, and names what is wrong). Changes nothing it is
+    given."""
     metadata = getattr(classification, "metadata", None)
     if not (type(metadata) is dict and "classifier_version" not in metadata) and \
             classifier_version(classification)[0] >= (2,):  # (no version in the metadata: 1.0)
@@ -188,21 +184,6 @@ def _finite_numbers(values: tuple[Any, ...]) -> bool:
 @lru_cache(maxsize=4096)
 def _column_names(task: str, tool: int, params: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(f"{task}_tool{tool}_{param}" for param in params)
-
-
-def plain_mark(task: str, mark: dict[str, Any], params: tuple[str, ...]) -> tuple[str, str, dict[str, Any]] | None:
-    """(tool key, frame key, values) of a classic mark with an int tool and frame and finite
-    numbers for every parameter; None for any other mark (missing values, FEM keys, bad data)."""
-    if "toolIndex" in mark:
-        return None
-    tool = mark.get("tool")
-    frame = mark.get("frame", 0)
-    if type(tool) is not int or type(frame) is not int:
-        return None
-    values = tuple(map(mark.get, params))
-    if not _finite_numbers(values):  # None, bool, text, NaN, infinite: the long way
-        return None
-    return f"{task}_tool{tool}", f"frame{frame}", dict(zip(params, values, strict=True))
 
 
 @lru_cache(maxsize=64)
