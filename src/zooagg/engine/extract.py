@@ -100,13 +100,16 @@ def by_task(annotations: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]
     return grouped
 
 
-def annotations_for(grouped: dict[str, list[dict[str, Any]]], task: str) -> list[dict[str, Any]]:
-    """A task's annotations; sub-task keys such as `T0.0.0` go with `T0`, as in the peer."""
+def annotations_for(grouped: dict[str, list[dict[str, Any]]], task: str,
+                    plain: bool | None = None) -> list[dict[str, Any]]:
+    """A task's annotations; sub-task keys such as `T0.0.0` go with `T0`, as in the peer.
+    `plain`: whether `grouped` has no sub-task keys, when the caller knows already."""
     if task == "all":
         return [a for items in grouped.values() for a in items]
-    direct = grouped.get(task)
-    if not any("." in key for key in grouped):
-        return direct or []
+    if plain is None:
+        plain = "." not in "".join(grouped)
+    if plain:
+        return grouped.get(task) or []
     out: list[dict[str, Any]] = []
     for key, items in grouped.items():
         if key.split(".")[0] == task:
@@ -278,8 +281,7 @@ def _extract_classification(parsed: Classification, sinks: list[_Sink], result: 
     for sink in sinks:
         step = sink.step
         try:
-            annotations = (grouped.get(step.task) or []) if plain and step.task != "all" else \
-                annotations_for(grouped, step.task)
+            annotations = annotations_for(grouped, step.task, plain)
             if not sink.simple:
                 rows = extract_from(parsed, step, annotations)
             elif type(data := step.func(annotations, parsed, **step.params)) is dict:  # the usual case
