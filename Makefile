@@ -8,21 +8,30 @@ PEER_STAMP := $(PEER_VENV)/.installed
 
 .PHONY: venv demo test lint typecheck pytest bench parity peer docs clean
 
+# two install levels: the demo needs only zooagg and its 'plot' extra (for the report); the
+# tests need every extra and the dev tools. Each level has its own stamp.
+DEMO_STAMP := $(VENV)/.installed-demo
+
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+
+$(DEMO_STAMP): pyproject.toml | $(VENV)/bin/python
+	$(BIN)/pip install --quiet -e '.[plot]'
+	touch $(DEMO_STAMP)
+
+$(STAMP): pyproject.toml | $(VENV)/bin/python
 	$(BIN)/pip install --quiet -e '.[dev]'
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || echo 'chromium not installed: browser tests will skip'
-	touch $(STAMP)
+	touch $(STAMP) $(DEMO_STAMP)
 
-demo: venv
+demo: $(DEMO_STAMP)
 	rm -rf demo-output
 	$(BIN)/zooagg run examples/slsn/wf_export.csv examples/slsn/cls_export.csv 10 -d demo-output -hb
-	@echo
-	@echo "Demo results: $(CURDIR)/demo-output/question_reducer_reductions.csv"
-	@echo "(configs, extracts and reductions are all in $(CURDIR)/demo-output)"
+	$(BIN)/zooagg report demo-output
+	@$(BIN)/python scripts/demo_summary.py demo-output
 
 lint: venv
 	$(BIN)/ruff check src tests scripts bench

@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from . import __version__, registry
-from .errors import ConfigError, InputError, Where, ZooaggError
+from .errors import ConfigError, InputError, Where, ZooaggError, missing_extra
 
 HELP_FLAGS = {"help_option_names": ["-h", "--help"]}
 
@@ -93,9 +93,25 @@ class LazyGroup(click.Group):
             module_name, attribute = LAZY_COMMANDS[cmd_name].split(":")
             from importlib import import_module
 
-            command = getattr(import_module(module_name), attribute)
+            try:
+                command: click.Command = getattr(import_module(module_name), attribute)
+            except ModuleNotFoundError as exc:
+                return _needs_extra(cmd_name, missing_extra(exc))
             return command
         return super().get_command(ctx, cmd_name)
+
+
+def _needs_extra(name: str, error: ZooaggError) -> click.Command:
+    """A stand-in for a command whose optional extra is missing: listed in --help with what to
+    install, and running it says the same in one line."""
+
+    def fail(**_: Any) -> None:
+        raise error
+
+    return click.Command(name, callback=fail, help=f"(not installed) {error}",
+                         short_help=f"(not installed: {error.hint})",
+                         context_settings={"ignore_unknown_options": True,
+                                           "allow_extra_args": True, **HELP_FLAGS})
 
 
 @click.group(cls=LazyGroup, context_settings=HELP_FLAGS)
@@ -580,6 +596,10 @@ def main(argv: list[str] | None = None) -> int:
     except ZooaggError as exc:
         click.echo(f"Error: {exc}", err=True)
         return exc.exit_code
+    except ModuleNotFoundError as exc:
+        error = missing_extra(exc)
+        click.echo(f"Error: {error}", err=True)
+        return error.exit_code
     except click.exceptions.Abort:
         click.echo("Aborted; no partial output was left behind.", err=True)
         return 130

@@ -71,3 +71,32 @@ class ExtractError(RowError):
 
 class ReduceError(RowError):
     """A reducer could not handle one subject's extracts."""
+
+
+#: import name -> the optional extra that installs it (pyproject.toml's
+#: [project.optional-dependencies]; tests/test_extras.py checks the two agree).
+EXTRA_OF_MODULE: dict[str, str] = {
+    "fastapi": "server", "starlette": "server", "uvicorn": "server", "uvloop": "server",
+    "httptools": "server", "sqlalchemy": "server", "alembic": "server", "argon2": "server",
+    "jinja2": "server", "multipart": "server", "python_multipart": "server", "psycopg": "server",
+    "dask": "dask", "distributed": "dask",
+    "matplotlib": "plot",
+    "panoptes_client": "panoptes",
+}
+
+
+class MissingExtraError(ZooaggError):
+    """An optional dependency is not installed; says which extra brings it."""
+
+
+def missing_extra(exc: ModuleNotFoundError) -> ZooaggError:
+    """The one-line error for a module that is not installed: which extra installs it."""
+    top = (exc.name or "").split(".")[0]
+    extra = EXTRA_OF_MODULE.get(top)
+    if extra is None:
+        return MissingExtraError(
+            f"the Python module {top or exc.name!r} is not installed",
+            hint="reinstall zooagg with all its extras: pip install 'zooagg[all]'")
+    return MissingExtraError(
+        f"this needs zooagg's optional '{extra}' extra ({top} is not installed)",
+        hint=f"pip install 'zooagg[{extra}]', or 'zooagg[all]' for every extra")
