@@ -22,7 +22,7 @@ def test_the_three_argument_form_is_unchanged(run_cli, tmp_path: Path) -> None:
     out = tmp_path / "out"
     assert sorted(p.name for p in out.iterdir()) == [
         "Extractor_config_workflow_10_V16.55.yaml", "Reducer_config_workflow_10_V16.55_question_extractor.yaml",
-        "Task_labels_workflow_10_V16.55.yaml", "question_extractor_extractions.csv",
+        "Task_labels_workflow_10_V16.55.yaml", "consensus_workflow_10.csv", "question_extractor_extractions.csv",
         "question_reducer_reductions.csv",
     ]
 
@@ -36,7 +36,8 @@ def test_project_exports_in_any_order(run_cli, tmp_path: Path) -> None:
     assert manifest["subjects"].endswith("kitteh_subjects.csv")
     assert manifest["runs"] == [{"workflow_id": 10, "versions": ["16.55", "16.55"], "inferred": False,
                                  "folder": "workflow_10", "classifications": 7,
-                                 "reductions": ["question_reducer_reductions.csv"]}]
+                                 "reductions": ["question_reducer_reductions.csv"],
+                                 "consensus": "consensus_workflow_10.csv"}]
     assert "# INFERRED" not in (folder / "Extractor_config_workflow_10_V16.55.yaml").read_text(encoding="utf-8")
 
 

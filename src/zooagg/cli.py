@@ -76,6 +76,7 @@ def _parse_keywords(text: str | None) -> dict[str, dict[str, Any]]:
 #: commands that live in other modules, imported only when used (keeps start-up fast):
 #: name -> "module:attribute". Add one line per command.
 LAZY_COMMANDS: dict[str, str] = {
+    "consensus": "zooagg.consensus.command:consensus_command",
     "download": "zooagg.download:download_command",
     "report": "zooagg.report:report_command",
     "serve": "zooagg.service.cli:serve",
@@ -437,6 +438,7 @@ def run_command(inputs: tuple[str, ...], directory: str, version: str | None, mi
                                                   max_version, _parse_keywords(keywords), out)
         results = _extract_and_reduce(inputs[1], extractor_path, reducer_paths, out, filter_how, cpu_count,
                                       hide_bar, fmt, strict)
+        results += _consensus(out, fmt, None, Path(inputs[1]))
         echo(f"\nDone. Results are in {out.resolve()}:")
         for path in results:
             echo(f"  {path}")
@@ -448,8 +450,10 @@ def run_command(inputs: tuple[str, ...], directory: str, version: str | None, mi
 def _extract_and_reduce(classification_csv: str, extractor_path: Path, reducer_paths: list[Path], out: Path,
                         filter_how: str, cpu_count: int | None, hide_bar: bool, fmt: str,
                         strict: bool) -> list[Path]:
+    # reduce reads CSV extracts, so with --format parquet the extracts stay CSV and the
+    # reductions and the consensus table are Parquet
     extracts = do_extract(classification_csv, str(extractor_path), out, "extractions", False, cpu_count,
-                          hide_bar, fmt, strict)
+                          hide_bar, "csv", strict)
     produced = {p.stem.removesuffix("_extractions"): p for p in extracts}
     results = []
     for reducer_path in reducer_paths:
@@ -457,9 +461,6 @@ def _extract_and_reduce(classification_csv: str, extractor_path: Path, reducer_p
         if extractor_name not in produced:
             warn(f"no extracts for {extractor_name}; skipping {reducer_path.name}")
             continue
-        if fmt == "parquet":
-            warn("reduce reads CSV extracts; rerun without --format parquet to reduce")
-            break
         reducer_name = _reducer_of(reducer_path)
         if reducer_name not in registry.components("reducer"):
             warn(f"{reducer_name} is not available in this version of zooagg yet; skipping {reducer_path.name}")
@@ -532,9 +533,12 @@ def _run_project(inputs: tuple[str, ...], out: Path, version: str | None, min_ve
                                                       group.low, group.high, keywords, folder)
         results = _extract_and_reduce(classifications, extractor_path, reducer_paths, folder, filter_how,
                                       cpu_count, hide_bar, fmt, strict)
+        consensus = _consensus(folder, fmt, Path(exports["subjects"]) if "subjects" in exports else None,
+                               Path(classifications))
         manifest["runs"].append({"workflow_id": group.workflow_id, "versions": [group.low, group.high],
                                  "inferred": group.inferred, "folder": str(folder.relative_to(out)),
-                                 "classifications": group.rows, "reductions": [p.name for p in results]})
+                                 "classifications": group.rows, "reductions": [p.name for p in results],
+                                 "consensus": consensus[0].name if consensus else None})
     from .tables import atomic_open, commit
 
     manifest_path = out / "zooagg-run.json"
@@ -544,6 +548,20 @@ def _run_project(inputs: tuple[str, ...], out: Path, version: str | None, min_ve
     commit(tmp, manifest_path)
     echo(f"\nDone: {len(groups)} run(s) of {len(workflow_ids)} workflow(s). Results are in {out.resolve()}; "
          f"make the reports with `zooagg report {out}`.")
+
+
+def _consensus(folder: Path, fmt: str, subjects: Path | None, classifications: Path) -> list[Path]:
+    """The run folder's consensus table (one row per subject), when it has reductions."""
+    from .consensus.folder import write_folder
+
+    written = write_folder(folder, fmt, subjects, classifications)
+    if written is None:
+        return []
+    path, table = written
+    echo(f"Saving consensus table ({len(table.rows)} subjects) to:\n{path}")
+    for reducer, count in table.skipped.items():
+        warn(f"{reducer} has no consensus summary; its {count} row(s) are only in its own reduction file")
+    return [path]
 
 
 def _reducer_of(path: Path) -> str:

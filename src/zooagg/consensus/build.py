@@ -1,0 +1,135 @@
+"""The consensus table as a pure function over reductions: one row per subject, every task.
+
+Input is the reduction rows as the offline tool writes them (`subject_id`, `workflow_id`,
+`task`, `reducer` and flat `data.*` keys with parsed values), from a run folder or from the
+live server's store alike; nothing here reads a file or a database.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .marks import drawing_cells, is_drawing, is_transcription, transcription_cells
+from .votes import (
+    Cells,
+    Labels,
+    Row,
+    dropdown_cells,
+    question_cells,
+    question_consensus_cells,
+    slider_cells,
+    survey_cells,
+    text_cells,
+)
+
+OneRow = Callable[[Row, str, Labels], Cells]
+ONE_ROW: dict[str, OneRow] = {
+    "question_reducer": question_cells,
+    "shortcut_reducer": question_cells,
+    "question_consensus_reducer": question_consensus_cells,
+    "dropdown_reducer": dropdown_cells,
+    "slider_reducer": lambda row, task, labels: slider_cells(row),
+    "text_reducer": lambda row, task, labels: text_cells(row),
+}
+TOOL_COLUMN = re.compile(r"^tool(\d+)_(marks|clusters|centres)$")
+TOOL_KINDS = ("marks", "clusters", "centres")
+
+
+@dataclass
+class ConsensusTable:
+    """Rows (one per subject) and their columns in order; `skipped` names the reducers whose
+    outputs have no consensus summary (they stay in their own reduction files)."""
+
+    columns: list[str]
+    rows: list[dict[str, Any]]
+    skipped: dict[str, int] = field(default_factory=dict)
+
+    def records(self) -> list[list[Any]]:
+        return [[row.get(column) for column in self.columns] for row in self.rows]
+
+
+def task_cells(reducer: str, rows: Sequence[Row], task: str, labels: Labels) -> Cells | None:
+    """The consensus cells of one subject x task, or None when the reducer has no summary."""
+    if reducer == "survey_reducer":
+        return survey_cells(rows, task, labels)
+    if reducer in ONE_ROW:
+        return ONE_ROW[reducer](rows[0], task, labels)
+    if is_drawing(rows[0]):
+        return drawing_cells(rows[0], task)
+    if is_transcription(rows[0]):
+        return transcription_cells(rows[0])
+    return None
+
+
+def consensus_table(reductions: Iterable[Row], labels: Mapping[str, Any] | None = None,
+                    classifications: Mapping[str, int] | None = None,
+                    metadata: Mapping[str, Mapping[str, Any]] | None = None) -> ConsensusTable:
+    """One row per subject: per task its consensus cells (`<task>_<cell>`), the subject's
+    classifications (when `classifications` gives them) and `metadata.<key>` columns."""
+    groups: dict[tuple[str, str, str], list[Row]] = {}
+    workflow: dict[str, str] = {}
+    for row in reductions:
+        subject = str(row.get("subject_id", ""))
+        groups.setdefault((subject, str(row.get("task", "")), str(row.get("reducer", ""))), []).append(row)
+        workflow.setdefault(subject, str(row.get("workflow_id", "")))
+    words = Labels(labels or {})
+    per_subject: dict[str, dict[str, Any]] = {}
+    suffixes: dict[str, dict[str, None]] = {}
+    skipped: dict[str, int] = {}
+    for (subject, task, reducer), rows in groups.items():
+        cells = task_cells(reducer, rows, task, words)
+        target = per_subject.setdefault(subject, {"subject_id": subject, "workflow_id": workflow[subject]})
+        if cells is None:
+            skipped[reducer] = skipped.get(reducer, 0) + 1
+            continue
+        known = suffixes.setdefault(task, {})
+        for suffix, value in cells.items():
+            known.setdefault(suffix, None)
+            target[f"{task}_{suffix}"] = value
+    columns = ["subject_id", "workflow_id"]
+    if classifications is not None:
+        columns.append("classifications")
+        for subject, cells_of in per_subject.items():
+            cells_of["classifications"] = classifications.get(subject, 0)
+    for task in sorted(suffixes, key=natural):
+        columns.extend(f"{task}_{suffix}" for suffix in ordered_suffixes(list(suffixes[task])))
+    columns.extend(_metadata_columns(per_subject, metadata or {}))
+    ordered = [per_subject[s] for s in ordered_subjects(list(per_subject))]
+    return ConsensusTable(columns, ordered, skipped)
+
+
+def _metadata_columns(per_subject: dict[str, dict[str, Any]], metadata: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    names: dict[str, None] = {}
+    for subject, row in per_subject.items():
+        for key, value in (metadata.get(subject) or {}).items():
+            names.setdefault(f"metadata.{key}", None)
+            row[f"metadata.{key}"] = value
+    return list(names)
+
+
+def ordered_suffixes(suffixes: list[str]) -> list[str]:
+    """A task's cells in a fixed order: its own cells, then per tool (by number) marks,
+    clusters and centres, then the marks-without-consensus flag."""
+    def key(item: tuple[int, str]) -> tuple[int, ...]:
+        seen, suffix = item
+        match = TOOL_COLUMN.match(suffix)
+        if match:
+            return (1, int(match.group(1)), TOOL_KINDS.index(match.group(2)))
+        return (2, seen) if suffix == "marks_without_consensus" else (0, seen)
+
+    return [suffix for _, suffix in sorted(enumerate(suffixes), key=key)]
+
+
+def natural(key: str) -> tuple[Any, ...]:
+    """T2 before T10."""
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"(\d+)", key))
+
+
+def ordered_subjects(subjects: list[str]) -> list[str]:
+    """As numbers when every subject_id is one (as the reductions are sorted), else as text."""
+    if subjects and all(s.isdigit() for s in subjects):
+        return sorted(subjects, key=int)
+    return sorted(subjects)
