@@ -299,9 +299,10 @@ def do_extract(classification_csv: str, extractor_config: str, out: Path, output
     counts = ", ".join(f"{n} {name}" for name, n in summary.extracts.items()) or "none"
     echo(f"extract: {summary.rows_read} rows read, {summary.rows_matched} matched workflow "
          f"{config.workflow_id} v{config.versions.describe()}, extracts: {counts}, "
-         f"{summary.rejected} rejected, {summary.seconds:.2f} s")
+         f"{summary.rejected} rejected, {summary.marks_dropped} marks dropped, {summary.seconds:.2f} s")
     if summary.rejects_file:
-        warn(f"{summary.rejected} bad row(s) written to {summary.rejects_file}")
+        dropped = f" and {summary.marks_dropped} dropped mark(s)" if summary.marks_dropped else ""
+        warn(f"{summary.rejected} bad row(s){dropped} written to {summary.rejects_file}")
     return summary.outputs
 
 

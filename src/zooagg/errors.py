@@ -69,6 +69,10 @@ class ExtractError(RowError):
     """An extractor could not handle one classification's annotation."""
 
 
+class MarkDropped(ExtractError):
+    """One drawing mark could not be used; the rest of its classification was extracted."""
+
+
 class ReduceError(RowError):
     """A reducer could not handle one subject's extracts."""
 

@@ -21,6 +21,7 @@ from ..exports.classifications import (
     parse_batch,
     parse_record,
 )
+from ..exports.marks import DROPPED
 from ..tables import (
     EXTRACT_COLUMNS,
     ColumnStats,
@@ -32,7 +33,7 @@ from ..tables import (
 from ..tasks.skill import feedback_info
 from .executors import keep_freed_memory, make_executor
 from .extract_rows import CsvRows, CsvTable, lead_of, row_head, with_subject
-from .rejects import Rejects
+from .rejects import Rejects, dropped_marks
 
 #: extractors that read the classification's subject_data (the other ones skip that large column)
 SUBJECT_DATA_EXTRACTORS = frozenset({"pluck_and_split_extractor"})
@@ -211,6 +212,7 @@ def extract_records(records: list[dict[str, bytes]], plan: Plan) -> BatchResult:
 
 
 def _extract_parsed(parsed_rows: list[Classification | RowError], plan: Plan, stats: ReadStats) -> BatchResult:
+    DROPPED.clear()  # notes of calls made outside a batch (a library user's) are not this file's
     result = _extract_text(parsed_rows, plan) if plan.csv_rows else _extract_values(parsed_rows, plan)
     result.latin1_rows = stats.latin1_rows
     return result
@@ -232,8 +234,11 @@ def _extract_values(parsed_rows: list[Classification | RowError], plan: Plan) ->
             try:
                 rows = extract_one(parsed, step, grouped)
             except Exception as exc:  # an extractor met data it does not understand: reject, named
+                DROPPED.clear()  # the whole row is rejected: its marks are not counted apart
                 result.rejects.append(_failure(step, plan.file, parsed, exc, grouped))
                 continue
+            if DROPPED:
+                result.rejects += dropped_marks(step.name, plan.file, parsed.classification_id, step.task)
             spooled, columns = rows_by_name[step.name]
             for subject, data in rows:
                 meta = (parsed.classification_id, parsed.user_name, parsed.user_id, parsed.workflow_id,
@@ -291,8 +296,11 @@ def _extract_classification(parsed: Classification, sinks: list[_Sink], result: 
             else:
                 rows = stamped_rows(parsed, step, data)
         except Exception as exc:  # an extractor met data it does not understand: reject, named
+            DROPPED.clear()  # the whole row is rejected: its marks are not counted apart
             result.rejects.append(_failure(step, file, parsed, exc, grouped))
             continue
+        if DROPPED:  # (an empty list: one test per step, nothing on the hot path)
+            result.rejects += dropped_marks(step.name, file, parsed.classification_id, step.task)
         if rows is None:
             sink.table.add(head, sink.lead, data)
             continue
@@ -307,6 +315,7 @@ class ExtractSummary:
     rows_matched: int = 0
     extracts: dict[str, int] = field(default_factory=dict)
     rejected: int = 0
+    marks_dropped: int = 0
     seconds: float = 0.0
     outputs: list[Path] = field(default_factory=list)
     rejects_file: Path | None = None
@@ -374,6 +383,7 @@ def run_extract(
     summary.rows_read = stats.rows_read
     summary.rows_matched = stats.rows_kept
     summary.rejected = rejects.count
+    summary.marks_dropped = rejects.marks_dropped
     summary.rejects_file = rejects.finish()
     summary.latin1_rows = stats.latin1_rows
     summary.seconds = time.perf_counter() - started

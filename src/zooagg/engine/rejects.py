@@ -1,10 +1,15 @@
-"""The rejects file: every bad row with where it was and why, counted in the run summary."""
+"""The rejects file: every bad row with where it was and why, counted in the run summary.
+
+A drawing mark an extractor read but could not use (`errors.MarkDropped`) is a row of its own
+here too, counted apart: the classification's other marks were extracted.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import RowError
+from ..errors import MarkDropped, RowError, Where
+from ..exports.marks import take_dropped
 from ..tables import atomic_open, commit, csv_writer
 
 COLUMNS = ("file", "row", "column", "task", "value", "reason")
@@ -18,13 +23,22 @@ class Rejects:
 
     @property
     def count(self) -> int:
-        return len(self.errors)
+        """Rows rejected whole (dropped marks are `marks_dropped`)."""
+        return len(self.errors) - self.marks_dropped
+
+    @property
+    def marks_dropped(self) -> int:
+        return sum(isinstance(error, MarkDropped) for error in self.errors)
 
     def add(self, error: RowError) -> None:
         if self.strict:
             error.hint = (error.hint + "; " if error.hint else "") + "--strict makes bad rows fatal"
             raise error
         self.errors.append(error)
+
+    @property
+    def total(self) -> int:
+        return len(self.errors)
 
     def finish(self) -> Path | None:
         """Write the file (or remove a stale one when there is nothing to report)."""
@@ -44,3 +58,11 @@ class Rejects:
                                  value, reason])
         commit(tmp, self.path)
         return self.path
+
+
+def dropped_marks(step_name: str, file: str, classification_id: str, task: str) -> list[MarkDropped]:
+    """The marks the last extractor call noted as dropped (`exports.marks.note_dropped`), as
+    rejects naming the file, row and task."""
+    return [MarkDropped(f"{step_name}: {why}", "fix or remove this mark in the export",
+                        Where(file, classification_id, "annotations", task, mark))
+            for why, mark in take_dropped()]

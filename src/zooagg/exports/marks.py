@@ -5,11 +5,81 @@ Classic front end: `{"tool": 0, "x": .., "y": .., "frame": 0, "details": [..]}`,
 `toolType`, freehand lines as `pathX`/`pathY`, marks carrying `frame`. After normalisation
 every mark has `tool` (int), `frame` (int) and `details` (list); the original keys stay, so
 an extractor that must reproduce the peer's FEM-specific output can still see them.
+
+FEM shapes are also given the classic geometry (docs/fem.md has the table), so a shape drawn
+on either front end has the same numbers and clusters with its twin: rectangles and rotated
+rectangles get the top-left corner `x`, `y` from `x_center`, `y_center`; circles and ellipses
+get `x`, `y` (ellipse angles change sign: FEM stores the screen angle, classic its negative);
+graph2dRangeX's `x` (the centre of the range) becomes the left edge, as the classic column
+tool writes it, the centre kept as `x_center`. Each conversion runs only on a mark that lacks
+the classic key it writes, so normalising a mark twice changes nothing.
+
+Marks an extractor reads but cannot use (a missing coordinate, a mark of another shape) are
+not errors of the whole classification: the extractor notes them with `note_dropped` and the
+engine, which knows the file and row, drains them with `take_dropped` into the rejects file.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+#: (why, mark) of marks dropped by the last extractor call; drained by the caller (`take_dropped`)
+DROPPED: list[tuple[str, Any]] = []
+_KEEP_AT_MOST = 10_000  # a caller that never drains (a library user) cannot grow it without bound
+
+
+def note_dropped(why: str, mark: Any) -> None:
+    if len(DROPPED) < _KEEP_AT_MOST:
+        DROPPED.append((why, mark))
+
+
+def take_dropped() -> list[tuple[str, Any]]:
+    """The notes since the last call, and a clean slate."""
+    notes = DROPPED[:]
+    DROPPED.clear()
+    return notes
+
+
+def _numbers(mark: dict[str, Any], *keys: str) -> bool:
+    return all(type(mark.get(key)) in (int, float) for key in keys)
+
+
+def _corner_from_centre(mark: dict[str, Any]) -> None:
+    """rectangle, rotateRectangle: FEM's centre -> the classic top-left of the unrotated box."""
+    if "x" not in mark and _numbers(mark, "x_center", "y_center", "width", "height"):
+        mark["x"] = mark["x_center"] - mark["width"] / 2
+        mark["y"] = mark["y_center"] - mark["height"] / 2
+
+
+def _circle(mark: dict[str, Any]) -> None:
+    if "r" not in mark and "radius" in mark:  # the name before 2023
+        mark["r"] = mark["radius"]
+    if "x" not in mark and _numbers(mark, "x_center", "y_center"):
+        mark["x"], mark["y"] = mark["x_center"], mark["y_center"]
+
+
+def _ellipse(mark: dict[str, Any]) -> None:
+    if "x" not in mark and _numbers(mark, "x_center", "y_center"):
+        mark["x"], mark["y"] = mark["x_center"], mark["y_center"]
+        if _numbers(mark, "angle"):
+            mark["angle"] = -mark["angle"]
+
+
+def _range_x(mark: dict[str, Any]) -> None:
+    """graph2dRangeX: `x` is the centre of the range; classic `column` writes the left edge."""
+    if "x_center" not in mark and _numbers(mark, "x", "width"):
+        mark["x_center"] = mark["x"]
+        mark["x"] = mark["x"] - mark["width"] / 2
+
+
+#: conversions to the classic geometry, by FEM toolType (other tools share the classic keys)
+_TO_CLASSIC = {
+    "rectangle": _corner_from_centre,
+    "rotateRectangle": _corner_from_centre,
+    "circle": _circle,
+    "ellipse": _ellipse,
+    "graph2dRangeX": _range_x,
+}
 
 
 def normalise_mark(mark: dict[str, Any]) -> dict[str, Any]:
@@ -20,6 +90,9 @@ def normalise_mark(mark: dict[str, Any]) -> dict[str, Any]:
         mark["details"] = []
     if "points" not in mark and isinstance(mark.get("pathX"), list) and isinstance(mark.get("pathY"), list):
         mark["points"] = [{"x": x, "y": y} for x, y in zip(mark["pathX"], mark["pathY"], strict=False)]
+    convert = _TO_CLASSIC.get(mark.get("toolType"))  # type: ignore[arg-type]
+    if convert is not None:
+        convert(mark)
     return mark
 
 
@@ -38,6 +111,7 @@ def normalise_annotations(annotations: list[dict[str, Any]]) -> list[dict[str, A
         value = annotation.get("value")
         if type(value) is list and value and _is_mark(value[0]) and all(map(_is_mark, value)):
             # a classic mark with tool, frame, details and no pathX is normal already: kept as it is
+            # (FEM marks never are: they have toolIndex and no tool, or, graph2dRangeX, no frame)
             annotation["value"] = [mark if "frame" in mark and "tool" in mark and "pathX" not in mark
                                    and mark.get("details") is not None else normalise_mark(mark) for mark in value]
     return list(annotations)

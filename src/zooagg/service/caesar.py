@@ -25,7 +25,7 @@ from .. import AGGREGATION_VERSION, registry
 from ..engine.extract import Step, annotations_for, by_task, pluck
 from ..errors import ConfigError, ZooaggError
 from ..exports.classifications import Classification
-from ..exports.marks import normalise_annotation
+from ..exports.marks import normalise_annotation, take_dropped
 from .jsonio import JSONBytes, error
 
 
@@ -102,6 +102,7 @@ def run_extractor(name: str, params: dict[str, Any], classification: Classificat
         result: Any = [step.func([a], classification, **step.params) for a in annotations]
     else:
         result = step.func(annotations, classification, **step.params)
+    take_dropped()  # the answer has the peer's shape: no place for dropped marks (docs/fem.md)
     if step.pluck and isinstance(result, dict):
         result.update(pluck(classification, step.pluck))
     if step.stamp:

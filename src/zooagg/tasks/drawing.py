@@ -8,7 +8,8 @@ tool indexes; `details` runs sub-extractors on each mark's sub-task answers (see
 
 Bad marks. A mark with a missing or null coordinate is skipped on its own (the peer keeps
 the rest of the classification too), together with its sub-task answers so lists stay
-aligned. A coordinate that is not a number, or is NaN or infinite, a mark without a tool
+aligned; it is noted (`exports.marks.note_dropped`) and the engine writes it to the rejects
+file and counts it in the run summary as a dropped mark. A coordinate that is not a number, or is NaN or infinite, a mark without a tool
 index, or a frame that is not a whole number raises `ExtractError` naming the mark; the
 engine writes the classification to the rejects file.
 """
@@ -25,6 +26,7 @@ import numpy as np
 
 from ..clustering.shapes import SHAPE_PARAMS
 from ..errors import ExtractError, Where
+from ..exports.marks import note_dropped
 from ..registry import Param, extractor
 from .drawing_details import (
     DRAWING_TYPES,
@@ -35,6 +37,8 @@ from .drawing_details import (
 
 TOOLS = Param(list, None, "keep only marks made with these tool indexes, e.g. [0, 1]")
 DETAILS = Param(dict, None, "sub-task extractors per tool, e.g. {T0_tool0: [question_extractor]}")
+V1_KEYS = Param(bool, False, "name FEM marks' columns as classic ones (T0_tool0_x, not T0_toolIndex0_x), "
+                "as the peer's use_v1_keys")
 SHAPE = Param(str, None, "the shape tool the marks were drawn with", tuple(SHAPE_PARAMS))
 
 #: values taken from a mark, or None to skip the mark
@@ -61,13 +65,14 @@ def number(mark: dict[str, Any], key: str, label: str) -> float | int | None:
     return value
 
 
-def tool_key(task: str, mark: dict[str, Any], label: str) -> str:
-    """`T0_tool1` for classic marks, `T0_toolIndex1` for FEM marks (as the peer names them)."""
+def tool_key(task: str, mark: dict[str, Any], label: str, v1_keys: bool = False) -> str:
+    """`T0_tool1` for classic marks, `T0_toolIndex1` for FEM marks (as the peer names them;
+    `v1_keys`: `T0_tool1` for both)."""
     fem = "toolIndex" in mark
     tool = mark.get("toolIndex") if fem else mark.get("tool")
     if isinstance(tool, bool) or not isinstance(tool, int):
         raise _bad(f"{label}: tool index is {tool!r}, not a whole number", mark)
-    return f"{task}_toolIndex{tool}" if fem else f"{task}_tool{tool}"
+    return f"{task}_toolIndex{tool}" if fem and not v1_keys else f"{task}_tool{tool}"
 
 
 def frame_key(mark: dict[str, Any], label: str) -> str:
@@ -81,7 +86,7 @@ def frame_key(mark: dict[str, Any], label: str) -> str:
 
 def extract_marks(annotations: list[dict[str, Any]], classification: Any, tools: list[Any] | None,
                   details: dict[str, Any] | None, fields: Callable[[dict[str, Any], str], Fields],
-                  by_frame: bool = True) -> dict[str, Any]:
+                  by_frame: bool = True, v1_keys: bool = False) -> dict[str, Any]:
     """The common loop: group each kept mark's fields by frame and tool key, then details."""
     params: tuple[str, ...] | None = getattr(fields, "params", None)
     if params is not None and by_frame and not details:
@@ -93,7 +98,7 @@ def extract_marks(annotations: list[dict[str, Any]], classification: Any, tools:
     kept: list[tuple[str, int, dict[str, Any], str, str]] = []
     for task, marks in context.drawings:
         for index, mark in marks:
-            key_frame = _add_mark(extract, task, index, mark, fields, by_frame)
+            key_frame = _add_mark(extract, task, index, mark, fields, by_frame, v1_keys)
             if key_frame is not None:
                 kept.append((task, index, mark, *key_frame))
     if context.version is not None:
@@ -104,13 +109,15 @@ def extract_marks(annotations: list[dict[str, Any]], classification: Any, tools:
 
 
 def _add_mark(target_of: dict[str, Any], task: str, index: int, mark: dict[str, Any],
-              fields: Callable[[dict[str, Any], str], Fields], by_frame: bool) -> tuple[str, str] | None:
+              fields: Callable[[dict[str, Any], str], Fields], by_frame: bool,
+              v1_keys: bool = False) -> tuple[str, str] | None:
     """Add one mark's values to the extract: its (tool key, frame key), or None if skipped."""
     label = mark_name(task, index, mark)
-    key = tool_key(task, mark, label)
+    key = tool_key(task, mark, label, v1_keys)
     frame = frame_key(mark, label)
     values = fields(mark, label)
     if values is None:
+        note_dropped(why_dropped(mark, fields, label), mark)
         return None
     target = target_of.setdefault(frame, {}) if by_frame else target_of
     for suffix, value in values.items():
@@ -124,6 +131,18 @@ def _add_mark(target_of: dict[str, Any], task: str, index: int, mark: dict[str, 
         else:
             column.append(value)
     return key, frame
+
+
+def why_dropped(mark: dict[str, Any], fields: Callable[[dict[str, Any], str], Fields], label: str) -> str:
+    """The rejects file's reason for a mark `fields` skipped: the keys it lacks."""
+    kind = mark.get("toolType")
+    drawn = f" (a {kind} mark)" if isinstance(kind, str) else ""
+    params: tuple[str, ...] | None = getattr(fields, "params", None)
+    if params is None:
+        lacks = getattr(fields, "lacks", "nothing this extractor reads")
+    else:
+        lacks = "no " + ", ".join(p for p in params if mark.get(p) is None)
+    return f"{label}{drawn} has {lacks}: mark dropped, the rest of the classification kept"
 
 
 _NUMBERS = frozenset({int, float})
@@ -200,15 +219,16 @@ def coordinates(params: tuple[str, ...]) -> Callable[[dict[str, Any], str], Fiel
     return fields
 
 
-@extractor("point_extractor_by_frame", params={"tools": TOOLS, "details": DETAILS})
+@extractor("point_extractor_by_frame", params={"tools": TOOLS, "details": DETAILS, "use_v1_keys": V1_KEYS})
 def point_extractor_by_frame(annotations: list[dict[str, Any]], classification: Any = None, *,
-                             tools: list[Any] | None = None,
-                             details: dict[str, Any] | None = None) -> dict[str, Any]:
+                             tools: list[Any] | None = None, details: dict[str, Any] | None = None,
+                             use_v1_keys: bool = False) -> dict[str, Any]:
     """Point marks per frame: `{frame0: {T0_tool0_x: [..], T0_tool0_y: [..]}}`.
 
     Unlike the peer, FEM marks (`toolIndex`) work: their keys read `T0_toolIndex0_x`.
     """
-    return extract_marks(annotations, classification, tools, details, coordinates(("x", "y")))
+    return extract_marks(annotations, classification, tools, details, coordinates(("x", "y")),
+                         v1_keys=use_v1_keys)
 
 
 @extractor("point_extractor", params={"tools": TOOLS})
@@ -220,10 +240,10 @@ def point_extractor(annotations: list[dict[str, Any]], classification: Any = Non
     return extract
 
 
-@extractor("shape_extractor", params={"shape": SHAPE, "tools": TOOLS, "details": DETAILS})
+@extractor("shape_extractor", params={"shape": SHAPE, "tools": TOOLS, "details": DETAILS, "use_v1_keys": V1_KEYS})
 def shape_extractor(annotations: list[dict[str, Any]], classification: Any = None, *,
                     shape: str | None = None, tools: list[Any] | None = None,
-                    details: dict[str, Any] | None = None) -> dict[str, Any]:
+                    details: dict[str, Any] | None = None, use_v1_keys: bool = False) -> dict[str, Any]:
     """Marks of one shape tool per frame: `{frame0: {T0_tool2_x: [..], T0_tool2_width: [..], ..}}`.
 
     The parameters of each shape are listed in `zooagg.clustering.SHAPE_PARAMS`; a mark
@@ -232,7 +252,8 @@ def shape_extractor(annotations: list[dict[str, Any]], classification: Any = Non
     if shape not in SHAPE_PARAMS:
         raise ExtractError(f"shape_extractor needs shape, one of {', '.join(SHAPE_PARAMS)}; got {shape!r}",
                            hint="add `shape: rectangle` (for example) to the extractor config")
-    return extract_marks(annotations, classification, tools, details, coordinates(SHAPE_PARAMS[shape]))
+    return extract_marks(annotations, classification, tools, details, coordinates(SHAPE_PARAMS[shape]),
+                         v1_keys=use_v1_keys)
 
 
 @extractor("rectangle_extractor", params={"tools": TOOLS, "details": DETAILS})
@@ -277,13 +298,14 @@ def polygon_fields(gold_standard: bool) -> Callable[[dict[str, Any], str], Field
             raise _bad(f"{label}: a polygon needs at least 3 points, it has {len(xs)}", mark)
         return {"pathX": xs, "pathY": ys, "gold_standard": gold_standard}
 
+    fields.lacks = "no points"  # type: ignore[attr-defined]  # (why_dropped)
     return fields
 
 
-@extractor("polygon_extractor", params={"tools": TOOLS, "details": DETAILS})
+@extractor("polygon_extractor", params={"tools": TOOLS, "details": DETAILS, "use_v1_keys": V1_KEYS})
 def polygon_extractor(annotations: list[dict[str, Any]], classification: Any = None, *,
-                      tools: list[Any] | None = None,
-                      details: dict[str, Any] | None = None) -> dict[str, Any]:
+                      tools: list[Any] | None = None, details: dict[str, Any] | None = None,
+                      use_v1_keys: bool = False) -> dict[str, Any]:
     """Polygons and freehand lines per frame: `{frame0: {T0_tool0_pathX: [[..], ..], .._pathY, gold_standard}}`.
 
     A mark without points is skipped. A polygon (classic marks, or FEM `toolType: polygon`)
@@ -294,7 +316,7 @@ def polygon_extractor(annotations: list[dict[str, Any]], classification: Any = N
     gold = bool(getattr(classification, "gold_standard", False)) if classification is not None else False
     if isinstance(classification, dict):
         gold = bool(classification.get("gold_standard", False))
-    return extract_marks(annotations, classification, tools, details, polygon_fields(gold))
+    return extract_marks(annotations, classification, tools, details, polygon_fields(gold), v1_keys=use_v1_keys)
 
 
 def bezier_curve(control: np.ndarray, samples: int = 10) -> np.ndarray:
@@ -319,6 +341,9 @@ def bezier_fields(mark: dict[str, Any], label: str) -> Fields:
     pieces = [bezier_curve(control[i - 1:i + 2]) for i in range(1, len(control), 2)]
     curve = np.concatenate(pieces)
     return {"pathX": curve[:, 0].tolist(), "pathY": curve[:, 1].tolist()}
+
+
+bezier_fields.lacks = "two points or fewer"  # type: ignore[attr-defined]  # (why_dropped)
 
 
 @extractor("bezier_extractor", params={"tools": TOOLS, "details": DETAILS})

@@ -24,7 +24,8 @@ from .. import registry
 from ..errors import ExtractError, Where
 
 NO_EXTRACTOR = "No extractor for this subtask type"
-DRAWING_TYPES = ("drawing", "dataVisAnnotation")
+#: annotation types whose value is a list of marks (FEM `transcription`: transcriptionLine marks)
+DRAWING_TYPES = ("drawing", "dataVisAnnotation", "transcription")
 
 
 @dataclass

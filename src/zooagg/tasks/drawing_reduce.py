@@ -10,6 +10,10 @@ weights for the covariance (the position is the plain mean, as in the peer).
 
 Frames and tools are written in natural order (frame2 before frame10); the peer's order
 follows Python's string hashing and changes from run to run.
+
+A subject drawn on both front ends has classic extracts (`T0_tool0_x`) and FEM ones
+(`T0_toolIndex0_x`) of the same tool; `unify_front_ends` renames the classic keys of such a
+tool to the FEM ones, so the marks cluster together (the reader gave them one geometry).
 """
 
 from __future__ import annotations
@@ -55,6 +59,39 @@ def frames_of(extracts: list[dict[str, Any]]) -> list[str]:
     return sorted(names, key=natural)
 
 
+_FEM_TOOL = re.compile(r"^(.*)_toolIndex(\d+)_")
+_CLASSIC_TOOL = re.compile(r"^(.*)_tool(\d+)_(.*)$")
+
+
+def unify_front_ends(extracts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The extracts with `<task>_tool<n>_*` keys renamed `<task>_toolIndex<n>_*` where the subject
+    also has FEM marks of that tool (top level and per frame); unchanged (the same list) when
+    no key names a FEM tool, which is every classic-only subject."""
+    fem = {(found[1], found[2]) for key in _all_keys(extracts) if "_toolIndex" in key
+           and (found := _FEM_TOOL.match(key))}
+    if not fem:
+        return extracts
+    return [_renamed(extract, fem) for extract in extracts]
+
+
+def _all_keys(extracts: list[dict[str, Any]]) -> list[str]:
+    keys: list[str] = []
+    for extract in extracts:
+        for key, value in extract.items():
+            keys += value if isinstance(value, dict) else (key,)
+    return keys
+
+
+def _renamed(mapping: dict[str, Any], fem: set[tuple[str, str]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in mapping.items():
+        found = _CLASSIC_TOOL.match(key)
+        if found and found.group(1, 2) in fem:
+            key = f"{found[1]}_toolIndex{found[2]}_{found[3]}"
+        out[key] = _renamed(value, fem) if isinstance(value, dict) and key.startswith("frame") else value
+    return out
+
+
 def tool_of_key(key: str) -> str:
     """`T0_tool1_x` -> `T0_tool1` (everything before the last underscore)."""
     return key.rsplit("_", 1)[0] if "_" in key else ""
@@ -64,6 +101,7 @@ def group_points(extracts: list[dict[str, Any]], dims: tuple[str, ...],
                  tool_of: Callable[[str], str] = tool_of_key) -> Grouped:
     """{frame: {tool: [(x, y, ...), ...]}} in extract order; tools seen without points get []."""
     grouped: Grouped = {}
+    extracts = unify_front_ends(extracts)
     for frame in frames_of(extracts):
         in_frame = [d[frame] for d in extracts if isinstance(d.get(frame), dict)]
         tools = sorted({tool_of(k) for f in in_frame for k in f}, key=natural)
@@ -212,6 +250,7 @@ def temporal_point_reducer_hdbscan(extracts: list[dict[str, Any]], *, user_ids: 
 def point_reducer(extracts: list[dict[str, Any]], **dbscan: Any) -> dict[str, Any]:
     """Cluster points of point_extractor (no frames, no sub-tasks) per tool with DBSCAN."""
     options = {k: dbscan.get(k, p.default) for k, p in DBSCAN_PARAMS.items()}
+    extracts = unify_front_ends(extracts)
     tools = sorted({tool_of_key(k) for d in extracts for k in d}, key=natural)
     out: dict[str, Any] = {}
     for tool in tools:
@@ -235,6 +274,7 @@ def rectangle_reducer(extracts: list[dict[str, Any]], *, user_ids: list[Any] | N
     """
     options = {k: dbscan.get(k, p.default) for k, p in DBSCAN_PARAMS.items()}
     result: dict[str, Any] = {}
+    extracts = unify_front_ends(extracts)
     for frame in frames_of(extracts):
         in_frame = [d[frame] for d in extracts if isinstance(d.get(frame), dict)]
         tools = sorted({tool_of_key(k) for f in in_frame for k in f}, key=natural)

@@ -32,6 +32,7 @@ import numpy as np
 from ..clustering.wrappers import cluster_ids
 from ..errors import ConfigError
 from ..registry import Param, reducer
+from .drawing_reduce import unify_front_ends
 
 POLYGON_PARAMS = {
     "min_samples": Param(int, 2, "DBSCAN: neighbours a core polygon needs (itself included)"),
@@ -76,6 +77,7 @@ def tool_names(frame: dict[str, Any]) -> set[str]:
 def group_polygons(extracts: list[dict[str, Any]]) -> dict[str, dict[str, list[Member]]]:
     """{frame: {tool: [(polygon, classification index), ...]}}, frames and tools sorted."""
     grouped: dict[str, dict[str, list[Member]]] = {}
+    extracts = unify_front_ends(extracts)
     frames = sorted({k for d in extracts for k, v in d.items() if k.startswith("frame") and isinstance(v, dict)})
     for frame in frames:
         in_frame = [(i, d[frame]) for i, d in enumerate(extracts) if isinstance(d.get(frame), dict)]
