@@ -374,3 +374,30 @@ def test_the_real_kitteh_zoo_export_extracts_every_outline_and_reduces_as_the_pe
     assert cell(row["data.frame0.T0_toolIndex0_consensus"]) == pytest.approx([0.6877311558710862])
     median = cell(row["data.frame0.T0_toolIndex0_clusters_x"])[0]
     assert median == paths[4][0]  # the fifth volunteer's outline, as drawn
+
+
+# -- the reader's conversions, one by one ------------------------------------------------------------
+
+def test_the_conversions_run_once_and_keep_what_fem_wrote() -> None:
+    from zooagg.exports.marks import normalise_annotation
+
+    ellipse = fem_mark("ellipse", x_center=50, y_center=60, rx=20, ry=10, angle=30)
+    annotation = normalise_annotation(drawing([ellipse]))
+    twice = normalise_annotation(annotation)  # a second pass (the server and the engine) changes nothing
+    (mark,) = twice["value"]
+    assert (mark["x"], mark["y"], mark["angle"], mark["x_center"], mark["tool"]) == (50, 60, -30, 50, 0)
+    # before 2023 FEM circles wrote `radius`
+    (circle,) = normalise_annotation(drawing([fem_mark("circle", x_center=5, y_center=6, radius=7)]))["value"]
+    assert (circle["x"], circle["y"], circle["r"]) == (5, 6, 7)
+    (rng,) = normalise_annotation(drawing([{"tool": 1, "toolType": "graph2dRangeX", "x": 100, "width": 10}]))["value"]
+    assert (rng["x"], rng["x_center"], rng["frame"], rng["details"]) == (95, 100, 0, [])
+    assert normalise_annotation(rng_twice := drawing([dict(rng)]))["value"][0]["x"] == 95
+    assert rng_twice["value"][0]["x_center"] == 100
+
+
+def test_classic_marks_are_left_as_they_are() -> None:
+    from zooagg.exports.marks import normalise_annotation
+
+    mark = classic_mark(x=40, y=55, width=20, height=10)
+    (out,) = normalise_annotation(drawing([mark]))["value"]
+    assert out is mark and out == classic_mark(x=40, y=55, width=20, height=10)

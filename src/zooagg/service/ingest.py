@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from ..engine.extract import by_task, extract_one
 from ..errors import RowError, Where, ZooaggError
 from ..exports.classifications import JSON_COLUMNS, REQUIRED, Classification, parse_record
+from ..exports.marks import take_dropped
 from ..exports.versions import parse_version
 from . import bulk
 from .auth import PG_TOKENS_ACCESS, access_denied, access_params, denials
@@ -150,6 +151,7 @@ def prepare(plan: Plan, record: dict[str, bytes]) -> Prepared:
             raise Rejected(RowError(f"{entry.extractor} failed on this annotation ({type(exc).__name__}: {exc})",
                                     hint="check the annotation's shape against the task type",
                                     where=Where(SOURCE, cid, "annotations", entry.task))) from exc
+        take_dropped()  # not reported by the server yet (docs/fem.md); kept from piling up
         for index, (subject, data) in enumerate(rows):
             extracts.append((entry, index, subject, data))
     return Prepared(parsed, stored_row(record), extracts)
