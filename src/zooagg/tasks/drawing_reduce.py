@@ -19,7 +19,7 @@ tool to the FEM ones, so the marks cluster together (the reader gave them one ge
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -74,12 +74,10 @@ def unify_front_ends(extracts: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [_renamed(extract, fem) for extract in extracts]
 
 
-def _all_keys(extracts: list[dict[str, Any]]) -> list[str]:
-    keys: list[str] = []
+def _all_keys(extracts: list[dict[str, Any]]) -> Iterator[str]:
     for extract in extracts:
         for key, value in extract.items():
-            keys += value if isinstance(value, dict) else (key,)
-    return keys
+            yield from value if isinstance(value, dict) else (key,)
 
 
 def _renamed(mapping: dict[str, Any], fem: set[tuple[str, str]]) -> dict[str, Any]:
