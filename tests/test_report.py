@@ -152,4 +152,5 @@ def test_slider_tasks_show_mean_and_spread_widest_first(run_cli, tmp_path: Path)
     assert "<p class='question'>How sure are you?</p>" in page
     table = page.split("Widest spread first")[1]
     assert table.index(f">{widest[0][0]}<") < table.index(f">{widest[-1][0]}<")
-    assert "slider_reducer_reductions.csv: " not in page  # plotted, no longer listed under "Other results"
+    assert "<h2>Other results" not in page  # plotted, no longer listed under "Other results"
+    assert "<li>slider_reducer_reductions.csv: " in page.split("<h2>Results written")[1]

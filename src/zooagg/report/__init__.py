@@ -1,9 +1,12 @@
 """`zooagg report`: one self-contained HTML page per workflow of a run folder.
 
 Per task: classifications per subject, the share of the votes for each subject's top answer
-and the agreement (share of subjects whose top answer has more than 80% of the votes), votes
-per answer, the subjects with the least agreement first; volunteers per day; and for drawing
-tasks a grid of the most classified subjects with every volunteer's marks and the consensus.
+and the agreement (share of subjects with two or more classifications whose top answer has more
+than 80% of the votes; ties and the subjects with fewer are counted), votes per answer, the
+subjects with the least agreement first; text with its consensus score; volunteers per day;
+for drawing and transcription tasks a grid of the most classified subjects with every
+volunteer's marks and the consensus, and the subjects marked but left without a consensus
+mark (eps likely too small); every result file.
 """
 
 from __future__ import annotations

@@ -8,12 +8,9 @@ when known, gives volunteers per day over every classification, not only those w
 
 from __future__ import annotations
 
-import csv
 import json
 import re
-import sys
 from collections import Counter, defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,10 +18,21 @@ from typing import Any
 import yaml
 
 from ..tables import parse_cell
+from .marks import (
+    DRAWING_EXTRACTORS,
+    MIN_CLASSIFICATIONS,
+    DrawingTask,
+    Mark,
+    parameters_for,
+    read_drawing,
+    reduction_for,
+    rows_of,
+)
+from .texts import TextTask, read_texts
 
 AGREEMENT = 0.8  # a subject "agrees" when its top answer has more than this share of the votes
 VOTE_REDUCERS = ("question_reducer", "shortcut_reducer")
-MARK_COLUMN = re.compile(r"^data\.frame(\d+)\.([^.]+?)_tool(?:Index)?(\d+)_(\w+)$")
+__all__ = ["AGREEMENT", "MIN_CLASSIFICATIONS", "DrawingTask", "Mark", "rows_of"]
 
 
 @dataclass
@@ -32,6 +40,14 @@ class SubjectVotes:
     subject: str
     votes: Counter[str]
     voters: int  # classifications that answered (survey: total_vote_count)
+    #: classifications counted for this task after the repeat filter (set by load_run)
+    classifications: int = 0
+
+    @property
+    def tied(self) -> bool:
+        """Another answer has as many votes as the top one."""
+        counts = [n for n in self.votes.values() if n > 0]
+        return len(counts) > 1 and counts.count(max(counts)) > 1
 
     @property
     def total(self) -> int:
@@ -59,41 +75,34 @@ class TaskVotes:
     def title(self) -> str:
         return self.task if self.select is None else f"{self.task}, select {self.select + 1}"
 
+    def counted(self) -> list[SubjectVotes]:
+        """Subjects whose agreement means something: votes from two or more classifications."""
+        return [s for s in self.subjects if s.total and s.classifications >= MIN_CLASSIFICATIONS]
+
+    def fewer(self) -> int:
+        """Subjects with votes from fewer classifications (left out of the agreement)."""
+        return sum(1 for s in self.subjects if s.total and s.classifications < MIN_CLASSIFICATIONS)
+
+    def ties(self) -> int:
+        return sum(1 for s in self.counted() if s.tied)
+
     def shares(self) -> list[float]:
-        return [s.top[1] for s in self.subjects if s.total]
+        return [s.top[1] for s in self.counted()]
 
     @property
-    def agreement(self) -> float:
+    def agreement(self) -> float | None:
+        """Share of the counted subjects whose top answer has more than AGREEMENT of the votes."""
         shares = self.shares()
-        return sum(share > AGREEMENT for share in shares) / len(shares) if shares else 0.0
+        return sum(share > AGREEMENT for share in shares) / len(shares) if shares else None
 
     def least_agreement(self, count: int = 15) -> list[SubjectVotes]:
-        answered = [s for s in self.subjects if s.total]
-        return sorted(answered, key=lambda s: (s.top[1], -s.voters, s.subject))[:count]
+        return sorted(self.counted(), key=lambda s: (s.top[1], -s.voters, s.subject))[:count]
 
     def answer_totals(self) -> Counter[str]:
         totals: Counter[str] = Counter()
         for subject in self.subjects:
             totals.update(subject.votes)
         return totals
-
-
-@dataclass
-class Mark:
-    tool: int
-    shape: str  # point, circle, rectangle, ellipse, line, path
-    params: dict[str, Any]
-
-
-@dataclass
-class DrawingTask:
-    task: str
-    extractor: str
-    #: subject -> one list of marks per classification
-    marks: dict[str, list[list[Mark]]] = field(default_factory=dict)
-    #: subject -> cluster centres from the reduction (empty when there is none)
-    clusters: dict[str, list[Mark]] = field(default_factory=dict)
-    reduction: str = ""
 
 
 @dataclass
@@ -140,7 +149,10 @@ class WorkflowRun:
     per_day: Counter[str] = field(default_factory=Counter)
     volunteers_per_day: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     activity_source: str = "the extracts"
+    texts: list[TextTask] = field(default_factory=list)
     other: list[tuple[str, int]] = field(default_factory=list)  # outputs shown as counts only
+    #: every reduction (and consensus table) in the folder, with its rows
+    files: list[tuple[str, int]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -165,12 +177,6 @@ class WorkflowRun:
             if isinstance(text, str):
                 return text
         return ""
-
-
-def rows_of(path: Path) -> Iterator[dict[str, str]]:
-    csv.field_size_limit(sys.maxsize)
-    with path.open(encoding="utf-8", errors="replace", newline="") as handle:
-        yield from csv.DictReader(handle)
 
 
 def run_folders(root: Path) -> list[Path]:
@@ -221,91 +227,7 @@ def count_votes(path: Path) -> list[TaskVotes]:
     return list(tasks.values())
 
 
-# ---- marks ---------------------------------------------------------------------------------------
-
-def _shape_of(params: set[str]) -> str:
-    if {"x1", "y1", "x2", "y2"} <= params:
-        return "line"
-    if {"pathX", "pathY"} <= params:
-        return "path"
-    if {"rx", "ry"} <= params:
-        return "ellipse"
-    if "r" in params:
-        return "circle"
-    if {"width", "height"} <= params:
-        return "rectangle"
-    return "point"
-
-
-def _marks_in(row: dict[str, str], task: str, prefix: str = "") -> list[Mark]:
-    """The marks of one extract (prefix "") or the clusters of one reduction (prefix "clusters_")."""
-    tools: dict[int, dict[str, Any]] = defaultdict(dict)
-    for column, value in row.items():
-        match = MARK_COLUMN.match(column or "")
-        if not match or match.group(2) != task or not value:
-            continue
-        name = match.group(4)
-        if prefix:
-            if not name.startswith(prefix):
-                continue
-            name = name[len(prefix):]
-        elif name.startswith(("clusters_", "cluster_", "points_")):
-            continue
-        parsed = parse_cell(value)
-        if isinstance(parsed, list):
-            tools[int(match.group(3))][name] = parsed
-    marks = []
-    for tool, params in tools.items():
-        if not {"x", "y"} <= set(params) and not {"pathX", "pathY"} <= set(params) \
-                and not {"x1", "y1"} <= set(params):
-            continue
-        shape = _shape_of(set(params))
-        length = min(len(v) for v in params.values())
-        for i in range(length):
-            one = {k: v[i] for k, v in params.items()}
-            if shape == "point" and isinstance(one.get("x"), list):
-                shape_i = "path"  # polygon extracts: one list of vertices per mark
-                one = {"pathX": one["x"], "pathY": one["y"]}
-            else:
-                shape_i = shape
-            marks.append(Mark(tool, shape_i, one))
-    return marks
-
-
-def read_drawing(extracts: Path, task: str, extractor: str, reduction: Path | None) -> DrawingTask:
-    drawing = DrawingTask(task, extractor, reduction=reduction.name if reduction else "")
-    for row in rows_of(extracts):
-        if row.get("task") != task:
-            continue
-        drawing.marks.setdefault(row["subject_id"], []).append(_marks_in(row, task))
-    if reduction is not None:
-        for row in rows_of(reduction):
-            if row.get("task") == task:
-                drawing.clusters[row["subject_id"]] = _marks_in(row, task, "clusters_")
-    return drawing
-
-
 # ---- the whole run folder ----------------------------------------------------------------------
-
-DRAWING_EXTRACTORS = ("point_extractor", "shape_extractor", "polygon_extractor", "bezier_extractor",
-                      "rectangle_extractor", "line_text_extractor", "poly_line_text_extractor")
-
-
-def _reduction_for(folder: Path, extractor: str) -> Path | None:
-    """The reduction made from an extractor's extracts, by the names `zooagg run` gives."""
-    for path in sorted(folder.glob(f"*_reductions_{extractor}.csv")):
-        return path
-    config = next(iter(sorted(folder.glob(f"Reducer_config_workflow_*_{extractor}.yaml"))), None)
-    if config is not None:
-        try:
-            with config.open(encoding="utf-8") as handle:
-                reducer = next(iter(yaml.safe_load(handle)["reducer_config"]))
-        except (OSError, yaml.YAMLError, KeyError, TypeError, StopIteration):
-            return None
-        path = folder / f"{reducer}_reductions.csv"
-        return path if path.exists() else None
-    return None
-
 
 def load_run(folder: Path) -> WorkflowRun:
     extract_files = sorted(p for p in folder.glob("*_extractions.csv"))
@@ -338,8 +260,13 @@ def load_run(folder: Path) -> WorkflowRun:
                 run.per_day[day] += 1
                 run.volunteers_per_day[day].add(row.get("user_name", ""))
         for task in sorted(drawing_tasks):
-            run.drawings.append(read_drawing(path, task, extractor, _reduction_for(folder, extractor)))
+            drawing = read_drawing(path, task, extractor, reduction_for(folder, extractor))
+            drawing.parameters = parameters_for(folder, extractor)
+            run.drawings.append(drawing)
+    for path in sorted(folder.glob("consensus_workflow_*.csv")):
+        run.files.append((path.name, sum(1 for _ in rows_of(path))))
     for path in reduction_files:
+        run.files.append((path.name, sum(1 for _ in rows_of(path))))
         first = next(rows_of(path), None)
         if first is None:
             continue
@@ -351,11 +278,24 @@ def load_run(folder: Path) -> WorkflowRun:
                 run.votes.append(votes)
         elif first.get("reducer") == "slider_reducer":
             run.sliders.extend(read_sliders(path))
+        elif first.get("reducer") == "text_reducer":
+            run.texts.extend(read_texts(path, rows_of(path)))
         elif not any(d.reduction == path.name for d in run.drawings):
             run.other.append((path.name, sum(1 for _ in rows_of(path))))
+    for task_votes in run.votes:
+        count_classifications(task_votes, run.per_subject.get(task_votes.task, Counter()))
     run.votes.sort(key=lambda t: (_natural(t.task), t.select or 0))
     run.drawings.sort(key=lambda d: _natural(d.task))
     return run
+
+
+def count_classifications(task: TaskVotes, answered: Counter[str]) -> None:
+    """Classifications behind each subject's votes: the extracts with an answer, but no more
+    than the votes kept (a volunteer's repeats are filtered out) or, for a survey, its voters."""
+    for subject in task.subjects:
+        kept = subject.voters or subject.total
+        rows = answered.get(subject.subject, 0)
+        subject.classifications = min(rows, kept) if rows else kept
 
 
 def option_labels(labels: dict[str, Any], task: str, select: int) -> dict[str, str]:

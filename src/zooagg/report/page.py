@@ -11,7 +11,8 @@ from html import escape
 
 from .. import __version__
 from . import plots
-from .data import AGREEMENT, SliderTask, TaskVotes, WorkflowRun
+from .data import AGREEMENT, MIN_CLASSIFICATIONS, DrawingTask, SliderTask, TaskVotes, WorkflowRun
+from .texts import text_section, text_table
 
 STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 2em auto;
@@ -44,10 +45,17 @@ def _summary(run: WorkflowRun) -> str:
     body = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in rows)
     agreement = "".join(
         f"<tr><td>{escape(t.title)}</td><td>{escape(t.reducer)}</td><td class='num'>{len(t.shares()):,}</td>"
-        f"<td class='num'>{t.agreement:.0%}</td></tr>" for t in run.votes)
-    table = (f"<table><tr><th>task</th><th>reducer</th><th>subjects with votes</th>"
-             f"<th>agreement (top answer &gt; {AGREEMENT:.0%})</th></tr>{agreement}</table>") if agreement else ""
+        f"<td class='num'>{_percent(t.agreement)}</td><td class='num'>{t.ties():,}</td>"
+        f"<td class='num'>{t.fewer():,}</td></tr>" for t in run.votes)
+    table = (f"<table><tr><th>task</th><th>reducer</th><th>subjects with {MIN_CLASSIFICATIONS}+ classifications"
+             f"</th><th>agreement (top answer &gt; {AGREEMENT:.0%})</th><th>ties</th>"
+             f"<th>subjects with fewer classifications (not in the agreement)</th></tr>{agreement}</table>"
+             ) if agreement else ""
     return f"<table>{body}</table>{table}"
+
+
+def _percent(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.0%}"
 
 
 def _least_table(task: TaskVotes) -> str:
@@ -56,12 +64,16 @@ def _least_table(task: TaskVotes) -> str:
         answer, share = subject.top
         answers = ", ".join(f"{a}: {n}" for a, n in subject.votes.most_common(6))
         css = " class='num low'" if share <= AGREEMENT else " class='num'"
-        rows.append(f"<tr><td>{escape(subject.subject)}</td><td class='num'>{subject.total}</td>"
-                    f"<td>{escape(answer)}</td><td{css}>{share:.0%}</td><td>{escape(answers)}</td></tr>")
+        tie = "<td class='low'>tie</td>" if subject.tied else "<td></td>"
+        rows.append(f"<tr><td>{escape(subject.subject)}</td><td class='num'>{subject.classifications}</td>"
+                    f"<td class='num'>{subject.total}</td><td>{escape(answer)}</td><td{css}>{share:.0%}</td>"
+                    f"{tie}<td>{escape(answers)}</td></tr>")
+    fewer = (f"<p class='meta'>{task.fewer():,} subject(s) with fewer than {MIN_CLASSIFICATIONS} classifications "
+             "are left out: one classification always agrees with itself.</p>") if task.fewer() else ""
     if not rows:
-        return "<p>No subject has votes for this task.</p>"
-    return ("<table><tr><th>subject</th><th>votes</th><th>top answer</th><th>its share</th>"
-            f"<th>votes per answer</th></tr>{''.join(rows)}</table>")
+        return f"<p>No subject has votes from {MIN_CLASSIFICATIONS} or more classifications.</p>{fewer}"
+    return ("<table><tr><th>subject</th><th>classifications</th><th>votes</th><th>top answer</th><th>its share</th>"
+            f"<th>tie?</th><th>votes per answer</th></tr>{''.join(rows)}</table>{fewer}")
 
 
 def _vote_section(run: WorkflowRun, task: TaskVotes) -> str:
@@ -111,7 +123,36 @@ def _drawing_section(run: WorkflowRun, index: int) -> str:
     parts.append(f"<p class='meta'>The subjects with the most classifications; thin marks: each "
                  f"volunteer's, colour by tool; {note}. Coordinates are the subject's pixels.</p>")
     parts.append(_img(grid, f"task {drawing.task}: marks on the most classified subjects"))
+    if drawing.reduction:
+        parts.append(_eps_hint(drawing))
+    if drawing.texts:
+        parts.append("<h3>Transcribed lines, lowest consensus score first</h3>"
+                     + text_table(sorted(drawing.texts, key=lambda t: (t.score, t.subject))[:15], "line"))
     return "".join(parts)
+
+
+def _eps_hint(drawing: DrawingTask) -> str:
+    """Subjects two or more volunteers marked with no consensus mark: eps is likely too small."""
+    marked = sum(1 for marks in drawing.marks.values() if sum(bool(m) for m in marks) >= MIN_CLASSIFICATIONS)
+    missing = drawing.unclustered()
+    if not missing:
+        return (f"<p class='meta'>Every subject marked in {MIN_CLASSIFICATIONS}+ classifications has a consensus "
+                "mark.</p>") if marked else ""
+    eps = drawing.parameters.get("eps")
+    setting = f"eps = {escape(str(eps))}" if eps is not None else "this reducer"
+    shown = ", ".join(escape(s) for s in missing[:10]) + (", …" if len(missing) > 10 else "")
+    return (f"<p class='warn'>{len(missing):,} of {marked:,} subjects marked in {MIN_CLASSIFICATIONS}+ "
+            f"classifications have <b>no consensus mark</b> ({shown}): with {setting}, the marks of one "
+            "object are likely further apart than eps, so eps is likely too small for this task (or "
+            "min_samples too big). Look at them with <code>zooagg plot</code> and set the reducer's "
+            "parameters with <code>-k</code>.</p>")
+
+
+def _files_section(run: WorkflowRun) -> str:
+    if not run.files:
+        return ""
+    items = "".join(f"<li>{escape(name)}: {rows:,} rows</li>" for name, rows in run.files)
+    return f"<h2>Results written</h2><p>In {escape(str(run.folder))}:</p><ul>{items}</ul>"
 
 
 def render(run: WorkflowRun) -> str:
@@ -125,7 +166,9 @@ def render(run: WorkflowRun) -> str:
     sections.append(_img(plots.activity_figure(run), "volunteers and classifications per day"))
     sections.extend(_vote_section(run, task) for task in run.votes)
     sections.extend(_slider_section(run, task) for task in run.sliders)
+    sections.extend(text_section(task, run.task_text(task.task)) for task in run.texts)
     sections.extend(_drawing_section(run, i) for i in range(len(run.drawings)))
+    sections.append(_files_section(run))
     if run.other:
         items = "".join(f"<li>{escape(name)}: {rows:,} rows</li>" for name, rows in run.other)
         sections.append(f"<h2>Other results</h2><p>Not plotted in this version:</p><ul>{items}</ul>")

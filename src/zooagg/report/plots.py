@@ -7,7 +7,15 @@ import math
 from collections import Counter
 from typing import Any
 
-from .data import AGREEMENT, DrawingTask, Mark, SliderTask, TaskVotes, WorkflowRun
+from .data import (
+    AGREEMENT,
+    MIN_CLASSIFICATIONS,
+    DrawingTask,
+    Mark,
+    SliderTask,
+    TaskVotes,
+    WorkflowRun,
+)
 
 COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2")
 
@@ -55,7 +63,7 @@ def votes_figure(task: TaskVotes, counts: Counter[str]) -> bytes:
     middle.set_xlim(0, 1.02)
     middle.set_xlabel("share of the votes for the top answer")
     middle.set_ylabel("subjects")
-    middle.set_title(f"Agreement: {task.agreement:.0%} of subjects above {AGREEMENT:.0%}", fontsize=10)
+    middle.set_title(agreement_title(task), fontsize=10)
     totals = task.answer_totals().most_common(15)
     if totals:
         labels = [_short(a) for a, _ in reversed(totals)]
@@ -64,6 +72,13 @@ def votes_figure(task: TaskVotes, counts: Counter[str]) -> bytes:
     right.set_xlabel("votes")
     right.set_title("Votes per answer" + (" (top 15)" if len(task.answer_totals()) > 15 else ""), fontsize=10)
     return png(figure)
+
+
+def agreement_title(task: TaskVotes) -> str:
+    if task.agreement is None:
+        return f"Agreement: no subject has {MIN_CLASSIFICATIONS}+ classifications"
+    return (f"Agreement: {task.agreement:.0%} of {len(task.shares())} subjects above {AGREEMENT:.0%}\n"
+            f"(subjects with {MIN_CLASSIFICATIONS}+ classifications)")
 
 
 def slider_figure(task: SliderTask, counts: Counter[str]) -> bytes:
