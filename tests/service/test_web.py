@@ -95,11 +95,14 @@ def test_parameter_form_shows_errors_next_to_the_field(server: Server, tmp_path:
     page.click("button[type=submit]")
     page.wait_for_url(re.compile(r".*/web/projects$"))
     page.goto(f"{server.url}/web/projects/{project}/parameters")
-    field = f"r{entry['id']}.eps"
-    page.fill(f"input[name='{field}']", "wide")
+    # eps is a number field (the browser takes numbers only); a list field takes any text
+    wrong = f"e{entry['id']}.tools"
+    page.fill(f"input[name='{wrong}']", "wide")
     page.click("text=Save and recompute")
-    assert "must be float" in page.inner_text(f"[id='error-{field}']")
-    assert page.input_value(f"input[name='{field}']") == "wide"
+    assert "must be list" in page.inner_text(f"[id='error-{wrong}']")
+    assert page.input_value(f"input[name='{wrong}']") == "wide"
+    page.fill(f"input[name='{wrong}']", "[0]")
+    field = f"r{entry['id']}.eps"
     page.fill(f"input[name='{field}']", "7.5")
     page.click("text=Save and recompute")
     page.wait_for_url(re.compile(rf".*/web/projects/{project}$"))

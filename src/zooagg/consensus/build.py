@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .marks import drawing_cells, is_drawing, is_transcription, transcription_cells
+from .marks import drawing_cells, is_drawing, is_transcription, settle_drawing, transcription_cells
 from .votes import (
     Cells,
     Labels,
@@ -76,19 +76,26 @@ def consensus_table(reductions: Iterable[Row], labels: Mapping[str, Any] | None 
         groups.setdefault((subject, str(row.get("task", "")), str(row.get("reducer", ""))), []).append(row)
         workflow.setdefault(subject, str(row.get("workflow_id", "")))
     words = Labels(labels or {})
-    per_subject: dict[str, dict[str, Any]] = {}
-    suffixes: dict[str, dict[str, None]] = {}
+    per_task: dict[tuple[str, str], Cells] = {}
     skipped: dict[str, int] = {}
     for (subject, task, reducer), rows in groups.items():
         cells = task_cells(reducer, rows, task, words)
-        target = per_subject.setdefault(subject, {"subject_id": subject, "workflow_id": workflow[subject]})
+        per_task.setdefault((subject, task), {})
         if cells is None:
             skipped[reducer] = skipped.get(reducer, 0) + 1
             continue
-        known = suffixes.setdefault(task, {})
-        for suffix, value in cells.items():
-            known.setdefault(suffix, None)
-            target[f"{task}_{suffix}"] = value
+        per_task[(subject, task)].update(cells)
+    suffixes: dict[str, dict[str, None]] = {}
+    for (_, task), cells in per_task.items():
+        suffixes.setdefault(task, {}).update(dict.fromkeys(cells))
+    per_subject: dict[str, dict[str, Any]] = {}
+    for (subject, task), cells in per_task.items():
+        tools = sorted({int(m.group(1)) for m in map(TOOL_COLUMN.match, suffixes[task]) if m})
+        if tools and cells:
+            settle_drawing(cells, tools)
+        target = per_subject.setdefault(subject, {"subject_id": subject, "workflow_id": workflow[subject]})
+        target.update({f"{task}_{suffix}": value for suffix, value in cells.items()})
+    suffixes = {task: known for task, known in suffixes.items() if known}
     columns = ["subject_id", "workflow_id"]
     if classifications is not None:
         columns.append("classifications")

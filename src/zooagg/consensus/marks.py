@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
+from ..tables import is_missing
 from .votes import DIGITS, Cells, Row, number
 
 MARK_COLUMN = re.compile(r"^data\.frame(\d+)\.(.+?)_tool(?:Index)?(\d+)_(\w+)$")
@@ -33,7 +34,8 @@ def _tools(row: Row, task: str) -> dict[int, dict[int, dict[str, Any]]]:
     tools: dict[int, dict[int, dict[str, Any]]] = defaultdict(lambda: defaultdict(dict))
     for column, value in row.items():
         match = MARK_COLUMN.match(column)
-        if match and match.group(2) == task:
+        # an empty cell (a CSV column of another subject's tool) is no data, as a missing key
+        if match and match.group(2) == task and not is_missing(value) and value != "":
             tools[int(match.group(3))][int(match.group(1))][match.group(4)] = value
     return tools
 
@@ -76,9 +78,9 @@ def _text(points: list[tuple[int, float, float]]) -> str:
 
 
 def drawing_cells(row: Row, task: str) -> Cells:
-    """Per tool: marks, clusters and cluster centres; per task: marks but no cluster."""
+    """Per tool: marks, clusters and cluster centres; per task: marks but no cluster (over
+    every tool of the task: see `settle_drawing`)."""
     cells: Cells = {}
-    marks_seen = clusters_seen = 0
     for tool, frames in sorted(_tools(row, task).items()):
         marks = clusters = 0
         points: list[tuple[int, float, float]] = []
@@ -91,10 +93,20 @@ def drawing_cells(row: Row, task: str) -> Cells:
         cells[f"tool{tool}_marks"] = marks
         cells[f"tool{tool}_clusters"] = clusters
         cells[f"tool{tool}_centres"] = _text(points)
-        marks_seen += marks
-        clusters_seen += clusters
-    cells["marks_without_consensus"] = marks_seen > 0 and clusters_seen == 0
+    cells["marks_without_consensus"] = False
     return cells
+
+
+def settle_drawing(cells: Cells, tools: list[int]) -> None:
+    """A drawing task's cells once every reducer of the task (one per tool shape) is in: tools
+    without marks on this subject get 0 marks and 0 clusters, and the flag looks at all tools."""
+    for tool in tools:
+        cells.setdefault(f"tool{tool}_marks", 0)
+        cells.setdefault(f"tool{tool}_clusters", 0)
+        cells.setdefault(f"tool{tool}_centres", "")
+    marks = sum(cells[f"tool{tool}_marks"] for tool in tools)
+    clusters = sum(cells[f"tool{tool}_clusters"] for tool in tools)
+    cells["marks_without_consensus"] = marks > 0 and clusters == 0
 
 
 def transcription_cells(row: Row) -> Cells:

@@ -8,7 +8,7 @@ column suffix (the builder puts the task id in front).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ..tables import is_missing
@@ -35,17 +35,18 @@ def _count(value: float) -> int | float:
     return int(value) if float(value).is_integer() else value
 
 
-def leading(votes: Mapping[str, float]) -> Cells:
+def leading(votes: Mapping[str, float], rank: Callable[[str], Any] | None = None) -> Cells:
     """The leading answer, its votes, all votes, its share (agreement) and whether it is tied.
 
     A tie means two or more answers share the highest count; the answer shown is then the
-    first of them in the reduction's order, and `tie` says the choice was arbitrary.
+    first of them by `rank` (the workflow's answer order) or by key, the same whatever order
+    the reduction's columns came in, and `tie` says the choice was arbitrary.
     """
     counted = {k: v for k, v in votes.items() if v > 0}
     if not counted:
         return {"answer": None, "votes": 0, "total": 0, "agreement": None, "tie": False}
     top = max(counted.values())
-    tied = [k for k, v in counted.items() if v == top]
+    tied = sorted((k for k, v in counted.items() if v == top), key=rank or str)
     total = sum(counted.values())
     return {"answer": tied[0], "votes": _count(top), "total": _count(total),
             "agreement": round(top / total, DIGITS), "tie": len(tied) > 1}
@@ -70,6 +71,17 @@ class Labels:
             if slug(label) == key:
                 return label
         return key
+
+    def rank(self, task: str) -> Callable[[str], tuple[int, str]]:
+        """Sort key of a question's answer keys: the workflow's answer order, then the key."""
+        from ..tasks._common import slug
+
+        order: dict[str, int] = {}
+        for index, label in self._answers(task).items():
+            if index.isdigit():
+                order.setdefault(index, int(index))
+                order.setdefault(slug(label), int(index))
+        return lambda key: (order.get(key, len(order) + 1), key)
 
     def _answers(self, task: str) -> dict[str, str]:
         prefix = f"{task}.answers."
@@ -106,7 +118,7 @@ def question_cells(row: Row, task: str, labels: Labels) -> Cells:
             count = number(value)
             if count is not None:
                 votes[column[5:]] = count
-    cells = leading(votes)
+    cells = leading(votes, labels.rank(task))
     if cells["answer"] is not None:
         cells["answer"] = labels.answer(task, cells["answer"])
     return cells

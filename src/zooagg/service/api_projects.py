@@ -360,6 +360,20 @@ def download(project_id: int, extractor: str, who: Caller, request: Request) -> 
                         background=BackgroundTask(shutil.rmtree, path.parent, ignore_errors=True))
 
 
+@router.get("/{project_id}/consensus.csv",
+            summary="The consensus table now: one row per subject, each task's leading answer and agreement")
+def consensus_download(project_id: int, who: Caller, request: Request) -> Response:
+    from .consensus import consensus_csv
+
+    state = state_of(request)
+    plan = plan_for(state, who, project_id)
+    folder = Path(tempfile.mkdtemp(prefix="zooagg-download-"))
+    with state.store.write() as session:
+        path = consensus_csv(session, plan, folder)
+    return FileResponse(path, media_type="text/csv", filename=path.name,
+                        background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True))
+
+
 @router.get("/{project_id}/subjects/{subject_id}", summary="One subject's current reductions (JSON)")
 def subject(project_id: int, subject_id: str, who: Caller, request: Request) -> Response:
     state = state_of(request)

@@ -66,13 +66,7 @@ def reduction_csv(session: Session, plan: Plan, extractor: str, folder: Path | N
     Runs in a write transaction: reductions computed under an older column order are
     recomputed first (classifications arrived out of export order; see columns.py).
     """
-    orders = Orders(session, plan.project_id)
-    signature = orders.get(extractor).signature
-    outdated = session.execute(select(Reduction.task, Reduction.subject_id).where(
-        Reduction.project_id == plan.project_id, Reduction.extractor == extractor,
-        Reduction.signature != signature)).all()
-    reduce_subjects(session, plan, [(extractor, task, subject) for task, subject in outdated], orders)
-    session.flush()
+    refresh(session, plan, extractor)
     stored: dict[tuple[str, str], Reduction] = {
         (r.subject_id, r.task): r for r in session.scalars(select(Reduction).where(
             Reduction.project_id == plan.project_id, Reduction.extractor == extractor))}
@@ -97,6 +91,17 @@ def reduction_csv(session: Session, plan: Plan, extractor: str, folder: Path | N
             for row in rows:
                 table.add([subject, workflow, task, name], dict(row))
     return table.finish("csv", False, front=REDUCTION_FRONT)
+
+
+def refresh(session: Session, plan: Plan, extractor: str) -> None:
+    """Recompute the extractor's reductions made under an older column order (see columns.py)."""
+    orders = Orders(session, plan.project_id)
+    signature = orders.get(extractor).signature
+    outdated = session.execute(select(Reduction.task, Reduction.subject_id).where(
+        Reduction.project_id == plan.project_id, Reduction.extractor == extractor,
+        Reduction.signature != signature)).all()
+    reduce_subjects(session, plan, [(extractor, task, subject) for task, subject in outdated], orders)
+    session.flush()
 
 
 def _reduce_nothing(entry: Any) -> list[dict[str, Any]]:

@@ -16,16 +16,18 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, PackageLoader, select_autoescape
+from sqlalchemy import select
 from starlette.background import BackgroundTask
 from starlette.datastructures import FormData, UploadFile
 from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from .. import __version__, registry
 from ..errors import ZooaggError
-from . import auth, projects
+from . import auth, projects, web_views
 from .api_projects import ingest_export, plan_for, project_of
 from .app import AppState, state_of
 from .downloads import file_name, reduction_csv
+from .models import Workflow
 
 router = APIRouter(prefix="/web", include_in_schema=False)
 SESSION = "zooagg_session"
@@ -118,6 +120,13 @@ def _cookie(request: Request, response: Response, name: str, value: str, max_age
 
 # ---- projects --------------------------------------------------------------------------------
 
+@router.get("")
+@router.get("/")
+def web_root() -> Response:
+    """The banner's /web: the project list (which sends a visitor to sign in first)."""
+    return RedirectResponse("/web/projects", status_code=303)
+
+
 @router.get("/projects")
 def project_list(request: Request) -> Response:
     who = web_caller(request)
@@ -146,14 +155,24 @@ async def project_create(request: Request) -> Response:
 
 def _project_page(request: Request, who: auth.Caller, project_id: int, status: int = 200,
                   **extra: Any) -> Response:
-    with state_of(request).store.read() as session:
+    from .consensus import labels_of, project_consensus
+
+    views: dict[str, Any] = {"tasks": [], "agreement": [], "unclustered": [], "consensus": None}
+    with state_of(request).store.write() as session:  # write: outdated reductions are recomputed
         project = project_of(session, who, project_id)
         info = projects.summary(session, project)
         plan = state_of(request).plans.get(session, project)
+        if plan is not None:
+            workflow = session.scalar(select(Workflow).where(Workflow.project_id == project_id))
+            table = project_consensus(session, plan)
+            tasks = list(dict.fromkeys(e.task for e in plan.entries))
+            views = {"tasks": web_views.task_texts(labels_of(workflow, plan), tasks),
+                     "agreement": web_views.agreement_rows(table), "unclustered": web_views.unclustered_rows(table),
+                     "consensus": web_views.preview(table)}
     downloads = [] if plan is None else [
         {"extractor": name, "file": file_name(plan, name)} for name in plan.extractor_names]
     return page("project.html", status, project=info, downloads=downloads, errors=extra.pop("errors", {}),
-                **extra, **_context(request, who))
+                min_classifications=web_views.MIN_CLASSIFICATIONS, **views, **extra, **_context(request, who))
 
 
 @router.get("/projects/{project_id}")
@@ -233,6 +252,21 @@ def download(project_id: int, extractor: str, request: Request) -> Response:
                         background=BackgroundTask(shutil.rmtree, path.parent, ignore_errors=True))
 
 
+@router.get("/projects/{project_id}/consensus.csv")
+def consensus_download(project_id: int, request: Request) -> Response:
+    import tempfile
+
+    from .consensus import consensus_csv
+
+    state = state_of(request)
+    plan = plan_for(state, web_caller(request), project_id)
+    folder = Path(tempfile.mkdtemp(prefix="zooagg-download-"))
+    with state.store.write() as session:
+        path = consensus_csv(session, plan, folder)
+    return FileResponse(path, media_type="text/csv", filename=path.name,
+                        background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True))
+
+
 # ---- parameters ------------------------------------------------------------------------------
 
 def _fields(state: AppState, who: auth.Caller, project_id: int, values: dict[str, str] | None = None
@@ -252,9 +286,15 @@ def _fields(state: AppState, who: auth.Caller, project_id: int, values: dict[str
                     continue
                 field = f"{prefix}{entry['id']}.{key}"
                 shown = values.get(field, "") if values is not None else _text(current.get(key))
+                if param.type is bool and values is None:
+                    shown = "true" if current.get(key, param.default) else ""
                 fields.append({"name": field, "label": f"{kind} {key}", "value": shown, "help": param.help,
-                               "default": _text(param.default), "kind": kind})
-        blocks.append({**entry, "fields": fields})
+                               "default": _text(param.default), "kind": kind,
+                               "input": web_views.input_kind(param),
+                               "choices": [_text(c) for c in param.choices or ()]})
+        chosen = values.get(f"reducer{entry['id']}", entry["reducer"]) if values is not None else entry["reducer"]
+        blocks.append({**entry, "fields": fields, "reducer_field": f"reducer{entry['id']}", "chosen": chosen,
+                       "reducers": web_views.reducer_choices(entry["extractor"], entry["reducer"])})
     return blocks
 
 
@@ -287,10 +327,22 @@ async def parameters_save(project_id: int, request: Request) -> Response:
     who = web_caller(request)
     state = state_of(request)
     values = {k: str(v) for k, v in form.items() if k != "csrf"}
+    # an unticked checkbox sends nothing; its "present" marker carries the default, and a box
+    # left at its default is not stored (as an empty text field)
+    for marker in [k for k in values if k.startswith("present.")]:
+        field, default = marker.removeprefix("present."), values.pop(marker)
+        ticked = field in values
+        if ticked == (default == "true"):
+            values.pop(field, None)
+        else:
+            values[field] = "true" if ticked else "false"
     changes: dict[int, dict[str, dict[str, Any]]] = {}
+    reducers: dict[int, str] = {}
     for field, text in values.items():
         head, _, key = field.partition(".")
-        if head[:1] in "er" and head[1:].isdigit() and key and text.strip():
+        if field.startswith("reducer") and field[7:].isdigit():
+            reducers[int(field[7:])] = text.strip()
+        elif head[:1] in "er" and head[1:].isdigit() and key and text.strip():
             part = "extractor_params" if head[0] == "e" else "reducer_params"
             changes.setdefault(int(head[1:]), {"extractor_params": {}, "reducer_params": {}})[part][key] = \
                 _value(text.strip())
@@ -301,14 +353,21 @@ async def parameters_save(project_id: int, request: Request) -> Response:
         re_extract = False
         for entry in projects.parameters_of(session, project_id):
             change = changes.get(entry["id"], {"extractor_params": {}, "reducer_params": {}})
+            reducer = reducers.get(entry["id"]) or entry["reducer"]
+            if reducer != entry["reducer"]:  # the fields shown were the old reducer's: start from defaults
+                change["reducer_params"] = {}
             try:
                 re_extract |= projects.apply_entry(session, project, entry["id"],
                                                    extractor_params=change["extractor_params"],
+                                                   reducer=reducer if reducer != entry["reducer"] else None,
                                                    reducer_params=change["reducer_params"])
             except projects.FieldErrors as exc:
                 for key, message in exc.errors.items():
                     part, _, name = key.partition(".")
-                    errors[f"{'e' if part == 'extractor_params' else 'r'}{entry['id']}.{name}"] = message
+                    if part == "reducer" or not name:
+                        errors[f"reducer{entry['id']}"] = message
+                    else:
+                        errors[f"{'e' if part == 'extractor_params' else 'r'}{entry['id']}.{name}"] = message
         if filter_how and filter_how not in projects.FILTERS:
             errors["filter"] = f"must be one of {', '.join(projects.FILTERS)}"
         if errors:

@@ -1,0 +1,100 @@
+"""What the project and parameter pages show, as plain data for the templates.
+
+The project page: the task texts, the consensus table's first rows and, per task, the honest
+agreement (only over subjects with two or more classifications, ties and the rest counted), as
+the offline report states it. The parameter page: each parameter as the form field its type
+asks for (a checkbox, a number, a choice), and the reducers a task may use.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import registry
+from ..consensus import ConsensusTable
+
+AGREEMENT = 0.8  # as the offline report: a subject agrees when its top answer has more of the votes
+MIN_CLASSIFICATIONS = 2
+PREVIEW_ROWS = 20
+
+
+def task_texts(labels: dict[str, Any], tasks: list[str]) -> list[dict[str, str]]:
+    """Each task's question or instruction, in task order."""
+    out = []
+    for task in tasks:
+        text = labels.get(f"{task}.question") or labels.get(f"{task}.instruction") or ""
+        out.append({"task": task, "text": str(text)})
+    return out
+
+
+def _number(value: Any) -> float:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
+
+
+def agreement_rows(table: ConsensusTable) -> list[dict[str, Any]]:
+    """Per vote task (a column `<task>_agreement`): subjects counted, agreement, ties, fewer."""
+    out = []
+    for column in table.columns:
+        if not column.endswith("_agreement"):
+            continue
+        task = column.removesuffix("_agreement")
+        answered = [r for r in table.rows if _number(r.get(f"{task}_votes")) > 0]
+        counted = [r for r in answered if _number(r.get("classifications")) >= MIN_CLASSIFICATIONS]
+        agreeing = sum(1 for r in counted if _number(r.get(column)) > AGREEMENT)
+        out.append({"task": task, "counted": len(counted), "fewer": len(answered) - len(counted),
+                    "ties": sum(1 for r in counted if r.get(f"{task}_tie") is True),
+                    "agreement": f"{agreeing / len(counted):.0%}" if counted else "n/a"})
+    return out
+
+
+def unclustered_rows(table: ConsensusTable) -> list[dict[str, Any]]:
+    """Per drawing task: subjects with marks but no consensus mark (eps likely too small)."""
+    out = []
+    for column in table.columns:
+        if column.endswith("_marks_without_consensus"):
+            flagged = sum(1 for r in table.rows if r.get(column) is True)
+            out.append({"task": column.removesuffix("_marks_without_consensus"), "subjects": flagged})
+    return out
+
+
+def preview(table: ConsensusTable) -> dict[str, Any]:
+    return {"columns": table.columns, "rows": [["" if v is None else v for v in record]
+                                               for record in table.records()[:PREVIEW_ROWS]],
+            "total": len(table.rows)}
+
+
+# ---- the parameter form ------------------------------------------------------------------------
+
+def input_kind(param: registry.Param) -> str:
+    """checkbox, number (whole or decimal), select, or text (lists and mappings as JSON)."""
+    if param.choices:
+        return "select"
+    if param.type is bool:
+        return "checkbox"
+    if param.type is int:
+        return "integer"
+    if param.type is float:
+        return "decimal"
+    return "text"
+
+
+#: reducers that read the same extracts, by extractor family (the API accepts any registered
+#: reducer; the form offers the ones that make sense for the task's extracts)
+REDUCER_FAMILIES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("question_extractor", ("question_reducer", "question_consensus_reducer")),
+    ("shortcut_extractor", ("shortcut_reducer",)),
+    ("point_extractor_by_frame", ("point_reducer_dbscan", "point_reducer_hdbscan")),
+    ("shape_extractor", ("shape_reducer_dbscan", "shape_reducer_hdbscan", "shape_reducer_optics")),
+    ("polygon_extractor", ("polygon_reducer", "polygon_reducer_contours")),
+    ("line_text_extractor", ("poly_line_text_reducer", "optics_line_text_reducer")),
+    ("poly_line_text_extractor", ("poly_line_text_reducer", "optics_line_text_reducer")),
+)
+
+
+def reducer_choices(extractor: str, current: str) -> list[str]:
+    """The reducers the form offers for a task (the current one always among them)."""
+    known = registry.components("reducer")
+    for prefix, names in REDUCER_FAMILIES:
+        if extractor == prefix or extractor.startswith(prefix + "_") and prefix == "shape_extractor":
+            return sorted({*(n for n in names if n in known), current})
+    return [current]
