@@ -12,7 +12,7 @@ import pytest
 import yaml
 from conftest import DATA
 
-from zooagg.config import TYPE_TO_EXTRACTOR
+from zooagg.configure.config import TYPE_TO_EXTRACTOR
 
 WORKFLOWS = DATA / "slsn_wf_export.csv"
 PEER = DATA / "peer_config"

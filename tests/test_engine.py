@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from zooagg.cli import main
-from zooagg.config import load_extractor_config, load_reducer_config
+from zooagg.configure.config import load_extractor_config, load_reducer_config
 from zooagg.engine.extract import run_extract
 from zooagg.engine.reduce import run_reduce
 

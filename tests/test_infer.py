@@ -9,9 +9,10 @@ import pytest
 import yaml
 from conftest import DATA, classification_row, read_rows, write_export
 
-from zooagg.config import load_extractor_config, load_reducer_config
-from zooagg.infer import infer_workflow, versions_in
-from zooagg.workflow import DrawingTask
+from zooagg.configure.config import load_extractor_config, load_reducer_config
+from zooagg.configure.groups import versions_in
+from zooagg.configure.infer import infer_workflow
+from zooagg.configure.workflow import DrawingTask
 
 INFER = DATA / "infer"
 

@@ -8,12 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import DATA, classification_row, read_header, read_rows, write_export, write_yaml
 
-from zooagg.errors import RowError
-from zooagg.exports import ClassificationReader, VersionRange, read_workflows
-from zooagg.exports.csvio import decode
-from zooagg.exports.marks import normalise_annotation
-from zooagg.exports.workflows import select_versions
-from zooagg.workflow import (
+from zooagg.configure.workflow import (
     ComboTask,
     DrawingTask,
     DropdownTask,
@@ -23,6 +18,11 @@ from zooagg.workflow import (
     Task,
     parse_tasks,
 )
+from zooagg.errors import RowError
+from zooagg.exports import ClassificationReader, VersionRange, read_workflows
+from zooagg.exports.csvio import decode
+from zooagg.exports.marks import normalise_annotation
+from zooagg.exports.workflows import select_versions
 
 
 def read_all(path: Path, workflow_id: int | None = None, versions: VersionRange | None = None) -> list:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from conftest import DATA, read_rows
 
+from zooagg.configure.groups import plan_groups
 from zooagg.exports.workflows import WorkflowVersion, read_workflows
-from zooagg.infer import plan_groups
 
 SLSN = DATA / "slsn_cls_export.csv"
 WORKFLOWS = DATA / "slsn_wf_export.csv"
@@ -87,3 +87,18 @@ def test_versions_with_other_tasks_run_apart() -> None:
     groups = plan_groups({5: Counter({(1, 0): 2, (1, 3): 1, (2, 0): 5}), 6: Counter({(1, 1): 1})}, [5, 6], rows)
     assert [(g.workflow_id, g.low, g.high, g.inferred) for g in groups] == [
         (5, "1.0", "1.3", False), (5, "2.0", "2.0", False), (6, "1.1", "1.1", True)]
+
+
+def test_the_library_run_returns_its_manifest_and_says_nothing(tmp_path: Path, capsys) -> None:
+    from zooagg import run
+
+    manifest = run.run_project([str(SLSN), str(WORKFLOWS)], tmp_path)
+    assert capsys.readouterr().out == ""
+    assert manifest == json.loads((tmp_path / "zooagg-run.json").read_text(encoding="utf-8"))
+    assert manifest["workflows"] == str(WORKFLOWS.resolve())
+    assert manifest["subjects"] is None
+    assert manifest["runs"] == [{"workflow_id": 10, "versions": ["16.55", "16.55"], "inferred": False,
+                                 "folder": "workflow_10", "classifications": 7,
+                                 "reductions": ["question_reducer_reductions.csv"],
+                                 "consensus": "consensus_workflow_10.csv"}]
+    assert len(read_rows(tmp_path / "workflow_10" / "question_reducer_reductions.csv")) == 14

@@ -12,7 +12,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from zooagg.config import load_reducer_config
+from zooagg.configure.config import load_reducer_config
 from zooagg.engine.reduce import run_reduce
 
 META = ["classification_id", "user_name", "user_id", "workflow_id", "task", "created_at", "subject_id", "extractor"]

@@ -12,7 +12,7 @@ from typing import Any
 import pyarrow as pa
 
 from .. import AGGREGATION_VERSION, registry
-from ..config import ExtractorConfig
+from ..configure.config import ExtractorConfig
 from ..errors import ExtractError, RowError, Where, ZooaggError
 from ..exports.classifications import (
     Classification,

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import AGGREGATION_VERSION, registry
-from ..config import ReducerConfig
+from ..configure.config import ReducerConfig
 from ..errors import ReduceError, RowError, Where, ZooaggError
 from ..tables import (
     REDUCTION_COLUMNS,

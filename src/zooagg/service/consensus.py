@@ -35,7 +35,7 @@ def labels_of(workflow: Workflow | None, plan: Plan) -> dict[str, Any]:
     """Task texts and answer labels, as `zooagg config` writes them to Task_labels."""
     if workflow is None:
         return {}
-    from ..config import task_labels_for
+    from ..configure.config import task_labels_for
 
     config: dict[str, list[dict[str, Any]]] = {}
     for entry in plan.entries:

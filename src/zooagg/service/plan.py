@@ -14,10 +14,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import registry
-from ..config import extractor_config_for, reducer_configs_for
+from ..configure.config import extractor_config_for, reducer_configs_for
+from ..configure.workflow import parse_tasks
 from ..engine.extract import Step
 from ..exports.versions import VersionRange
-from ..workflow import parse_tasks
 from .models import Project, TaskParameters, Workflow
 
 

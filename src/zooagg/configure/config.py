@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from . import registry
-from .errors import ConfigError, InputError, Where
-from .exports.versions import VersionRange
+from .. import registry
+from ..errors import ConfigError, InputError, Where
+from ..exports.versions import VersionRange
 
 if TYPE_CHECKING:  # imported where used: reading a reducer config needs neither
-    from .exports.workflows import WorkflowVersion
+    from ..exports.workflows import WorkflowVersion
     from .workflow import Task
 
 # ---- reading ------------------------------------------------------------------------------
@@ -279,7 +279,7 @@ def task_labels_for(workflow: WorkflowVersion, extractor_config: dict[str, list[
 
 
 def dump_yaml(data: Any, path: Path) -> None:
-    from .tables import atomic_open, commit
+    from ..tables import atomic_open, commit
 
     handle, tmp = atomic_open(path)
     with handle:
