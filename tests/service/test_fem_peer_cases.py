@@ -1,0 +1,103 @@
+"""The peer's own FEM (classifier 2.0) test cases, posted to a real `zooagg serve`.
+
+`tests/data/fem/peer_v2_cases.json` holds the inputs, query parameters and expected outputs of
+every case in panoptes_aggregation 5.3.1's FEM test modules (`module` names each one's file
+under `panoptes_aggregation/tests/`), recorded from the peer's package as it calls them over
+HTTP: the extractor cases' classification with annotations grouped by task, the reducer cases'
+`[{data, user_id}]`. Each is sent as Caesar sends it, and the answer must be the peer's
+expected output (its `aggregation_version` aside). Before the dropdown fix the five
+`test_subtask_extractor_v2` cases with a dropdown sub-task failed here: their sub-task came
+out `{'value': []}`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import urllib.parse
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from .conftest import free_port, spawn
+
+CASES = json.loads((Path(__file__).parents[1] / "data" / "fem" / "peer_v2_cases.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def zooagg_serve(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    port = free_port()
+    process = spawn(["--data-dir", str(tmp_path_factory.mktemp("data"))], port)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def _without_version(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_version(v) for k, v in value.items() if k != "aggregation_version"}
+    if isinstance(value, list):
+        return [_without_version(v) for v in value]
+    return value
+
+
+def _close(got: Any, expected: Any) -> bool:
+    """Equal, floats within 1e-5 (the peer's own tolerance for line slopes, `assert_allclose`)."""
+    if isinstance(expected, float) and isinstance(got, int | float):
+        return math.isclose(got, expected, rel_tol=1e-7, abs_tol=1e-5)
+    if isinstance(expected, dict):
+        return isinstance(got, dict) and got.keys() == expected.keys() and \
+            all(_close(got[k], expected[k]) for k in expected)
+    if isinstance(expected, list):
+        return isinstance(got, list) and len(got) == len(expected) and \
+            all(_close(g, e) for g, e in zip(got, expected, strict=True))
+    return bool(got == expected)
+
+
+def _rounded(value: Any, digits: int) -> Any:
+    if isinstance(value, dict):
+        return {k: _rounded(v, digits) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_rounded(v, digits) for v in value]
+    return round(value, digits) if isinstance(value, float) else value
+
+
+def test_the_recorded_cases_are_the_fem_modules() -> None:
+    modules = {case["module"] for case in CASES}
+    assert "extractor_tests.test_subtask_extractor_v2" in modules
+    assert sum(case["module"] == "extractor_tests.test_subtask_extractor_v2" for case in CASES) == 6
+    assert len(CASES) == 26
+
+
+@pytest.mark.parametrize("case", CASES, ids=[f"{c['module'].split('.')[-1]}::{c['test']}" for c in CASES])
+def test_peer_fem_case_through_serve(zooagg_serve: str, case: dict[str, Any]) -> None:
+    route = "extractors" if case["kind"] == "extractor" else "reducers"
+    query = urllib.parse.urlencode(case["kwargs"])  # dicts and lists go as Python reprs, as the peer's tests send them
+    body = case["body"]
+    if case["kind"] == "reducer":  # the peer's request tests send extracts with its version stamp
+        body = [{**item, "data": {**item["data"], "aggregation_version": "5.3.1"}} for item in body]
+    answer = httpx.post(f"{zooagg_serve}/{route}/{case['name']}?{query}", json=body, timeout=60)
+    assert answer.status_code == 200, answer.text
+    got, expected = _without_version(answer.json()), _without_version(case["expected"])
+    if case.get("round") is not None:
+        got, expected = _rounded(got, case["round"]), _rounded(expected, case["round"])
+    assert _close(got, expected), f"{case['test']}: {json.dumps(got)[:600]}"
+
+
+def test_a_mark_dropdown_sub_task_gives_the_options(zooagg_serve: str) -> None:
+    """The case of the issue, checked by hand: mark 0's dropdown sub-task answered with three
+    selects gives one vote per select, not `{'value': []}`."""
+    case = next(c for c in CASES if c["test"] == "TestSubtaskV2OneTool")
+    query = urllib.parse.urlencode(case["kwargs"])
+    answer = httpx.post(f"{zooagg_serve}/extractors/shape_extractor?{query}", json=case["body"], timeout=60).json()
+    assert answer["frame0"]["T0_toolIndex0_subtask1"] == [
+        {"value": [{"option-1": 1}, {"option-2": 1}, {"None": 1}]},
+        {"value": [{"option-3": 1}, {"option-4": 1}, {"option-5": 1}]},
+    ]
+    assert answer["frame0"]["T0_toolIndex0_subtask0"] == [{"0": 1}, {"1": 1}]
+    assert "T0_toolIndex1_x" not in answer["frame0"]  # tools=[0]
