@@ -26,6 +26,13 @@ shape wins. Tool sub-tasks (`details`) are inferred from their raw values: a num
 single question, a list of numbers a multiple question, text a text task (a slider sub-task
 is read as text too: its raw value cannot be told from a transcribed number).
 
+FEM (classifier 2.0) writes each sub-task answer as an annotation of its own, `{task: "T0.1.0",
+taskType, markIndex, value}` (`DrawingAnnotation.toSnapshot` in the front end; the exporter leaves
+it raw), and the mark's `details` only names it (`[{task: "T0.1.0"}]`). Such an annotation is
+sub-task 0 of tool 1 of drawing task T0, typed by its `taskType` (`dropdown-simple` is a
+dropdown), never a task of its own. Which front ends classified (`metadata.classifier_version`)
+is counted too, so the config carries FEM sub-task keys, classic ones, or both.
+
 A value of `null` or `[]` says nothing and is not counted. When a task was a single question in
 some versions and a multiple question in others (the answer shapes say so), it is configured
 as multiple: the question extractor reads both.
@@ -55,6 +62,8 @@ LABEL_HINTS = (("bezier", "bezier"), ("freehand", "freehandLine"), ("free hand",
                ("triangle", "triangle"), ("rectangle", "rectangle"), ("circle", "circle"),
                ("ellipse", "ellipse"))
 MAX_ANSWERS = 200  # answer labels kept per question (for the task-labels file)
+#: a FEM sub-task's key: task, tool index, sub-task index
+SUBTASK_KEY = re.compile(r"(.+)\.(\d+)\.(\d+)")
 
 
 @dataclass
@@ -170,6 +179,10 @@ class Inferrer:
         key = annotation.get("task")
         if not isinstance(key, str) or not key:
             return
+        subtask = SUBTASK_KEY.fullmatch(key)
+        if subtask and ("markIndex" in annotation or "taskType" in annotation):
+            self._subtask(subtask.group(1), int(subtask.group(2)), int(subtask.group(3)), annotation)
+            return
         combo = annotation.get("combo_task")  # the reader opened this combo up (exports/combos.py)
         if isinstance(combo, str) and combo != key:
             parent = self.evidence(combo)
@@ -256,6 +269,19 @@ class Inferrer:
             return "multiple"
         return ""
 
+    def _subtask(self, task_key: str, tool_index: int, position: int, annotation: dict[str, Any]) -> None:
+        """A FEM sub-task answer: evidence for sub-task `position` of the tool, not a task."""
+        tool = self.evidence(task_key).tools.setdefault(tool_index, ToolEvidence(tool_index))
+        evidence = tool.details.setdefault(position, TaskEvidence(f"{task_key}.{tool_index}.{position}"))
+        evidence.seen += 1
+        value = annotation.get("value")
+        fem = annotation.get("taskType")
+        kind = FEM_TASK_TYPES.get(fem, fem) if isinstance(fem, str) and fem else _raw_kind(value)
+        if value in (None, [], "") or not kind:
+            evidence.empty += 1
+        else:
+            evidence.kinds[kind] += 1
+
     def _answer(self, task: TaskEvidence, label: str) -> None:
         if label in task.answers or len(task.answers) < MAX_ANSWERS:
             task.answers[label] += 1
@@ -273,6 +299,10 @@ class Inferrer:
                 tool.label = mark["tool_label"]
             for position, detail in enumerate(mark.get("details") or []):
                 if not isinstance(detail, dict):
+                    continue
+                if "value" not in detail and isinstance(detail.get("task"), str):
+                    # FEM names its sub-task here; the answer is an annotation of its own (`_subtask`)
+                    tool.details.setdefault(position, TaskEvidence(f"{task.key}.{index}.{position}"))
                     continue
                 evidence = tool.details.setdefault(position, TaskEvidence(f"{task.key}.{index}.{position}"))
                 evidence.seen += 1
@@ -326,6 +356,7 @@ class Inference:
     versions: Counter[Version]
     rows: int
     combos: dict[str, list[str]]
+    front_ends: Counter[str] = field(default_factory=Counter)  # "classic" / "fem" -> classifications
 
     @property
     def latest(self) -> str:
@@ -368,11 +399,13 @@ def infer_workflow(path: str | Path, workflow_id: int, versions: VersionRange | 
     reader = ClassificationReader(path, workflow_id, versions)
     inferrer = Inferrer()
     seen_versions: Counter[Version] = Counter()
+    front_ends: Counter[str] = Counter()
     rows = 0
     for classification in reader:
         if isinstance(classification, Exception):
             continue  # a damaged row says nothing about the tasks; extract reports it
         rows += 1
+        front_ends[front_end(classification.metadata)] += 1
         if classification.workflow_version:
             seen_versions[parse_version(classification.workflow_version)] += 1
         for annotation in classification.annotations:
@@ -392,7 +425,7 @@ def infer_workflow(path: str | Path, workflow_id: int, versions: VersionRange | 
         if kind and kind != "combo":
             models[key] = task_model(evidence)
     combos = {k: e.children for k, e in inferrer.tasks.items() if e.kind() == "combo"}
-    return Inference(workflow_id, str(path), models, inferrer.tasks, seen_versions, rows, combos)
+    return Inference(workflow_id, str(path), models, inferrer.tasks, seen_versions, rows, combos, front_ends)
 
 
 # ---- writing the configs ---------------------------------------------------------------------
@@ -401,13 +434,26 @@ def _header(inference: Inference) -> str:
     versions = ", ".join(format_version(v) for v in sorted(inference.versions))
     lines = [
         f"INFERRED by zooagg from the classification export {Path(inference.file).name}",
-        f"(workflow {inference.workflow_id}, {inference.rows} classifications, versions {versions});",
+        f"(workflow {inference.workflow_id}, {inference.rows} classifications, versions {versions};",
+        f"front ends: {_describe_front_ends(inference.front_ends)});",
         "there was no workflow export. Check the task types below before trusting the results:",
         *("  " + line for line in inference.summary()),
     ]
     if inference.combos:
         lines.append("Combo tasks are configured through their sub-tasks.")
     return "".join(f"# {line}\n" for line in lines)
+
+
+def _describe_front_ends(front_ends: Counter[str]) -> str:
+    names = {"classic": "classic (1.x)", "fem": "FEM (2.0)"}
+    return ", ".join(f"{names[k]} {front_ends[k]}" for k in ("classic", "fem") if front_ends[k]) or "none"
+
+
+def front_end(metadata: Any) -> str:
+    """"fem" for a classification made on FEM (classifier_version 2 or later), else "classic"."""
+    raw = metadata.get("classifier_version", "1.0") if isinstance(metadata, dict) else "1.0"
+    major = str(raw).strip().lstrip("vV").split(".")[0]
+    return "fem" if major.isdigit() and int(major) >= 2 else "classic"
 
 
 def _write(data: Any, path: Path, header: str) -> None:

@@ -17,6 +17,7 @@ what is there: an empty list of clusters, answers reduced per answer index.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -25,6 +26,7 @@ from .. import registry
 from ..clustering.wrappers import cluster_ids
 
 NO_REDUCER = "No reducer for this subtask type"
+FEM_KEY = re.compile(r"_subtask\d+$")
 
 
 def _version_of(extract: dict[str, Any]) -> tuple[int, ...]:
@@ -72,15 +74,29 @@ def _pick(values: list[Any], member: np.ndarray) -> list[Any]:
     return [v for v, keep in zip(values, member, strict=False) if keep]
 
 
+def split_details(details: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(classic, FEM) sub-task keys of a details config: FEM keys end in `_subtask<n>`
+    (`T0_toolIndex1_subtask0`), classic keys name a tool (`T0_tool1`). A config may hold both,
+    as `config` writes where the workflow export cannot say which front end classified."""
+    fem = {k: v for k, v in details.items() if FEM_KEY.search(k)}
+    return {k: v for k, v in details.items() if k not in fem}, fem
+
+
 def reduce_details(result: dict[str, Any], extracts: list[dict[str, Any]], details: dict[str, Any],
                    user_ids: list[Any]) -> None:
-    """Add the per-cluster sub-task reductions to `result` (see the module docstring)."""
+    """Add the per-cluster sub-task reductions to `result` (see the module docstring): classic
+    keys over the classic extracts, FEM keys over the FEM ones, so a subject classified on
+    both front ends loses neither's answers (the peer reduces no sub-task of such a subject)."""
     extracts = [dict(e) for e in extracts]
     versions = [_version_of(e) for e in extracts]
-    if all(v == (1, 0) for v in versions):
-        _classic(result, extracts, details, user_ids)
-    elif all(v >= (2,) for v in versions):
-        _fem(result, extracts, details, user_ids)
+    classic, fem = split_details(details)
+    fem_at = [i for i, v in enumerate(versions) if v >= (2,)]
+    classic_at = [i for i, v in enumerate(versions) if v < (2,)]
+    if classic and classic_at:
+        _classic(result, [extracts[i] for i in classic_at], classic, [user_ids[i] for i in classic_at])
+    if fem and fem_at:
+        _fem(result, [extracts[i] for i in fem_at], fem, [user_ids[i] for i in fem_at])
+    if fem_at and not classic_at:
         result["classifier_version"] = ".".join(str(p) for p in max(versions))
 
 
@@ -110,7 +126,7 @@ def _fem(result: dict[str, Any], extracts: list[dict[str, Any]], details: dict[s
     users = _collect(result, extracts, keys, user_ids)
     for frame_key, frame in result.items():
         for subtask, name in details.items():
-            tool = "_".join(subtask.split("_")[:2])
+            tool = FEM_KEY.sub("", subtask)
             answers = frame.get(subtask, [])
             who = users.get((frame_key, subtask), [])
             name = name[0] if isinstance(name, list) and name else name

@@ -1,0 +1,118 @@
+"""FEM sub-tasks: flattened `T0.<tool>.<n>` answers with `markIndex`, attached to their marks,
+extracted and reduced per cluster, on the export-shaped fixture `data/fem/birds_*` (see
+`data/fem/make_fixtures.py`) and on a subject classified on both front ends.
+
+Hand-worked values for subject 501 (four volunteers; ages 0 Adult, 1 Juvenile; species 0
+Robin, 1 Wren, 2 Tit):
+
+| cluster | points (ana, ben, cai) | centre | age votes | species votes |
+|---|---|---|---|---|
+| 0 | (100,100) (102,98) (99,101) | (301/3, 299/3) | ana 0, ben 0, cai 1 | Wren x3 |
+| 1 | (300,300) (298,303) (301,299) | (899/3, 902/3) | 1, 1, 1 | Tit, Robin, Tit |
+
+dee's one point (500, 50) is noise. T1 (dropdown-simple, exported in the 2021 and 2026 forms):
+ana Ash (index 1), ben Ash, cai Oak (0), dee Ash.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+from conftest import DATA, read_rows
+
+from zooagg.tasks.drawing_details_reduce import split_details
+from zooagg.tasks.drawing_reduce import point_reducer_dbscan
+
+FEM = DATA / "fem"
+BOTH_FRONT_ENDS = """\
+extractor_config:
+    point_extractor_by_frame:
+    -   task: T0
+        tools: [0]
+        details:
+            T0_tool0: [question_extractor, dropdown_extractor]
+            T0_toolIndex0_subtask0: question_extractor
+            T0_toolIndex0_subtask1: dropdown_extractor
+    dropdown_extractor:
+    -   task: T1
+workflow_id: 9001
+"""
+POINT_REDUCER = """\
+reducer_config:
+    point_reducer_dbscan:
+        eps: 5
+        min_samples: 2
+        details:
+            T0_tool0: [question_reducer, dropdown_reducer]
+            T0_toolIndex0_subtask0: question_reducer
+            T0_toolIndex0_subtask1: dropdown_reducer
+"""
+
+
+def cell(row: dict[str, str], key: str) -> object:
+    return ast.literal_eval(row[key])
+
+
+def test_fem_sub_task_answers_are_reduced_per_cluster(run_cli, tmp_path: Path) -> None:
+    (tmp_path / "e.yaml").write_text(BOTH_FRONT_ENDS)
+    (tmp_path / "r.yaml").write_text(POINT_REDUCER)
+    (tmp_path / "d.yaml").write_text("reducer_config:\n    dropdown_reducer: {}\n")
+    out = tmp_path / "out"
+    result = run_cli(["extract", FEM / "birds_classifications.csv", tmp_path / "e.yaml", "-d", out], tmp_path)
+    assert result.code == 0, result.err
+    extracts = read_rows(out / "point_extractor_by_frame_extractions.csv")
+    assert cell(extracts[1], "data.frame0.T0_toolIndex0_subtask1") == [{"value": [{"1": 1}]}, {"value": [{"0": 1}]}]
+    assert "data.frame0.T0_tool0_details" not in extracts[0]  # FEM rows: the classic key finds nothing
+
+    assert run_cli(["reduce", out / "point_extractor_by_frame_extractions.csv", tmp_path / "r.yaml", "-d", out],
+                   tmp_path).code == 0
+    (row,) = read_rows(out / "point_reducer_dbscan_reductions.csv")
+    assert cell(row, "data.frame0.T0_toolIndex0_cluster_labels") == [0, 1, 0, 1, 0, 1, -1]
+    assert cell(row, "data.frame0.T0_toolIndex0_clusters_x") == pytest.approx([301 / 3, 899 / 3])
+    assert cell(row, "data.frame0.T0_toolIndex0_clusters_y") == pytest.approx([299 / 3, 902 / 3])
+    assert cell(row, "data.frame0.T0_toolIndex0_subtask0_clusters") == [{"0": 2, "1": 1}, {"1": 3}]
+    assert cell(row, "data.frame0.T0_toolIndex0_subtask1_clusters") == [
+        {"value": [{"1": 3}]}, {"value": [{"2": 2, "0": 1}]}]
+    assert row["data.classifier_version"] == "2.0"
+    # the classic key of the same config adds nothing to FEM-only subjects
+    assert not [k for k in row if "T0_tool0" in k]
+
+    assert run_cli(["reduce", out / "dropdown_extractor_extractions.csv", tmp_path / "d.yaml", "-d", out],
+                   tmp_path).code == 0
+    (votes,) = read_rows(out / "dropdown_reducer_reductions.csv")
+    assert cell(votes, "data.value") == [{"1": 3, "0": 1}]  # the 2021 and 2026 forms of Ash count as one
+
+
+def test_a_subject_classified_on_both_front_ends_keeps_both_answers() -> None:
+    """Two classic and two FEM volunteers mark the same two birds; one config holds both key
+    forms. Each front end's answers are reduced over its own clusters (the peer, given a mix of
+    1.0 and 2.0 extracts, reduces no sub-task at all)."""
+    classic = [{"frame0": {"T0_tool0_x": [100, 300], "T0_tool0_y": [100, 300],
+                           "T0_tool0_details": [[{"0": 1}], [{"1": 1}]]}},
+               {"frame0": {"T0_tool0_x": [101, 301], "T0_tool0_y": [99, 300],
+                           "T0_tool0_details": [[{"1": 1}], [{"1": 1}]]}}]
+    fem = [{"classifier_version": "2.0",
+            "frame0": {"T0_toolIndex0_x": [100, 299], "T0_toolIndex0_y": [101, 302],
+                       "T0_toolIndex0_subtask0": [{"0": 1}, {"1": 1}]}},
+           {"classifier_version": "2.0",
+            "frame0": {"T0_toolIndex0_x": [102, 300], "T0_toolIndex0_y": [100, 298],
+                       "T0_toolIndex0_subtask0": [{"0": 1}, {"0": 1}]}}]
+    out = point_reducer_dbscan(classic + fem, user_ids=[1, 2, 3, 4], eps=5, min_samples=2,
+                               details={"T0_tool0": ["question_reducer"],
+                                        "T0_toolIndex0_subtask0": "question_reducer"})
+    frame = out["frame0"]
+    classic_clusters = dict(zip(frame["T0_tool0_clusters_x"], frame["T0_tool0_clusters_details"], strict=True))
+    fem_clusters = dict(zip(frame["T0_toolIndex0_clusters_x"], frame["T0_toolIndex0_subtask0_clusters"],
+                            strict=True))
+    assert classic_clusters == {100.5: [{"0": 1, "1": 1}], 300.5: [{"1": 2}]}
+    assert fem_clusters == {101.0: {"0": 2}, 299.5: {"1": 1, "0": 1}}
+    assert "classifier_version" not in out  # a mixed subject is not all 2.0
+
+
+def test_details_keys_split_by_front_end() -> None:
+    classic, fem = split_details({"T0_tool0": ["question_reducer"], "T0_toolIndex0_subtask1": "dropdown_reducer",
+                                  "T0_tool0_subtask0": "text_reducer"})
+    assert classic == {"T0_tool0": ["question_reducer"]}
+    assert fem == {"T0_toolIndex0_subtask1": "dropdown_reducer", "T0_tool0_subtask0": "text_reducer"}
