@@ -116,8 +116,10 @@ def test_handmade_workflow_config(run_cli, tmp_path: Path) -> None:
         "dropdown_extractor": [{"task": "T2"}],
         # the peer gives highlighter tasks no extractor; zooagg has one (an extension)
         **({"highlighter_extractor": [{"task": "T6"}]} if "highlighter" in TYPE_TO_EXTRACTOR else {}),
-        "point_extractor_by_frame": [{"details": {"T0_tool0": ["question_extractor"]}, "task": "T0",
-                                      "tools": [0]}],
+        # classic and FEM sub-task keys: the workflow export cannot say which front end classified
+        "point_extractor_by_frame": [{"details": {"T0_tool0": ["question_extractor"],
+                                                  "T0_toolIndex0_subtask0": "question_extractor"},
+                                      "task": "T0", "tools": [0]}],
         "poly_line_text_extractor": [{"details": {}, "task": "T0"}],
         "question_extractor": [{"task": "T8"}],
         "shape_extractor_rectangle": [{"details": {}, "shape": "rectangle", "task": "T0", "tools": [1]}],
@@ -128,7 +130,8 @@ def test_handmade_workflow_config(run_cli, tmp_path: Path) -> None:
     }
     point = yaml.safe_load((tmp_path / "Reducer_config_workflow_77_V3.14_point_extractor_by_frame.yaml")
                            .read_text(encoding="utf-8"))
-    assert point == {"reducer_config": {"point_reducer_dbscan": {"details": {"T0_tool0": ["question_reducer"]}}}}
+    assert point == {"reducer_config": {"point_reducer_dbscan": {"details": {
+        "T0_tool0": ["question_reducer"], "T0_toolIndex0_subtask0": "question_reducer"}}}}
     shape = yaml.safe_load((tmp_path / "Reducer_config_workflow_77_V3.14_shape_extractor_rectangle.yaml")
                            .read_text(encoding="utf-8"))
     assert shape == {"reducer_config": {"shape_reducer_dbscan": {"shape": "rectangle"}}}

@@ -12,6 +12,7 @@ The files have the peer's layout, so a team's existing configs work unchanged:
 from __future__ import annotations
 
 import copy
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,6 +22,15 @@ import yaml
 from .. import registry
 from ..errors import ConfigError, InputError, Where
 from ..exports.versions import VersionRange
+from .fem import (
+    FEM_TYPE_TO_EXTRACTOR,
+    FRONT_ENDS,
+    SHAPE_REDUCER,
+    TOOL_SHAPE,
+    TOOL_TASK_TYPES,
+    detail_keys,
+    reducer_details,
+)
 
 if TYPE_CHECKING:  # imported where used: reading a reducer config needs neither
     from ..exports.workflows import WorkflowVersion
@@ -181,17 +191,20 @@ def _has_text_detail(tool_details: list[Task]) -> bool:
     return len(tool_details) == 1 and tool_details[0].type == "text"
 
 
-def extractor_config_for(tasks: dict[str, Task], keywords: dict[str, dict[str, Any]] | None = None
+def extractor_config_for(tasks: dict[str, Task], keywords: dict[str, dict[str, Any]] | None = None,
+                         front_ends: Collection[str] = FRONT_ENDS
                          ) -> tuple[dict[str, list[dict[str, Any]]], list[str]]:
-    """The default extractor config for a workflow's tasks, and warnings for what has none."""
+    """The default extractor config for a workflow's tasks, and warnings for what has none.
+    `front_ends`: which front ends' sub-task keys to write (see `configure.fem`)."""
     from .workflow import ComboTask, DrawingTask
 
     keywords = keywords or {}
+    type_to_extractor = {**TYPE_TO_EXTRACTOR, **FEM_TYPE_TO_EXTRACTOR}
     config: dict[str, list[dict[str, Any]]] = {}
     warnings: list[str] = []
     for key, task in tasks.items():
         task_keywords = dict(keywords.get(key, {}))
-        if isinstance(task, DrawingTask) and task.type == "drawing":
+        if isinstance(task, DrawingTask) and task.type in TOOL_TASK_TYPES:
             per_task: dict[str, dict[str, Any]] = {}
             base = {"task": key, "tools": [], **task_keywords}
             for tool in task.tools:
@@ -201,27 +214,27 @@ def extractor_config_for(tasks: dict[str, Task], keywords: dict[str, dict[str, A
                     entry.pop("tools", None)
                     continue
                 base["details"] = {}
-                extractor_name = TYPE_TO_EXTRACTOR.get(tool.type)
+                extractor_name = type_to_extractor.get(tool.type)
                 if extractor_name is None:
                     warnings.append(f"task {key} tool {tool.index} ({tool.type}) has no extractor")
                     continue
                 shape = None
                 if extractor_name == "shape_extractor":
-                    extractor_name, shape = f"shape_extractor_{tool.type}", tool.type
+                    shape = TOOL_SHAPE.get(tool.type, tool.type)
+                    extractor_name = f"shape_extractor_{shape}"
                 entry = per_task.setdefault(extractor_name, copy.deepcopy(base))
                 entry["tools"].append(tool.index)
                 if shape is not None:
                     entry["shape"] = shape
                 if tool.details:
-                    entry["details"][f"{key}_tool{tool.index}"] = [
-                        TYPE_TO_EXTRACTOR.get(d.type) for d in tool.details
-                    ]
+                    names = [TYPE_TO_EXTRACTOR.get(d.type) for d in tool.details]
+                    entry["details"].update(detail_keys(key, tool.index, tool.type, names, front_ends))
             for name, entry in per_task.items():
                 config.setdefault(name, []).append(entry)
         elif isinstance(task, ComboTask):
             continue  # a combo's inner tasks are tasks of the workflow too, each configured on its own
-        elif task.type in TYPE_TO_EXTRACTOR:
-            config.setdefault(TYPE_TO_EXTRACTOR[task.type], []).append({"task": key, **task_keywords})
+        elif task.type in type_to_extractor:
+            config.setdefault(type_to_extractor[task.type], []).append({"task": key, **task_keywords})
         else:
             warnings.append(f"task {key} ({task.type or 'no type'}) has no extractor")
     for name in config:
@@ -246,10 +259,11 @@ def reducer_configs_for(extractor_config: dict[str, list[dict[str, Any]]],
         for entry in extractor_config[name]:
             details = entry.get("details") or {}
             if details:
-                params["details"] = {tool: [EXTRACTOR_TO_REDUCER.get(e) if e else None for e in extractors]
-                                     for tool, extractors in details.items()}
+                params["details"] = reducer_details(details, EXTRACTOR_TO_REDUCER)
+            own = SHAPE_REDUCER.get(entry.get("shape", ""))
+            reducer_name = own or reducer_name
             for key in ("dot_freq", "shape"):
-                if key in entry:
+                if key in entry and not (own and key == "shape"):  # a shape's own reducer takes no shape
                     params[key] = entry[key]
             params.update(reducer_keywords.get(entry.get("task", ""), {}))
         out.append((name, {"reducer_config": {reducer_name: params}}))

@@ -490,8 +490,10 @@ def write_configs(inference: Inference, out: Path, extractor_keywords: dict[str,
     `inferred: true` (a key the loaders do not read, so the files stay drop-in).
     """
     from .config import extractor_config_for, reducer_configs_for
+    from .fem import FRONT_ENDS
 
-    extractor_config, warnings = extractor_config_for(inference.tasks, extractor_keywords)
+    front_ends = [k for k in FRONT_ENDS if inference.front_ends[k]] or FRONT_ENDS  # none counted: both
+    extractor_config, warnings = extractor_config_for(inference.tasks, extractor_keywords, front_ends)
     header = _header(inference)
     wid, ver = inference.workflow_id, inference.latest
     extractor_path = out / f"Extractor_config_workflow_{wid}_V{ver}.yaml"

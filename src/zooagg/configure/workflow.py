@@ -92,7 +92,7 @@ def parse_task(key: str, raw: dict[str, Any], strings: dict[str, Any]) -> Task:
     kind = str(raw.get("type", ""))
     text = _text(raw.get("question") or raw.get("instruction") or "", strings)
     common: dict[str, Any] = {"key": key, "type": kind, "text": text, "raw": raw, "answers": _answers(raw, strings)}
-    if kind in ("drawing", "transcription"):
+    if kind in ("drawing", "transcription", "dataVisAnnotation"):
         tools = []
         for index, tool in enumerate(raw.get("tools") or []):
             details = [
