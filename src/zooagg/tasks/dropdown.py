@@ -55,8 +55,10 @@ def _classic_selects(value: list[Any]) -> list[dict[str, int]]:
 
 @extractor("dropdown_extractor", task_types=("dropdown",))
 def dropdown_extractor(annotations: list[dict[str, Any]], classification: Any = None) -> dict[str, Any]:
-    """`{"value": [{slug(selected): 1}, ...]}`: one entry per select of the task (dropdown-simple
-    tasks have one select; see the module docstring for the forms read)."""
+    """`{"value": [{slug(selected): 1}, ...]}`: one entry per select of the task. A
+    dropdown-simple task has one select; its raw and both exported forms give the same key for
+    the same choice: the option's index (`option_index`, else `selection`, else `value`), or
+    the text a volunteer typed (docs/fem.md)."""
     annotation = first_annotation(annotations)
     if annotation is None:
         return {}
