@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import ast
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import DATA, read_rows
 
-from zooagg.tasks.drawing_details_reduce import split_details
+from zooagg.tasks.drawing_details_reduce import reduce_details, split_details
 from zooagg.tasks.drawing_reduce import point_reducer_dbscan
 
 FEM = DATA / "fem"
@@ -87,8 +88,10 @@ def test_fem_sub_task_answers_are_reduced_per_cluster(run_cli, tmp_path: Path) -
 
 def test_a_subject_classified_on_both_front_ends_keeps_both_answers() -> None:
     """Two classic and two FEM volunteers mark the same two birds; one config holds both key
-    forms. Each front end's answers are reduced over its own clusters (the peer, given a mix of
-    1.0 and 2.0 extracts, reduces no sub-task at all)."""
+    forms. The reducer clusters both front ends' marks together, and the classic answers join
+    the FEM sub-task's clusters (the peer, given a mix of 1.0 and 2.0 extracts, reduces no
+    sub-task at all). Cluster near x=100: ages 0 (classic), 1 (classic), 0, 0 (FEM); near 300:
+    1, 1, 1, 0."""
     classic = [{"frame0": {"T0_tool0_x": [100, 300], "T0_tool0_y": [100, 300],
                            "T0_tool0_details": [[{"0": 1}], [{"1": 1}]]}},
                {"frame0": {"T0_tool0_x": [101, 301], "T0_tool0_y": [99, 300],
@@ -103,11 +106,9 @@ def test_a_subject_classified_on_both_front_ends_keeps_both_answers() -> None:
                                details={"T0_tool0": ["question_reducer"],
                                         "T0_toolIndex0_subtask0": "question_reducer"})
     frame = out["frame0"]
-    classic_clusters = dict(zip(frame["T0_tool0_clusters_x"], frame["T0_tool0_clusters_details"], strict=True))
-    fem_clusters = dict(zip(frame["T0_toolIndex0_clusters_x"], frame["T0_toolIndex0_subtask0_clusters"],
-                            strict=True))
-    assert classic_clusters == {100.5: [{"0": 1, "1": 1}], 300.5: [{"1": 2}]}
-    assert fem_clusters == {101.0: {"0": 2}, 299.5: {"1": 1, "0": 1}}
+    assert frame["T0_toolIndex0_cluster_labels"] == [0, 1, 0, 1, 0, 1, 0, 1]
+    assert frame["T0_toolIndex0_clusters_x"] == pytest.approx([100.75, 300.0])
+    assert frame["T0_toolIndex0_subtask0_clusters"] == [{"0": 3, "1": 1}, {"1": 3, "0": 1}]
     assert "classifier_version" not in out  # a mixed subject is not all 2.0
 
 
@@ -116,3 +117,29 @@ def test_details_keys_split_by_front_end() -> None:
                                   "T0_tool0_subtask0": "text_reducer"})
     assert classic == {"T0_tool0": ["question_reducer"]}
     assert fem == {"T0_toolIndex0_subtask1": "dropdown_reducer", "T0_tool0_subtask0": "text_reducer"}
+
+
+def test_classic_answers_follow_their_marks_into_fem_clusters() -> None:
+    """Where the reducer clustered a subject's classic and FEM marks of tool 0 together (one
+    label list under the FEM name), the classic marks' answers go into the FEM sub-task's
+    clusters in mark order. Marks in extract order: classic (age 0 + Wren, age 1 without a
+    species), FEM (0 + Wren, 1 + Tit), FEM (0 + Wren); labels [0, 1, 0, 1, 0]."""
+    wren, tit = {"value": [{"1": 1}]}, {"value": [{"2": 1}]}
+    extracts = [{"frame0": {"T0_tool0_x": [1, 9], "T0_tool0_details": [[{"0": 1}, wren], [{"1": 1}]]}},
+                {"classifier_version": "2.0", "frame0": {"T0_toolIndex0_x": [1, 9],
+                                                         "T0_toolIndex0_subtask0": [{"0": 1}, {"1": 1}],
+                                                         "T0_toolIndex0_subtask1": [wren, tit]}},
+                {"classifier_version": "2.0", "frame0": {"T0_toolIndex0_x": [1],
+                                                         "T0_toolIndex0_subtask0": [{"0": 1}],
+                                                         "T0_toolIndex0_subtask1": [wren]}}]
+    result: dict[str, Any] = {"frame0": {"T0_toolIndex0_cluster_labels": [0, 1, 0, 1, 0]}}
+    reduce_details(result, extracts, {"T0_tool0": ["question_reducer", "dropdown_reducer"],
+                                      "T0_toolIndex0_subtask0": "question_reducer",
+                                      "T0_toolIndex0_subtask1": "dropdown_reducer"}, [1, 2, 3])
+    frame = result["frame0"]
+    assert frame["T0_toolIndex0_subtask0"] == [{"0": 1}, {"1": 1}, {"0": 1}, {"1": 1}, {"0": 1}]
+    assert frame["T0_toolIndex0_subtask0_clusters"] == [{"0": 3}, {"1": 2}]
+    assert frame["T0_toolIndex0_subtask1"] == [wren, None, wren, tit, wren]
+    assert frame["T0_toolIndex0_subtask1_clusters"] == [{"value": [{"1": 3}]}, {"value": [{"2": 1}]}]
+    assert "T0_tool0_clusters_details" not in frame  # the classic marks have no clusters of their own
+    assert "classifier_version" not in result

@@ -27,6 +27,7 @@ from ..clustering.wrappers import cluster_ids
 
 NO_REDUCER = "No reducer for this subtask type"
 FEM_KEY = re.compile(r"_subtask\d+$")
+FEM_SUBTASK = re.compile(r"(.+)_toolIndex(\d+)_subtask(\d+)")
 
 
 def _version_of(extract: dict[str, Any]) -> tuple[int, ...]:
@@ -92,12 +93,40 @@ def reduce_details(result: dict[str, Any], extracts: list[dict[str, Any]], detai
     classic, fem = split_details(details)
     fem_at = [i for i, v in enumerate(versions) if v >= (2,)]
     classic_at = [i for i, v in enumerate(versions) if v < (2,)]
+    if fem and fem_at and classic_at and _as_fem_answers(result, [extracts[i] for i in classic_at], fem):
+        fem_at = list(range(len(extracts)))  # the classic marks were clustered with the FEM ones
     if classic and classic_at:
         _classic(result, [extracts[i] for i in classic_at], classic, [user_ids[i] for i in classic_at])
     if fem and fem_at:
         _fem(result, [extracts[i] for i in fem_at], fem, [user_ids[i] for i in fem_at])
     if fem_at and not classic_at:
         result["classifier_version"] = ".".join(str(p) for p in max(versions))
+
+
+def _as_fem_answers(result: dict[str, Any], classic: list[dict[str, Any]], fem: dict[str, Any]) -> bool:
+    """Where the reducer clustered a subject's classic marks together with its FEM marks of
+    the same tool (one cluster-label list under the FEM name, none under the classic one), give
+    each classic extract the FEM sub-task lists its `T0_tool<i>_details` rows hold (answer n of
+    a mark is sub-task n of its tool: both come from the same workflow tool), so the answers
+    line up with the marks in extract order. True if any extract was given one."""
+    changed = False
+    for subtask in fem:
+        found = FEM_SUBTASK.fullmatch(subtask)
+        if found is None:
+            continue
+        task, tool, position = found.group(1), found.group(2), int(found.group(3))
+        classic_key = f"{task}_tool{tool}"
+        for frame_key, frame in result.items():
+            if not isinstance(frame, dict) or f"{classic_key}_cluster_labels" in frame or \
+                    f"{task}_toolIndex{tool}_cluster_labels" not in frame:
+                continue  # not clustered together: each front end is reduced on its own
+            for extract in classic:
+                rows = extract.get(frame_key, {}).get(f"{classic_key}_details")
+                if isinstance(rows, list):
+                    extract[frame_key][subtask] = [row[position] if isinstance(row, list) and position < len(row)
+                                                   else None for row in rows]
+                    changed = True
+    return changed
 
 
 def _classic(result: dict[str, Any], extracts: list[dict[str, Any]], details: dict[str, Any],
@@ -130,7 +159,9 @@ def _fem(result: dict[str, Any], extracts: list[dict[str, Any]], details: dict[s
             answers = frame.get(subtask, [])
             who = users.get((frame_key, subtask), [])
             name = name[0] if isinstance(name, list) and name else name
-            frame[f"{subtask}_clusters"] = [
-                run_detail_reducer(name, _pick(answers, member), _pick(who, member))
-                for _, member in _clusters(frame, tool)
-            ]
+            clusters = []
+            for _, member in _clusters(frame, tool):
+                pairs = [(a, w) for a, w in zip(_pick(answers, member), _pick(who, member), strict=False)
+                         if a is not None]  # None: a classic mark without this answer
+                clusters.append(run_detail_reducer(name, [a for a, _ in pairs], [w for _, w in pairs]))
+            frame[f"{subtask}_clusters"] = clusters
