@@ -5,7 +5,8 @@ every case in panoptes_aggregation 5.3.1's FEM test modules (`module` names each
 under `panoptes_aggregation/tests/`), recorded from the peer's package as it calls them over
 HTTP: the extractor cases' classification with annotations grouped by task, the reducer cases'
 `[{data, user_id}]`. Each is sent as Caesar sends it, and the answer must be the peer's
-expected output (its `aggregation_version` aside). Before the dropdown fix the five
+expected output (its `aggregation_version` aside), except in `DIFFERENT`, where zooagg's value
+is written out with the reason. Before the dropdown fix the five
 `test_subtask_extractor_v2` cases with a dropdown sub-task failed here: their sub-task came
 out `{'value': []}`.
 """
@@ -25,6 +26,13 @@ import pytest
 from .conftest import free_port, spawn
 
 CASES = json.loads((Path(__file__).parents[1] / "data" / "fem" / "peer_v2_cases.json").read_text())
+#: where zooagg answers differently on purpose, and why: the reader gives a graph2dRangeX mark the
+#: classic column's geometry (x = the centre 15 minus half the width 0.92: the left edge, so
+#: classic and FEM columns cluster together; docs/fem.md), where the peer keeps the centre
+DIFFERENT = {
+    "TestShapeColumnTess": {"frame0": {"T1_tool0_x": [15 - 0.92 / 2], "T1_tool0_width": [0.92]}},
+    "TestShapeColumnTaskTess": {"frame0": {"T1_tool0_x": [15 - 0.92 / 2], "T1_tool0_width": [0.92]}},
+}
 
 
 @pytest.fixture(scope="module")
@@ -84,6 +92,8 @@ def test_peer_fem_case_through_serve(zooagg_serve: str, case: dict[str, Any]) ->
     answer = httpx.post(f"{zooagg_serve}/{route}/{case['name']}?{query}", json=body, timeout=60)
     assert answer.status_code == 200, answer.text
     got, expected = _without_version(answer.json()), _without_version(case["expected"])
+    if case["test"] in DIFFERENT:
+        expected = {**expected, **DIFFERENT[case["test"]]}
     if case.get("round") is not None:
         got, expected = _rounded(got, case["round"]), _rounded(expected, case["round"])
     assert _close(got, expected), f"{case['test']}: {json.dumps(got)[:600]}"
