@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import socket
 import subprocess
 import sys
@@ -89,19 +92,28 @@ def shared_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 
 def spawn(args: list[str], port: int, scheme: str = "http", verify: object = True) -> subprocess.Popen[bytes]:
-    """`zooagg serve ...` in its own process, returned once it answers."""
+    """`zooagg serve ...` in its own process group, returned once it answers.
+
+    The start-up allowance is generous (a loaded CI machine can take a minute); on failure the
+    whole group goes (with --workers, the worker processes hold stderr open, and reading it
+    while they live would block forever)."""
     process = subprocess.Popen([sys.executable, "-m", "zooagg", "serve", "--port", str(port), *args],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 30
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               start_new_session=True)
+    deadline = time.monotonic() + 120
     while True:
         try:
             httpx.get(f"{scheme}://127.0.0.1:{port}/-/version", verify=verify, timeout=2)  # type: ignore[arg-type]
             return process
         except httpx.HTTPError:
             if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                err = process.stderr.read().decode() if process.stderr else ""
-                raise RuntimeError(f"zooagg serve did not start: {err[-2000:]}") from None
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+                try:
+                    _, err = process.communicate(timeout=10)
+                except subprocess.TimeoutExpired:
+                    err = b"(its output could not be read)"
+                raise RuntimeError(f"zooagg serve did not start: {err.decode()[-2000:]}") from None
             time.sleep(0.1)
 
 
