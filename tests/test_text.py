@@ -10,10 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from zooagg.errors import ExtractError, ReduceError
+from zooagg.exports.combos import unpack_combo_annotations
 from zooagg.tasks.highlighter import highlighter_extractor, highlighter_reducer
 from zooagg.tasks.pluck import find_all, pluck_and_split_extractor
 from zooagg.tasks.skill import feedback_info, subject_difficulty_reducer, user_skill_reducer
-from zooagg.tasks.text import text_extractor, text_reducer, unpack_combo_annotations
+from zooagg.tasks.text import text_extractor, text_reducer
 from zooagg.tasks.text_align import align, consensus, tokenize
 
 # ---- alignment (expected tables are the peer's, CollateX near_match=True, on the same input) ----

@@ -119,22 +119,19 @@ def rerun(rows: list[dict[str, str]], reducer: str, shape: str | None, eps: floa
           min_samples: int | None) -> list[Mark]:
     """The consensus marks of `reducer` run on one subject's extract rows with these parameters."""
     from . import registry
+    from .call import ReducerCall
 
     component = registry.get("reducer", reducer)
-    raw: dict[str, Any] = {"eps": eps, "min_samples": min_samples}
+    raw: dict[str, Any] = {"eps": eps, "min_samples": min_samples, "no_version": True}
     if "shape" in component.params and shape:
         raw["shape"] = shape
-    params = component.parse_params({k: v for k, v in raw.items() if v is not None and k in component.all_params})
+    call = ReducerCall.of(component, component.parse_params(
+        {k: v for k, v in raw.items() if v is not None and k in component.all_params}))
     marks: list[Mark] = []
     for task in sorted({r["task"] for r in rows}):
         mine = [r for r in rows if r["task"] == task]
-        extra: dict[str, Any] = {}
-        if "user_ids" in component.wants:
-            extra["user_ids"] = [r.get("user_id") for r in mine]
-        if "created_at" in component.wants:
-            extra["created_at"] = [r.get("created_at") for r in mine]
-        result = component.func([data_of(r) for r in mine], **params, **extra)
-        for reduction in result if isinstance(result, list) else [result]:
+        extras = {"user_ids": [r.get("user_id") for r in mine], "created_at": [r.get("created_at") for r in mine]}
+        for reduction in call.rows([data_of(r) for r in mine], extras):
             marks += marks_of(reduction, consensus=True)
     return marks
 

@@ -276,6 +276,30 @@ def running_reducer(
     return decorate
 
 
+#: pluck forms: a pluck key whose value a task family reads in a form of its own (the key ->
+#: a function of the plucked value; None drops it), and the module that registers each one
+_PLUCK_FORMS: dict[str, Callable[[Any], Any]] = {}
+_PLUCK_HOMES: dict[str, str] = {"feedback": "skill"}
+
+
+def plucked(key: str) -> Callable[[Callable[[Any], Any]], Callable[[Any], Any]]:
+    """Register how an extractor's `pluck` writes `key`: under its own name (not `pluck.<key>`),
+    as the function makes it from the plucked value (the function's None: nothing written)."""
+
+    def decorate(func: Callable[[Any], Any]) -> Callable[[Any], Any]:
+        _PLUCK_FORMS[key] = func
+        return func
+
+    return decorate
+
+
+def pluck_form(key: str) -> Callable[[Any], Any] | None:
+    home = _PLUCK_HOMES.get(key)
+    if home is not None and key not in _PLUCK_FORMS:
+        import_module(f"zooagg.tasks.{home}")
+    return _PLUCK_FORMS.get(key)
+
+
 def load() -> None:
     """Import the built-in task families and any plugins (once)."""
     global _LOADED

@@ -11,7 +11,8 @@ from typing import Any
 
 import pyarrow as pa
 
-from .. import AGGREGATION_VERSION, registry
+from .. import AGGREGATION_VERSION
+from ..call import ExtractorCall, by_task
 from ..configure.config import ExtractorConfig
 from ..errors import ExtractError, RowError, Where, ZooaggError
 from ..exports.classifications import (
@@ -30,7 +31,6 @@ from ..tables import (
     finish_tables,
     paused_gc,
 )
-from ..tasks.skill import feedback_info
 from .executors import keep_freed_memory, make_executor
 from .extract_rows import CsvRows, CsvTable, lead_of, row_head, with_subject
 from .rejects import Rejects, dropped_marks
@@ -60,120 +60,8 @@ class Plan:
         return any(params.get("pluck") or registered in SUBJECT_DATA_EXTRACTORS
                    for _, registered, params in self.entries)
 
-    def steps(self) -> list[Step]:
-        return [Step.of(*entry) for entry in self.entries]
-
-
-@dataclass
-class Step:
-    """One extractor entry, ready to run: the function and its split-out wrapper options."""
-
-    name: str
-    func: Callable[..., Any]
-    task: str
-    params: dict[str, Any]
-    pluck: dict[str, str] | None
-    recursive: bool
-    recursive_ids: bool
-    stamp: bool
-
-    @classmethod
-    def of(cls, name: str, registered: str, params: dict[str, Any]) -> Step:
-        rest = dict(params)
-        task = str(rest.pop("task", "all"))
-        paths = rest.pop("pluck", None)
-        recursive = bool(rest.pop("recursive", False))
-        recursive_ids = bool(rest.pop("recursive_subject_ids", False))
-        stamp = not rest.pop("no_version", False)
-        func = registry.get("extractor", registered).func
-        return cls(name, func, task, rest, paths, recursive, recursive_ids, stamp)
-
-
-def by_task(annotations: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
-    grouped: dict[str, list[dict[str, Any]]] = {}
-    for annotation in annotations:
-        task = annotation.get("task")
-        items = grouped.get(key := task if type(task) is str else str(task))
-        if items is None:
-            grouped[key] = [annotation]
-        else:
-            items.append(annotation)
-    return grouped
-
-
-def annotations_for(grouped: dict[str, list[dict[str, Any]]], task: str,
-                    plain: bool | None = None) -> list[dict[str, Any]]:
-    """A task's annotations; sub-task keys such as `T0.0.0` go with `T0`, as in the peer.
-    `plain`: whether `grouped` has no sub-task keys, when the caller knows already."""
-    if task == "all":
-        return [a for items in grouped.values() for a in items]
-    if plain is None:
-        plain = "." not in "".join(grouped)
-    if plain:
-        return grouped.get(task) or []
-    out: list[dict[str, Any]] = []
-    for key, items in grouped.items():
-        if key.split(".")[0] == task:
-            out += items
-    return out
-
-
-def pluck(classification: Classification, paths: dict[str, str]) -> dict[str, Any]:
-    """Values picked from the classification by dotted paths (`subject.metadata.x`, `metadata.y`)."""
-    root: dict[str, Any] = {
-        "metadata": classification.metadata,
-        "annotations": classification.annotations,
-        "subject": {"metadata": next(iter(classification.subject_data.values()), {})},
-        "gold_standard": classification.gold_standard,
-    }
-    out: dict[str, Any] = {}
-    for key, path in paths.items():
-        node: Any = root
-        try:
-            for part in str(path).strip().split("."):
-                node = node[part.strip()]
-        except (KeyError, TypeError, IndexError):
-            continue
-        if key.strip() == "feedback":  # the feedback tool's gold-standard data, as the peer keeps it
-            info = feedback_info(node)
-            if info is not None:
-                out["feedback"] = info
-        else:
-            out[f"pluck.{key.strip()}"] = node
-    return out
-
-
-def extract_one(classification: Classification, step: Step,
-                grouped: dict[str, list[dict[str, Any]]]) -> list[tuple[str, dict[str, Any]]]:
-    """Run one extractor on one classification: (subject_id, data) per extract row."""
-    return extract_from(classification, step, annotations_for(grouped, step.task))
-
-
-def extract_from(classification: Classification, step: Step,
-                 annotations: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
-    """`extract_one` given the step's annotations."""
-    if step.recursive:
-        results: Any = [step.func([a], classification, **step.params) for a in annotations]
-    else:
-        results = step.func(annotations, classification, **step.params)
-    if step.pluck and isinstance(results, dict):
-        results.update(pluck(classification, step.pluck))
-    return stamped_rows(classification, step, results)
-
-
-def stamped_rows(classification: Classification, step: Step, results: Any) -> list[tuple[str, dict[str, Any]]]:
-    """An extractor's result as (subject_id, data) rows, each stamped with the version."""
-    subject = classification.subject_ids
-    if not isinstance(results, list):
-        if step.stamp:
-            results["aggregation_version"] = AGGREGATION_VERSION
-        return [(subject, results)]
-    out = []
-    for index, data in enumerate(results):
-        if step.stamp:
-            data["aggregation_version"] = AGGREGATION_VERSION
-        out.append((f"{subject}_{index}" if step.recursive_ids else subject, data))
-    return out
+    def steps(self) -> list[ExtractorCall]:
+        return [ExtractorCall.of(*entry) for entry in self.entries]
 
 
 @dataclass
@@ -185,7 +73,7 @@ class BatchResult:
     latin1_rows: list[str] = field(default_factory=list)
 
 
-def _failure(step: Step, file: str, classification: Classification, exc: Exception,
+def _failure(step: ExtractorCall, file: str, classification: Classification, exc: Exception,
              grouped: dict[str, list[dict[str, Any]]]) -> RowError:
     if isinstance(exc, ZooaggError):
         where = Where(file, classification.classification_id, "annotations", step.task, exc.where.value)
@@ -232,7 +120,7 @@ def _extract_values(parsed_rows: list[Classification | RowError], plan: Plan) ->
         grouped = by_task(parsed.annotations)
         for step in steps:
             try:
-                rows = extract_one(parsed, step, grouped)
+                rows = step.rows(parsed, step.annotations(grouped))
             except Exception as exc:  # an extractor met data it does not understand: reject, named
                 DROPPED.clear()  # the whole row is rejected: its marks are not counted apart
                 result.rejects.append(_failure(step, plan.file, parsed, exc, grouped))
@@ -268,7 +156,7 @@ def _extract_text(parsed_rows: list[Classification | RowError], plan: Plan) -> B
 class _Sink:
     """One step of `_extract_text` and the table its rows go to."""
 
-    step: Step
+    step: ExtractorCall
     table: CsvRows
     lead: str = ""  # the task and extractor cells, as a row template fragment (`extract_rows.lead_of`)
     simple: bool = False  # one call, one dict: no recursion, no pluck
@@ -286,15 +174,15 @@ def _extract_classification(parsed: Classification, sinks: list[_Sink], result: 
     for sink in sinks:
         step = sink.step
         try:
-            annotations = annotations_for(grouped, step.task, plain)
+            annotations = step.annotations(grouped, plain)
             if not sink.simple:
-                rows = extract_from(parsed, step, annotations)
+                rows = step.rows(parsed, annotations)
             elif type(data := step.func(annotations, parsed, **step.params)) is dict:  # the usual case
                 if step.stamp:
                     data["aggregation_version"] = AGGREGATION_VERSION
                 rows = None
             else:
-                rows = stamped_rows(parsed, step, data)
+                rows = step.rows_of(parsed, data)
         except Exception as exc:  # an extractor met data it does not understand: reject, named
             DROPPED.clear()  # the whole row is rejected: its marks are not counted apart
             result.rejects.append(_failure(step, file, parsed, exc, grouped))

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .. import AGGREGATION_VERSION, registry
+from .. import AGGREGATION_VERSION
+from ..call import NOT_GIVEN, ReducerCall
 from ..configure.config import ReducerConfig
 from ..errors import ReduceError, RowError, Where, ZooaggError
 from ..tables import (
@@ -90,9 +91,7 @@ def reduce_bucket(job: BucketJob) -> BucketResult:
     """Reduce every subject of one bucket; rows are spooled as (subject key, subject, task, data)."""
     from .extract_table import ExtractTable
 
-    component = registry.get("reducer", job.reducer)
-    params = dict(job.params)
-    no_version = params.pop("no_version", False)
+    call = ReducerCall.named("reducer", job.reducer, job.params)
     extracts = ExtractTable(read_bucket(job.file), job.kinds, job.numeric_subjects)
     result = BucketResult(job.spool)
     with paused_gc(), job.spool.open("wb") as spool:
@@ -100,7 +99,7 @@ def reduce_bucket(job: BucketJob) -> BucketResult:
         if not groups:
             return result
         keys = extracts.subject_keys()
-        columnar = _columnar(component, params, extracts)
+        columnar = _columnar(call, extracts)
         first = min(result.first_seen.values())
         result.first_row = (first[0], first[1], first[2], extracts.text("workflow_id")[
             extracts.table.column("__row").to_pylist().index(first[2])])
@@ -112,9 +111,9 @@ def reduce_bucket(job: BucketJob) -> BucketResult:
             try:
                 if columnar is not None:
                     function, names, presence = columnar
-                    reduction = function(names, presence[group.rows], **params)
+                    reduction = call.stamped(function(names, presence[group.rows], **call.params))
                 else:
-                    reduction = reduce_group(component, params, extracts, group)
+                    reduction = reduce_group(call, extracts, group)
             except ZooaggError as exc:
                 result.rejects.append(ReduceError(f"{job.reducer}: {exc.message}", exc.hint,
                                                   Where(job.source, group.subject, None, group.task, exc.where.value)))
@@ -126,36 +125,38 @@ def reduce_bucket(job: BucketJob) -> BucketResult:
                 continue
             key = keys[positions[group.subject]]
             for data in reduction if isinstance(reduction, list) else [reduction]:
-                if not no_version:
-                    data["aggregation_version"] = AGGREGATION_VERSION
                 pickle.dump((key, group.subject, group.task, data), spool, protocol=pickle.HIGHEST_PROTOCOL)
                 result.rows += 1
         result.subjects = len(seen)
     return result
 
 
-def _columnar(component: Any, params: dict[str, Any], extracts: ExtractTable) -> Any:
+def _columnar(call: ReducerCall, extracts: ExtractTable) -> Any:
     """The presence matrix, when the reducer has a columnar form for these parameters."""
-    if component.columnar is None or not component.columnar_ok(params):
+    component = call.component
+    if component.columnar is None or not component.columnar_ok(call.params):
         return None
     return (component.columnar, *extracts.presence())
 
 
-def reduce_group(component: Any, params: dict[str, Any], extracts: ExtractTable, group: Group) -> Any:
-    """Call one reducer on one subject's extracts for one task."""
-    extra: dict[str, Any] = {}
+def reduce_group(call: ReducerCall, extracts: ExtractTable, group: Group) -> Any:
+    """Call one reducer on one subject's extracts for one task (stamped)."""
     rows = group.rows.tolist()
-    if "user_ids" in component.wants:
-        user_ids = extracts.typed("user_id") if "user_id" in extracts.header else [None] * extracts.num_rows
-        extra["user_ids"] = [user_ids[r] for r in rows]
-    if "created_at" in component.wants:
-        created = extracts.text("created_at")
-        extra["created_at"] = [created[r] for r in rows]
-    if "classification_ids" in component.wants:
-        ids = extracts.text("classification_id") if "classification_id" in extracts.header \
-            else [str(r) for r in range(extracts.num_rows)]
-        extra["classification_ids"] = [ids[r] for r in rows]
-    return component.func(extracts.records(group.rows), **params, **extra)
+
+    def extra(want: str) -> Any:
+        if want == "user_ids":
+            user_ids = extracts.typed("user_id") if "user_id" in extracts.header else [None] * extracts.num_rows
+            return [user_ids[r] for r in rows]
+        if want == "created_at":
+            created = extracts.text("created_at")
+            return [created[r] for r in rows]
+        if want == "classification_ids":
+            ids = extracts.text("classification_id") if "classification_id" in extracts.header \
+                else [str(r) for r in range(extracts.num_rows)]
+            return [ids[r] for r in rows]
+        return NOT_GIVEN  # an extract file has no relevant_reduction: the reducer's default
+
+    return call(extracts.records(group.rows), extra)
 
 
 def _spooled(path: Path, count: int) -> Iterator[tuple[Any, str, str, dict[str, Any]]]:

@@ -21,8 +21,8 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from .. import AGGREGATION_VERSION, registry
-from ..engine.extract import Step, annotations_for, by_task, pluck
+from .. import registry
+from ..call import ExtractorCall, ReducerCall
 from ..errors import ConfigError, ZooaggError
 from ..exports.classifications import Classification
 from ..exports.marks import normalise_annotation, take_dropped
@@ -96,33 +96,21 @@ def classification_from_caesar(body: Any) -> Classification:
 
 def run_extractor(name: str, params: dict[str, Any], classification: Classification) -> Any:
     """One extract (a dict; a list for list-valued extractors and `recursive`), stamped."""
-    step = Step.of(name, registry.get("extractor", name).name, params)
-    annotations = annotations_for(by_task(classification.annotations), step.task)
-    if step.recursive:
-        result: Any = [step.func([a], classification, **step.params) for a in annotations]
-    else:
-        result = step.func(annotations, classification, **step.params)
+    result = ExtractorCall.of(name, registry.get("extractor", name).name, params)(classification)
     take_dropped()  # the answer has the peer's shape: no place for dropped marks (docs/fem.md)
-    if step.pluck and isinstance(result, dict):
-        result.update(pluck(classification, step.pluck))
-    if step.stamp:
-        for data in result if isinstance(result, list) else [result]:
-            data["aggregation_version"] = AGGREGATION_VERSION
     return result
 
 
-def reducer_extras(component: registry.Component, items: list[dict[str, Any]]) -> dict[str, Any]:
-    """The per-extract lists a reducer asks for (`wants`), from the posted items."""
-    extra: dict[str, Any] = {}
-    if "user_ids" in component.wants:
-        extra["user_ids"] = [item.get("user_id") for item in items]
-    if "created_at" in component.wants:
-        extra["created_at"] = [item.get("created_at") for item in items]
-    if "classification_ids" in component.wants:
-        ids = [item.get("classification_id") for item in items]
-        extra["classification_ids"] = ids if all(i is not None for i in ids) else []
-    if "relevant_reduction" in component.wants:
-        extra["relevant_reduction"] = [item.get("relevant_reduction") for item in items]
+def posted_extras(items: list[dict[str, Any]]) -> Callable[[str], Any]:
+    """The per-extract lists a reducer may want, from the posted items."""
+
+    def extra(want: str) -> Any:
+        if want == "classification_ids":
+            ids = [item.get("classification_id") for item in items]
+            return ids if all(i is not None for i in ids) else []
+        key = {"user_ids": "user_id"}.get(want, want)  # created_at, relevant_reduction: as posted
+        return [item.get(key) for item in items]
+
     return extra
 
 
@@ -130,22 +118,12 @@ def _without_version(data: Any) -> Any:
     return {k: v for k, v in data.items() if k != "aggregation_version"} if isinstance(data, dict) else data
 
 
-def _stamp(result: Any, no_version: bool) -> Any:
-    if not no_version:
-        for data in result if isinstance(result, list) else [result]:
-            data["aggregation_version"] = AGGREGATION_VERSION
-    return result
-
-
 def run_reducer(name: str, params: dict[str, Any], body: Any) -> Any:
     if not isinstance(body, list) or not all(isinstance(i, dict) and isinstance(i.get("data"), dict | list)
                                              for i in body):
         raise BodyError('the body must be a JSON list of extracts: [{"data": {...}, "user_id": ..}, ...]')
-    component = registry.get("reducer", name)
-    extracts = [_without_version(item["data"]) for item in body]
-    params = dict(params)
-    no_version = params.pop("no_version", False)
-    return _stamp(component.func(extracts, **params, **reducer_extras(component, body)), no_version)
+    call = ReducerCall.named("reducer", name, params)
+    return call([_without_version(item["data"]) for item in body], posted_extras(body))
 
 
 RUNNING_SHAPE = '{"extracts": [{"data": {...}, "user_id": .., "relevant_reduction": ..}, ...], "store": {...}}'
@@ -170,11 +148,8 @@ def running_input(body: Any) -> tuple[list[dict[str, Any]], dict[str, Any]]:
 def run_running_reducer(name: str, params: dict[str, Any], body: Any) -> Any:
     """The reduction so far and its `_store`, stamped like any reduction."""
     items, store = running_input(body)
-    component = registry.get("running_reducer", name)
-    extracts = [_without_version(item["data"]) for item in items]
-    params = dict(params)
-    no_version = params.pop("no_version", False)
-    return _stamp(component.func(extracts, store, **params, **reducer_extras(component, items)), no_version)
+    call = ReducerCall.named("running_reducer", name, params)
+    return call([_without_version(item["data"]) for item in items], posted_extras(items), store)
 
 
 async def _json_body(request: Request) -> Any:

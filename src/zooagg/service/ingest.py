@@ -17,7 +17,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from ..engine.extract import by_task, extract_one
+from ..call import by_task
 from ..errors import RowError, Where, ZooaggError
 from ..exports.classifications import JSON_COLUMNS, REQUIRED, Classification, parse_record
 from ..exports.marks import take_dropped
@@ -143,7 +143,7 @@ def prepare(plan: Plan, record: dict[str, bytes]) -> Prepared:
     extracts: list[tuple[Entry, int, str, Any]] = []
     for entry in plan.entries:
         try:
-            rows = extract_one(parsed, entry.step, grouped)
+            rows = entry.extract.rows(parsed, entry.extract.annotations(grouped))
         except ZooaggError as exc:
             raise Rejected(RowError(f"{entry.extractor}: {exc.message}", exc.hint,
                                     Where(SOURCE, cid, "annotations", entry.task, exc.where.value))) from exc

@@ -14,9 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import registry
+from ..call import ExtractorCall, ReducerCall
 from ..configure.config import extractor_config_for, reducer_configs_for
 from ..configure.workflow import parse_tasks
-from ..engine.extract import Step
 from ..exports.versions import VersionRange
 from .models import Project, TaskParameters, Workflow
 
@@ -27,10 +27,12 @@ class Entry:
     position: int
     task: str
     extractor: str  # as written in a config (shape_extractor_rectangle)
-    step: Step
-    reducer: registry.Component
-    reducer_params: dict[str, Any]  # typed, without no_version
-    stamp: bool
+    extract: ExtractorCall
+    reduce: ReducerCall
+
+    @property
+    def reducer(self) -> registry.Component:
+        return self.reduce.component
 
 
 @dataclass
@@ -94,10 +96,9 @@ def build_plan(session: Session, project: Project) -> Plan | None:
         extractor = registry.get("extractor", row.extractor)
         e_params = extractor.parse_params({**row.extractor_params, "task": row.task})
         reducer = registry.get("reducer", row.reducer)
-        r_params = reducer.parse_params(row.reducer_params)
-        stamp = not r_params.pop("no_version", False)
         entries.append(Entry(row.id, row.position, row.task, row.extractor,
-                             Step.of(row.extractor, extractor.name, e_params), reducer, r_params, stamp))
+                             ExtractorCall.of(row.extractor, extractor.name, e_params),
+                             ReducerCall.of(reducer, reducer.parse_params(row.reducer_params))))
     return Plan(project.id, project.config_rev, workflow.workflow_id, VersionRange.from_config(workflow.versions),
                 project.filter_how, entries)
 

@@ -19,7 +19,6 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from .. import AGGREGATION_VERSION
 from ..engine.extract_table import filter_repeats
 from . import bulk
 from .columns import Orders
@@ -47,20 +46,8 @@ def user_id_value(text: str) -> Any:
 def reduce_rows(entry: Entry, extracts: list[Any], user_ids: list[Any], created: list[str],
                 classification_ids: list[str]) -> list[dict[str, Any]]:
     """The reducer's rows for one subject and task (stamped); raises what the reducer raises."""
-    extra: dict[str, Any] = {}
-    wants = entry.reducer.wants
-    if "user_ids" in wants:
-        extra["user_ids"] = user_ids
-    if "created_at" in wants:
-        extra["created_at"] = created
-    if "classification_ids" in wants:
-        extra["classification_ids"] = classification_ids
-    result = entry.reducer.func(extracts, **entry.reducer_params, **extra)
-    rows = result if isinstance(result, list) else [result]
-    if entry.stamp:
-        for row in rows:
-            row["aggregation_version"] = AGGREGATION_VERSION
-    return rows
+    return entry.reduce.rows(extracts, {"user_ids": user_ids, "created_at": created,
+                                        "classification_ids": classification_ids})
 
 
 #: PostgreSQL: the subjects go as one array, so the SQL text is the same for any number of them

@@ -20,8 +20,8 @@ from functools import lru_cache
 from itertools import repeat
 from typing import Any
 
-from .. import registry
-from ..errors import ExtractError, Where
+from ..call import ExtractorCall
+from ..errors import ConfigError, ExtractError, Where
 
 NO_EXTRACTOR = "No extractor for this subtask type"
 #: annotation types whose value is a list of marks (FEM `transcription`: transcriptionLine marks)
@@ -101,16 +101,22 @@ def _kept_marks(annotation: dict[str, Any], value: list[Any], wanted: set[Any] |
 
 def run_detail_extractor(name: Any, answer: Any, classification: Any) -> Any:
     """One sub-task answer through the named extractor (no version stamp), as the peer does."""
-    if not isinstance(name, str):
-        return NO_EXTRACTOR
-    try:
-        component = registry.get("extractor", name)
-    except Exception:  # an unknown name: the peer writes a marker instead of failing
+    call = _detail_call(name) if isinstance(name, str) else None
+    if call is None:
         return NO_EXTRACTOR
     if not isinstance(answer, dict):
         raise ExtractError(f"a sub-task answer must be an object, got {answer!r}",
                            hint="check the mark's details", where=Where(value=answer))
-    return component.func([answer], classification)
+    return call.results(classification, [answer])
+
+
+@lru_cache(maxsize=64)
+def _detail_call(name: str) -> ExtractorCall | None:
+    """A sub-task's extractor with its default parameters (found once per name)."""
+    try:
+        return ExtractorCall.of(name, name, {"no_version": True})
+    except ConfigError:  # an unknown name: the peer writes a marker instead of failing
+        return None
 
 
 def add_details(extract: dict[str, Any], kept: list[tuple[str, int, dict[str, Any], str, str]],

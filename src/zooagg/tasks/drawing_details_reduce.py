@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import registry
+from ..call import ReducerCall
 from ..clustering.wrappers import cluster_ids
 
 NO_REDUCER = "No reducer for this subtask type"
@@ -39,15 +39,11 @@ def _version_of(extract: dict[str, Any]) -> tuple[int, ...]:
 def run_detail_reducer(name: Any, answers: list[Any], user_ids: list[Any]) -> Any:
     if not isinstance(name, str):
         return NO_REDUCER
-    component = registry.get("reducer", name)
-    extra: dict[str, Any] = {}
-    if "user_ids" in component.wants:
-        extra["user_ids"] = user_ids
-    if "created_at" in component.wants:
-        extra["created_at"] = [None] * len(answers)
-    if "classification_ids" in component.wants:
-        extra["classification_ids"] = list(range(len(answers)))
-    return component.func([dict(a) if isinstance(a, dict) else a for a in answers], **extra)
+    # default parameters and no version stamp, as the peer calls a sub-task's reducer
+    call = ReducerCall.named("reducer", name, {"no_version": True})
+    return call([dict(a) if isinstance(a, dict) else a for a in answers],
+                {"user_ids": user_ids, "created_at": [None] * len(answers),
+                 "classification_ids": list(range(len(answers)))})
 
 
 def _collect(result: dict[str, Any], extracts: list[dict[str, Any]], keys: list[str],

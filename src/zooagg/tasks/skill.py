@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ReduceError, Where
-from ..registry import Param, reducer
+from ..registry import Param, plucked, reducer
 
 #: the gold-standard keys each front-end feedback strategy carries
 FEEDBACK_STRATEGIES = {"graph2drange": ["x", "width"], "singleAnswerQuestion": ["answer"],
@@ -23,8 +23,11 @@ FEEDBACK_STRATEGIES = {"graph2drange": ["x", "width"], "singleAnswerQuestion": [
 DIFFICULTY_FLOOR = 0.05
 
 
+@plucked("feedback")
 def feedback_info(entries: Any) -> dict[str, Any] | None:
-    """The feedback metadata of one classification, summarised (None when there is none)."""
+    """The feedback metadata of one classification, summarised (None when there is none): an
+    extractor's `pluck: {feedback: metadata.feedback.T0}` writes this as `feedback`, as the peer
+    keeps it."""
     if not isinstance(entries, list) or not entries or not isinstance(entries[0], dict):
         return None
     keys = FEEDBACK_STRATEGIES.get(entries[0].get("strategy", ""), [])

@@ -6,7 +6,6 @@ import math
 from typing import Any
 
 from ..errors import ExtractError, ReduceError, Where
-from ..exports.combos import is_combo_value, unpack_combo_annotations  # noqa: F401
 from ..registry import extractor, reducer
 from .text_align import align, consensus, tokenize
 
@@ -97,9 +96,3 @@ def text_reducer(extracts: list[dict[str, Any]], *, user_ids: list[Any]) -> dict
     reduction["gold_standard"] = [data.get("gold_standard", False) for data, _ in kept]
     reduction["user_ids"] = [user_id_out(user) for _, user in kept]
     return reduction
-
-
-# ---- combo tasks ------------------------------------------------------------------------------
-
-# opened up in the reader (exports/combos.py); re-exported here for callers of this module
-_is_combo_value = is_combo_value

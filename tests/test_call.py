@@ -1,0 +1,67 @@
+"""zooagg.call: the one way a component is called (task pick, recursion, pluck, wants, stamp)."""
+
+from __future__ import annotations
+
+import orjson
+
+from zooagg import AGGREGATION_VERSION, registry
+from zooagg.call import ExtractorCall, ReducerCall, by_task
+from zooagg.exports.classifications import Classification
+
+
+def _classification(annotations: list[dict], metadata: dict | None = None) -> Classification:
+    return Classification("101", "alice", "7", "5", "1.2", "2024-01-01", "42", annotations, metadata or {},
+                          subject_data_raw=orjson.dumps({"42": {"site": "north"}}))
+
+
+def _extract(params: dict, classification: Classification) -> ExtractorCall:
+    component = registry.get("extractor", "question_extractor")
+    return ExtractorCall.of("question_extractor", component.name, component.parse_params(params))
+
+
+def test_an_extractor_call_picks_its_task_and_stamps() -> None:
+    classification = _classification([{"task": "T0", "value": 1}, {"task": "T1", "value": 0}])
+    call = _extract({"task": "T1"}, classification)
+    assert call(classification) == {"0": 1, "aggregation_version": AGGREGATION_VERSION}
+    assert _extract({"task": "T1", "no_version": True}, classification)(classification) == {"0": 1}
+
+
+def test_sub_task_keys_go_with_their_task() -> None:
+    classification = _classification([{"task": "T0.0.0", "value": 1}, {"task": "T1", "value": 0}])
+    call = _extract({"task": "T0", "no_version": True}, classification)
+    assert call.annotations(by_task(classification.annotations)) == [{"task": "T0.0.0", "value": 1}]
+
+
+def test_recursive_extracts_get_numbered_subjects() -> None:
+    classification = _classification([{"task": "T0", "value": 1}, {"task": "T0", "value": 0}])
+    call = _extract({"task": "T0", "recursive": True, "recursive_subject_ids": True, "no_version": True},
+                    classification)
+    rows = call.rows(classification, call.annotations(by_task(classification.annotations)))
+    assert rows == [("42_0", {"1": 1}), ("42_1", {"0": 1})]
+
+
+def test_pluck_writes_feedback_in_its_registered_form() -> None:
+    feedback = [{"strategy": "singleAnswerQuestion", "success": True, "answer": "0"},
+                {"strategy": "singleAnswerQuestion", "success": False, "answer": "1"}]
+    classification = _classification([{"task": "T0", "value": 1}], {"feedback": {"T0": feedback}})
+    call = _extract({"task": "T0", "no_version": True,
+                     "pluck": {"feedback": "metadata.feedback.T0", "site": "subject.metadata.site"}},
+                    classification)
+    assert call(classification) == {
+        "1": 1, "feedback": {"success": [True, False], "true_answer": ["0", "1"],
+                             "strategy": "singleAnswerQuestion", "agreement_score": 0.5},
+        "pluck.site": "north"}
+
+
+def test_a_reducer_call_gets_what_it_wants_and_nothing_else() -> None:
+    call = ReducerCall.named("reducer", "question_reducer", {"pairs": False})
+    assert call.wants == ("user_ids",)
+    assert call.extras({"user_ids": [1, 2], "created_at": ["a", "b"]}) == {"user_ids": [1, 2]}
+    result = call([{"a": 1}, {"a": 1}, {"b": 1}], {"user_ids": [1, 2, 3]})
+    assert result == {"a": 2, "b": 1, "aggregation_version": AGGREGATION_VERSION}
+
+
+def test_no_version_leaves_the_stamp_off_and_rows_are_a_list() -> None:
+    call = ReducerCall.named("reducer", "question_reducer", {"no_version": True})
+    assert call.stamp is False and "no_version" not in call.params
+    assert call.rows([{"a": 1}], lambda want: [None]) == [{"a": 1}]
