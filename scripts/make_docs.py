@@ -30,19 +30,21 @@ def cli_reference() -> str:
 def components_reference() -> str:
     parts = ["# Extractors and reducers\n",
              "Generated from the registry by `scripts/make_docs.py` (also: `zooagg list`).\n"]
-    for kind in registry.KINDS:
-        parts.append(f"## {kind.replace('_', ' ').capitalize()}s\n")
-        if kind == "running_reducer":
+    for kinds, items in registry.describe().items():
+        parts.append(f"## {kinds.replace('_', ' ').capitalize()}\n")
+        if kinds == "running_reducers":
             parts.append("Store-based reducers for Caesar's `POST /running_reducers/<name>` "
                          "(see [server.md](server.md)).\n")
-        for name, component in registry.components(kind).items():
-            parts.append(f"### `{name}`\n\n{component.doc or '(no description)'}\n")
-            if component.task_types:
-                parts.append(f"Default for task types: {', '.join(component.task_types)}.\n")
-            if component.params:
+        for item in items:
+            parts.append(f"### `{item['name']}`\n\n{item['doc'] or '(no description)'}\n")
+            if item["task_types"]:
+                parts.append(f"Default for task types: {', '.join(item['task_types'])}.\n")
+            if item["default_reducer"]:
+                parts.append(f"Default reducer: `{item['default_reducer']}`.\n")
+            if item["params"]:
                 parts.append("| parameter | type | default | meaning |\n|---|---|---|---|")
-                for key, param in component.params.items():
-                    parts.append(f"| `{key}` | {param.type.__name__} | `{param.default!r}` | {param.help} |")
+                for key, param in item["params"].items():
+                    parts.append(f"| `{key}` | {param['type']} | `{param['default']!r}` | {param['help']} |")
                 parts.append("")
     return "\n".join(parts)
 

@@ -12,7 +12,7 @@ import pytest
 import yaml
 from conftest import DATA
 
-from zooagg.configure.config import TYPE_TO_EXTRACTOR
+from zooagg import registry
 
 WORKFLOWS = DATA / "slsn_wf_export.csv"
 PEER = DATA / "peer_config"
@@ -115,7 +115,7 @@ def test_handmade_workflow_config(run_cli, tmp_path: Path) -> None:
     assert config["extractor_config"] == {
         "dropdown_extractor": [{"task": "T2"}],
         # the peer gives highlighter tasks no extractor; zooagg has one (an extension)
-        **({"highlighter_extractor": [{"task": "T6"}]} if "highlighter" in TYPE_TO_EXTRACTOR else {}),
+        **({"highlighter_extractor": [{"task": "T6"}]} if "highlighter" in registry.extractor_for_type() else {}),
         # classic and FEM sub-task keys: the workflow export cannot say which front end classified
         "point_extractor_by_frame": [{"details": {"T0_tool0": ["question_extractor"],
                                                   "T0_toolIndex0_subtask0": "question_extractor"},
@@ -135,7 +135,7 @@ def test_handmade_workflow_config(run_cli, tmp_path: Path) -> None:
     shape = yaml.safe_load((tmp_path / "Reducer_config_workflow_77_V3.14_shape_extractor_rectangle.yaml")
                            .read_text(encoding="utf-8"))
     assert shape == {"reducer_config": {"shape_reducer_dbscan": {"shape": "rectangle"}}}
-    assert ("warning: task T6 (highlighter) has no extractor" in result.err) != ("highlighter" in TYPE_TO_EXTRACTOR)
+    assert ("warning: task T6 (highlighter) has no extractor" in result.err) != ("highlighter" in registry.extractor_for_type())
     labels = yaml.safe_load((tmp_path / "Task_labels_workflow_77_V3.14.yaml").read_text(encoding="utf-8"))
     assert labels["T2.selects.0.options.*.0.label"] == {"red": "Red"}
     assert labels["T1.choices.LN.label"] == "Lion"

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from zooagg import registry
-from zooagg.tasks import MODULES
 
 HERE = Path(__file__).parent
 
@@ -27,22 +26,23 @@ def test_the_index_is_what_loading_every_module_registers() -> None:
     for kind in registry.KINDS:
         registered = {name: c.func.__module__.rsplit(".", 1)[1] for name, c in registry._REGISTRY[kind].items()
                       if c.func.__module__.startswith("zooagg.tasks.")}
-        assert registry._HOMES[kind] == registered, kind
-    assert {m for homes in registry._HOMES.values() for m in homes.values()} <= set(MODULES)
+        assert registry.homes()[kind] == registered, kind
+    forms = {key: func.__module__.rsplit(".", 1)[1] for key, func in registry._PLUCK_FORMS.items()}
+    assert registry.homes()["plucked"] == forms == {"feedback": "skill"}
 
 
 def test_every_module_that_registers_is_listed() -> None:
     tasks = HERE.parent / "src" / "zooagg" / "tasks"
     registering = {path.stem for path in tasks.glob("*.py")
                    if any(f"@{kind}(" in path.read_text(encoding="utf-8") for kind in registry.KINDS)}
-    assert registering == set(MODULES)
+    assert registering == set(registry.task_modules())
 
 
 def test_every_built_in_name_loads_alone() -> None:
     out = _run("""
         from zooagg import registry
-        for kind, homes in registry._HOMES.items():
-            for name in homes:
+        for kind in registry.KINDS:
+            for name in registry.homes()[kind]:
                 component = registry.get(kind, name)
                 assert name in (component.name, *component.aliases), (kind, name)
                 assert not registry._LOADED, (kind, name)

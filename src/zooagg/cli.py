@@ -284,18 +284,7 @@ def run_command(inputs: tuple[str, ...], directory: str, version: str | None, mi
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def list_command(as_json: bool) -> None:
     """Every registered extractor, reducer and running reducer, with its parameters and defaults."""
-    listing: dict[str, list[dict[str, Any]]] = {}
-    for kind in registry.KINDS:
-        items: list[dict[str, Any]] = []
-        for name, component in registry.components(kind).items():
-            items.append({
-                "name": name,
-                "summary": component.doc.splitlines()[0] if component.doc else "",
-                "task_types": list(component.task_types),
-                "params": {k: {"type": p.type.__name__, "default": p.default, "help": p.help}
-                           for k, p in component.params.items()},
-            })
-        listing[kind + "s"] = items
+    listing = registry.describe()
     if as_json:
         echo(json.dumps(listing, indent=2, default=str))
         return

@@ -35,10 +35,6 @@ SHAPES: list[tuple[str, frozenset[str]]] = [
     ("point", frozenset({"x", "y"})),
 ]
 ORDER = {"polygon": ("pathX", "pathY"), "line": ("x1", "y1", "x2", "y2"), "point": ("x", "y")}
-#: the reducer re-run for --eps / --min-samples when no reductions name one
-DEFAULT_REDUCER = {"point_extractor_by_frame": "point_reducer_dbscan", "point_extractor": "point_reducer",
-                   "rectangle_extractor": "rectangle_reducer", "polygon_extractor": "polygon_reducer",
-                   "bezier_extractor": "polygon_reducer", "shape_extractor": "shape_reducer_dbscan"}
 
 
 @dataclass
@@ -136,13 +132,21 @@ def rerun(rows: list[dict[str, str]], reducer: str, shape: str | None, eps: floa
     return marks
 
 
+def _default_reducer(extractor: str) -> str:
+    """The reducer re-run for --eps / --min-samples when no reductions name one: the one
+    `zooagg config` pairs with the extractor."""
+    from . import registry
+
+    return registry.default_reducers().get(extractor, "point_reducer_dbscan")
+
+
 def reducer_for(extract_rows: list[dict[str, str]], reductions: list[Table]) -> tuple[str, str | None]:
     extractor = extract_rows[0]["extractor"]
     shape = extractor.removeprefix("shape_extractor_") if extractor.startswith("shape_extractor_") else None
     tasks = {r["task"] for r in extract_rows}
     named = [r["reducer"] for t in reductions for r in t.rows if r["task"] in tasks]
     base = "shape_extractor" if shape else extractor
-    return (named[0] if named else DEFAULT_REDUCER.get(base, "point_reducer_dbscan")), shape
+    return (named[0] if named else _default_reducer(base)), shape
 
 
 # ---- background --------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ The registry alone feeds `config` defaults, CLI choices, `zooagg list`, the HTTP
 the docs index. Third-party packages add components through the `zooagg.plugins`
 entry-point group: each entry point names a module that is imported (and registers on import).
 
-`get` of a built-in name imports only the task module that registers it (`_HOMES`), not every
+`get` of a built-in name imports only the task module that registers it (`homes`), not every
 task family and plugin: a run that reduces votes does not pay for scikit-learn or rapidfuzz.
 Listing (`components`) and any other name load everything, built-ins first, then plugins; a
 plugin may not register a built-in name (ConfigError), so a name means the same component
@@ -18,9 +18,12 @@ from __future__ import annotations
 import difflib
 import inspect
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from importlib import import_module
+from pathlib import Path
 from typing import Any, Literal
 
 from .errors import ConfigError, Where
@@ -117,7 +120,11 @@ class Component:
     name: str
     func: Callable[..., Any]
     params: dict[str, Param]
+    #: an extractor: the workflow task and drawing tool types `zooagg config` picks it for; a
+    #: reducer: those of the extractors whose default it is (filled in by `describe`)
     task_types: tuple[str, ...] = ()
+    #: an extractor: the reducer `zooagg config` pairs with it
+    default_reducer: str | None = None
     doc: str = ""
     #: extra per-extract lists a reducer needs (user_ids, created_at)
     wants: tuple[str, ...] = ()
@@ -155,48 +162,31 @@ class Component:
 _REGISTRY: dict[Kind, dict[str, Component]] = {kind: {} for kind in KINDS}
 _LOADED = False
 
-#: the module of zooagg.tasks that registers each built-in name (aliases included), per kind;
-#: tests/test_lazy_registry.py checks it against what loading every module registers
-_HOME_NAMES: dict[Kind, dict[str, str]] = {
-    "extractor": {
-        "drawing": "point_extractor_by_frame point_extractor shape_extractor rectangle_extractor "
-                   "polygon_extractor bezier_extractor",
-        "dropdown": "dropdown_extractor",
-        "highlighter": "highlighter_extractor",
-        "text": "text_extractor",
-        "line_text": "line_text_extractor poly_line_text_extractor",
-        "misc": "all_tasks_empty_extractor",
-        "pluck": "pluck_and_split_extractor",
-        "question": "question_extractor shortcut_extractor",
-        "survey": "survey_extractor",
-        "slider": "slider_extractor",
-    },
-    "reducer": {
-        "drawing_reduce": "point_reducer_dbscan point_reducer_hdbscan temporal_point_reducer_dbscan "
-                          "temporal_point_reducer_hdbscan point_reducer rectangle_reducer",
-        "dropdown": "dropdown_reducer",
-        "highlighter": "highlighter_reducer",
-        "text": "text_reducer",
-        "line_text_optics": "optics_line_text_reducer",
-        "line_text_reduce": "poly_line_text_reducer",
-        "misc": "first_n_true_reducer first_n_false_reducer",
-        "polygon_reduce": "polygon_reducer polygon_reducer_contours",
-        "question": "question_reducer shortcut_reducer question_consensus_reducer",
-        "survey": "survey_reducer",
-        "shape_reduce": "shape_reducer_dbscan shape_reducer_hdbscan shape_reducer_optics",
-        "skill": "subject_difficulty_reducer user_skill_reducer",
-        "slider": "slider_reducer",
-        "tess": "tess_gold_standard_reducer tess_reducer_column",
-    },
-    "running_reducer": {
-        "running_votes": "question_reducer shortcut_reducer survey_reducer",
-        "tess": "tess_gold_standard_reducer tess_user_reducer tess_reducer_column",
-    },
-}
-_HOMES: dict[Kind, dict[str, str]] = {
-    kind: {name: module for module, names in homes.items() for name in names.split()}
-    for kind, homes in _HOME_NAMES.items()
-}
+#: a registering decorator in a task module's source: its kind, its name and what follows up to
+#: the decorated function (where `aliases=(...)` would be)
+_DECORATOR = re.compile(r'^@(extractor|reducer|running_reducer|plucked)\(\s*"([^"]+)"(.*?)^def ', re.M | re.S)
+_ALIASES = re.compile(r'aliases=\(([^)]*)\)')
+
+
+@cache
+def homes() -> dict[str, dict[str, str]]:
+    """The module of zooagg.tasks that registers each built-in name (aliases included), per kind
+    ("plucked": pluck forms), read from the modules' decorators without importing them, so a
+    `get` imports one module. tests/test_lazy_registry.py checks it against what loading every
+    module registers."""
+    found: dict[str, dict[str, str]] = {kind: {} for kind in (*KINDS, "plucked")}
+    folder = Path(__file__).parent / "tasks"
+    for path in sorted(folder.glob("*.py")):
+        for kind, name, rest in _DECORATOR.findall(path.read_text(encoding="utf-8")):
+            aliases = _ALIASES.search(rest)
+            for key in [name, *(re.findall(r'"([^"]+)"', aliases.group(1)) if aliases else [])]:
+                found[kind][key] = path.stem
+    return found
+
+
+def task_modules() -> list[str]:
+    """Every module of zooagg.tasks that registers something, in the order `load` imports them."""
+    return sorted({module for names in homes().values() for module in names.values()})
 
 
 def did_you_mean(word: str, options: Mapping[str, Any] | list[str]) -> str:
@@ -207,7 +197,7 @@ def did_you_mean(word: str, options: Mapping[str, Any] | list[str]) -> str:
 def _register(kind: Kind, name: str, func: Callable[..., Any], **info: Any) -> Component:
     component = Component(kind=kind, name=name, func=func, doc=inspect.cleandoc(func.__doc__ or ""), **info)
     for key in (name, *component.aliases):
-        home = _HOMES[kind].get(key)
+        home = homes()[kind].get(key)
         # a built-in name is looked up in its own module alone (_lookup), so a plugin that took
         # it over would be used or not depending on what the process had loaded before
         if home is not None and func.__module__ != f"zooagg.tasks.{home}":
@@ -222,12 +212,23 @@ def extractor(
     *,
     params: dict[str, Param] | None = None,
     task_types: tuple[str, ...] = (),
+    default_reducer: str | None = None,
     aliases: tuple[str, ...] = (),
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Register an extractor: `func(annotations, classification, **params) -> dict | list`."""
+    """Register an extractor: `func(annotations, classification, **params) -> dict | list`.
+
+    `task_types`: the task types (and drawing tool types) `zooagg config` configures with this
+    extractor; one extractor per type. `default_reducer`: the reducer config pairs with it.
+    """
 
     def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
-        _register("extractor", name, func, params=params or {}, task_types=task_types, aliases=aliases)
+        for task_type in task_types:
+            taken = _extractor_types().get(task_type)
+            if taken is not None and taken != name:
+                raise ConfigError(f"{func.__module__} gives task type {task_type!r} to {name}, but {taken} has it",
+                                  hint="a task type has one default extractor")
+        _register("extractor", name, func, params=params or {}, task_types=task_types,
+                  default_reducer=default_reducer, aliases=aliases)
         return func
 
     return decorate
@@ -279,7 +280,6 @@ def running_reducer(
 #: pluck forms: a pluck key whose value a task family reads in a form of its own (the key ->
 #: a function of the plucked value; None drops it), and the module that registers each one
 _PLUCK_FORMS: dict[str, Callable[[Any], Any]] = {}
-_PLUCK_HOMES: dict[str, str] = {"feedback": "skill"}
 
 
 def plucked(key: str) -> Callable[[Callable[[Any], Any]], Callable[[Any], Any]]:
@@ -294,10 +294,57 @@ def plucked(key: str) -> Callable[[Callable[[Any], Any]], Callable[[Any], Any]]:
 
 
 def pluck_form(key: str) -> Callable[[Any], Any] | None:
-    home = _PLUCK_HOMES.get(key)
+    home = homes()["plucked"].get(key)
     if home is not None and key not in _PLUCK_FORMS:
         import_module(f"zooagg.tasks.{home}")
     return _PLUCK_FORMS.get(key)
+
+
+def _extractor_types() -> dict[str, str]:
+    return {t: c.name for c in _REGISTRY["extractor"].values() for t in c.task_types}
+
+
+def extractor_for_type() -> dict[str, str]:
+    """Task or drawing tool type -> the extractor `zooagg config` picks (the decorators' task_types)."""
+    load()
+    return _extractor_types()
+
+
+def default_reducers() -> dict[str, str]:
+    """Extractor -> the reducer `zooagg config` pairs with it (the decorators' default_reducer)."""
+    load()
+    return {name: c.default_reducer for name, c in _REGISTRY["extractor"].items() if c.default_reducer}
+
+
+def describe() -> dict[str, list[dict[str, Any]]]:
+    """Every component, per kind ("extractors", "reducers", "running_reducers"), as `zooagg
+    list`, the service's `/-/registry` and docs/components.md show it: name, summary, doc,
+    task types (a reducer's: those of the extractors it is the default of), default reducer,
+    wants, its own parameters and the wrapper parameters every one of its kind takes."""
+    load()
+    reducer_types: dict[str, list[str]] = {}
+    for component in components("extractor").values():
+        if component.default_reducer:
+            reducer_types.setdefault(component.default_reducer, []).extend(component.task_types)
+    listing: dict[str, list[dict[str, Any]]] = {}
+    for kind in KINDS:
+        common = COMMON_EXTRACTOR_PARAMS if kind == "extractor" else COMMON_REDUCER_PARAMS
+        listing[kind + "s"] = [{
+            "name": name,
+            "summary": component.doc.splitlines()[0] if component.doc else "",
+            "doc": component.doc,
+            "task_types": list(component.task_types) or (reducer_types.get(name, []) if kind == "reducer" else []),
+            "default_reducer": component.default_reducer,
+            "wants": list(component.wants),
+            "params": {k: _describe_param(p) for k, p in component.params.items()},
+            "wrapper_params": {k: _describe_param(p) for k, p in common.items()},
+        } for name, component in components(kind).items()]
+    return listing
+
+
+def _describe_param(param: Param) -> dict[str, Any]:
+    return {"type": param.type.__name__, "default": param.default, "help": param.help,
+            **({"choices": list(param.choices)} if param.choices else {})}
 
 
 def load() -> None:
@@ -308,9 +355,7 @@ def load() -> None:
     _LOADED = True
     from importlib.metadata import entry_points
 
-    from .tasks import MODULES
-
-    for module in MODULES:
+    for module in task_modules():
         import_module(f"zooagg.tasks.{module}")
     for entry in entry_points(group="zooagg.plugins"):
         entry.load()
@@ -323,7 +368,7 @@ def components(kind: Kind) -> dict[str, Component]:
 
 def _lookup(kind: Kind, name: str) -> Component | None:
     """A built-in name imports its own module only; anything else loads every module."""
-    home = _HOMES[kind].get(name)
+    home = homes()[kind].get(name)
     if home is not None and not _LOADED:
         import_module(f"zooagg.tasks.{home}")
     if name not in _REGISTRY[kind]:

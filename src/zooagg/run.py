@@ -143,8 +143,8 @@ def configure_inferred(classification_csv: str, workflow_id: int, version: str |
 
 def split_keywords(tasks: dict[str, Any], keywords: Keywords) -> tuple[Keywords, Keywords]:
     """-k keywords go to the task's extractor or its reducer, whichever takes them."""
-    from .configure.config import EXTRACTOR_TO_REDUCER, TYPE_TO_EXTRACTOR
-
+    type_to_extractor = registry.extractor_for_type()
+    default_reducer = registry.default_reducers()
     extractor_kw: Keywords = {}
     reducer_kw: Keywords = {}
     for task_key, values in keywords.items():
@@ -152,8 +152,8 @@ def split_keywords(tasks: dict[str, Any], keywords: Keywords) -> tuple[Keywords,
             raise ConfigError(f"-k names task {task_key!r}, which the workflow does not have",
                               hint=registry.did_you_mean(task_key, list(tasks)))
         task = tasks[task_key]
-        extractor_name = TYPE_TO_EXTRACTOR.get(task.type, "")
-        reducer_name = EXTRACTOR_TO_REDUCER.get(extractor_name, "")
+        extractor_name = type_to_extractor.get(task.type, "")
+        reducer_name = default_reducer.get(extractor_name, "")
         extractors = registry.components("extractor")
         reducers = registry.components("reducer")
         e_params = set(extractors[extractor_name].all_params) if extractor_name in extractors else set()

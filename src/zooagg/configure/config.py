@@ -23,7 +23,6 @@ from .. import registry
 from ..errors import ConfigError, InputError, Where
 from ..exports.versions import VersionRange
 from .fem import (
-    FEM_TYPE_TO_EXTRACTOR,
     FRONT_ENDS,
     SHAPE_REDUCER,
     TOOL_SHAPE,
@@ -159,34 +158,6 @@ def load_reducer_config(path: str | Path) -> ReducerConfig:
 
 # ---- making configs from a workflow -------------------------------------------------------
 
-#: extractor for each task type / drawing tool, as the peer's `config` chooses
-TYPE_TO_EXTRACTOR = {
-    "single": "question_extractor", "multiple": "question_extractor", "shortcut": "shortcut_extractor",
-    "dropdown": "dropdown_extractor", "survey": "survey_extractor", "slider": "slider_extractor",
-    "text": "text_extractor", "point": "point_extractor_by_frame",
-    "rectangle": "shape_extractor", "circle": "shape_extractor", "column": "shape_extractor",
-    "ellipse": "shape_extractor", "fullWidthLine": "shape_extractor", "fullHeightLine": "shape_extractor",
-    "line": "shape_extractor", "rotateRectangle": "shape_extractor", "triangle": "shape_extractor",
-    "fan": "shape_extractor", "freehandLine": "polygon_extractor", "polygon": "polygon_extractor",
-    "bezier": "bezier_extractor",
-    # no default in the peer: zooagg's own
-    "highlighter": "highlighter_extractor", "transcription": "line_text_extractor",
-}
-
-#: reducer for each extractor
-EXTRACTOR_TO_REDUCER = {
-    "question_extractor": "question_reducer", "shortcut_extractor": "shortcut_reducer",
-    "dropdown_extractor": "dropdown_reducer", "survey_extractor": "survey_reducer",
-    "point_extractor": "point_reducer", "point_extractor_by_frame": "point_reducer_dbscan",
-    "rectangle_extractor": "rectangle_reducer", "line_text_extractor": "poly_line_text_reducer",
-    "poly_line_text_extractor": "poly_line_text_reducer", "shape_extractor": "shape_reducer_dbscan",
-    "polygon_extractor": "polygon_reducer", "bezier_extractor": "polygon_reducer",
-    "slider_extractor": "slider_reducer", "text_extractor": "text_reducer",
-    "all_tasks_empty_extractor": "first_n_true_reducer",
-    "highlighter_extractor": "highlighter_reducer",
-}
-
-
 def _has_text_detail(tool_details: list[Task]) -> bool:
     return len(tool_details) == 1 and tool_details[0].type == "text"
 
@@ -199,7 +170,7 @@ def extractor_config_for(tasks: dict[str, Task], keywords: dict[str, dict[str, A
     from .workflow import ComboTask, DrawingTask
 
     keywords = keywords or {}
-    type_to_extractor = {**TYPE_TO_EXTRACTOR, **FEM_TYPE_TO_EXTRACTOR}
+    type_to_extractor = registry.extractor_for_type()
     config: dict[str, list[dict[str, Any]]] = {}
     warnings: list[str] = []
     for key, task in tasks.items():
@@ -227,7 +198,7 @@ def extractor_config_for(tasks: dict[str, Task], keywords: dict[str, dict[str, A
                 if shape is not None:
                     entry["shape"] = shape
                 if tool.details:
-                    names = [TYPE_TO_EXTRACTOR.get(d.type) for d in tool.details]
+                    names = [type_to_extractor.get(d.type) for d in tool.details]
                     entry["details"].update(detail_keys(key, tool.index, tool.type, names, front_ends))
             for name, entry in per_task.items():
                 config.setdefault(name, []).append(entry)
@@ -249,17 +220,18 @@ def reducer_configs_for(extractor_config: dict[str, list[dict[str, Any]]],
                         ) -> list[tuple[str, dict[str, Any]]]:
     """One reducer config per extractor name (sorted, as the peer does)."""
     reducer_keywords = reducer_keywords or {}
+    default_reducer = registry.default_reducers()
     out = []
     for name in sorted(extractor_config):
         base_name = "shape_extractor" if name.startswith("shape_extractor_") else name
-        reducer_name = EXTRACTOR_TO_REDUCER.get(base_name)
+        reducer_name = default_reducer.get(base_name)
         if reducer_name is None:
             continue
         params: dict[str, Any] = {}
         for entry in extractor_config[name]:
             details = entry.get("details") or {}
             if details:
-                params["details"] = reducer_details(details, EXTRACTOR_TO_REDUCER)
+                params["details"] = reducer_details(details, default_reducer)
             own = SHAPE_REDUCER.get(entry.get("shape", ""))
             reducer_name = own or reducer_name
             for key in ("dot_freq", "shape"):

@@ -23,13 +23,6 @@ FRONT_ENDS = ("classic", "fem")
 FEM_ONLY_TOOLS = frozenset({"temporalPoint", "temporalRotateRectangle", "graph2dRangeX", "transcriptionLine"})
 CLASSIC_ONLY_TOOLS = frozenset({"column", "fan", "triangle", "bezier", "fullWidthLine", "fullHeightLine"})
 
-#: extractors for FEM tool and task types the peer's `config` leaves out
-FEM_TYPE_TO_EXTRACTOR = {
-    "temporalPoint": "shape_extractor",
-    "temporalRotateRectangle": "shape_extractor",
-    "graph2dRangeX": "shape_extractor",  # read as a classic column (left edge, width)
-    "textFromSubject": "text_extractor",  # the subject's text as the volunteer corrected it
-}
 #: the shape a tool's marks are extracted and reduced as, where it is not the tool's own name
 TOOL_SHAPE = {"graph2dRangeX": "column"}
 #: the reducer for a shape extractor's shape, where `shape_reducer_dbscan` is not it

@@ -187,17 +187,6 @@ def _add_meta_routes(app: FastAPI) -> None:
 
 
 def registry_listing() -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for kind in registry.KINDS:
-        items: dict[str, Any] = {}
-        for name, component in registry.components(kind).items():
-            items[name] = {
-                "summary": component.doc.splitlines()[0] if component.doc else "",
-                "task_types": list(component.task_types),
-                "params": {k: {"type": p.type.__name__, "default": p.default, "help": p.help,
-                               **({"choices": list(p.choices)} if p.choices else {})}
-                           for k, p in component.all_params.items()},
-                "url": f"/{kind}s/{name}",
-            }
-        out[kind + "s"] = items
-    return out
+    """`registry.describe()`, each kind keyed by name, with the component's route."""
+    return {kind: {item["name"]: {**item, "url": f"/{kind}/{item['name']}"} for item in items}
+            for kind, items in registry.describe().items()}

@@ -40,6 +40,12 @@ DETAILS = Param(dict, None, "sub-task extractors per tool, e.g. {T0_tool0: [ques
 V1_KEYS = Param(bool, False, "name FEM marks' columns as classic ones (T0_tool0_x, not T0_toolIndex0_x), "
                 "as the peer's use_v1_keys")
 SHAPE = Param(str, None, "the shape tool the marks were drawn with", tuple(SHAPE_PARAMS))
+#: the drawing tools `zooagg config` gives to shape_extractor, as the peer's config does
+SHAPE_TOOLS = ("rectangle", "circle", "column", "ellipse", "fullWidthLine", "fullHeightLine", "line",
+               "rotateRectangle", "triangle", "fan")
+#: FEM tools the peer's config leaves out, read as shapes too (configure/fem.py: graph2dRangeX
+#: is read as a column)
+FEM_SHAPE_TOOLS = ("temporalPoint", "temporalRotateRectangle", "graph2dRangeX")
 
 #: values taken from a mark, or None to skip the mark
 Fields = dict[str, Any] | None
@@ -219,7 +225,8 @@ def coordinates(params: tuple[str, ...]) -> Callable[[dict[str, Any], str], Fiel
     return fields
 
 
-@extractor("point_extractor_by_frame", params={"tools": TOOLS, "details": DETAILS, "use_v1_keys": V1_KEYS})
+@extractor("point_extractor_by_frame", params={"tools": TOOLS, "details": DETAILS, "use_v1_keys": V1_KEYS},
+           task_types=("point",), default_reducer="point_reducer_dbscan")
 def point_extractor_by_frame(annotations: list[dict[str, Any]], classification: Any = None, *,
                              tools: list[Any] | None = None, details: dict[str, Any] | None = None,
                              use_v1_keys: bool = False) -> dict[str, Any]:
@@ -231,7 +238,7 @@ def point_extractor_by_frame(annotations: list[dict[str, Any]], classification: 
                          v1_keys=use_v1_keys)
 
 
-@extractor("point_extractor", params={"tools": TOOLS})
+@extractor("point_extractor", params={"tools": TOOLS}, default_reducer="point_reducer")
 def point_extractor(annotations: list[dict[str, Any]], classification: Any = None, *,
                     tools: list[Any] | None = None) -> dict[str, Any]:
     """Point marks without frames or sub-tasks: `{T0_tool0_x: [..], T0_tool0_y: [..]}`."""
@@ -240,7 +247,8 @@ def point_extractor(annotations: list[dict[str, Any]], classification: Any = Non
     return extract
 
 
-@extractor("shape_extractor", params={"shape": SHAPE, "tools": TOOLS, "details": DETAILS, "use_v1_keys": V1_KEYS})
+@extractor("shape_extractor", params={"shape": SHAPE, "tools": TOOLS, "details": DETAILS, "use_v1_keys": V1_KEYS},
+           task_types=SHAPE_TOOLS + FEM_SHAPE_TOOLS, default_reducer="shape_reducer_dbscan")
 def shape_extractor(annotations: list[dict[str, Any]], classification: Any = None, *,
                     shape: str | None = None, tools: list[Any] | None = None,
                     details: dict[str, Any] | None = None, use_v1_keys: bool = False) -> dict[str, Any]:
@@ -256,7 +264,7 @@ def shape_extractor(annotations: list[dict[str, Any]], classification: Any = Non
                          v1_keys=use_v1_keys)
 
 
-@extractor("rectangle_extractor", params={"tools": TOOLS, "details": DETAILS})
+@extractor("rectangle_extractor", params={"tools": TOOLS, "details": DETAILS}, default_reducer="rectangle_reducer")
 def rectangle_extractor(annotations: list[dict[str, Any]], classification: Any = None, *,
                         tools: list[Any] | None = None,
                         details: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -302,7 +310,8 @@ def polygon_fields(gold_standard: bool) -> Callable[[dict[str, Any], str], Field
     return fields
 
 
-@extractor("polygon_extractor", params={"tools": TOOLS, "details": DETAILS, "use_v1_keys": V1_KEYS})
+@extractor("polygon_extractor", params={"tools": TOOLS, "details": DETAILS, "use_v1_keys": V1_KEYS},
+           task_types=("freehandLine", "polygon"), default_reducer="polygon_reducer")
 def polygon_extractor(annotations: list[dict[str, Any]], classification: Any = None, *,
                       tools: list[Any] | None = None, details: dict[str, Any] | None = None,
                       use_v1_keys: bool = False) -> dict[str, Any]:
@@ -346,7 +355,8 @@ def bezier_fields(mark: dict[str, Any], label: str) -> Fields:
 bezier_fields.lacks = "two points or fewer"  # type: ignore[attr-defined]  # (why_dropped)
 
 
-@extractor("bezier_extractor", params={"tools": TOOLS, "details": DETAILS})
+@extractor("bezier_extractor", params={"tools": TOOLS, "details": DETAILS}, task_types=("bezier",),
+           default_reducer="polygon_reducer")
 def bezier_extractor(annotations: list[dict[str, Any]], classification: Any = None, *,
                      tools: list[Any] | None = None,
                      details: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -53,7 +53,7 @@ def _classic_selects(value: list[Any]) -> list[dict[str, int]]:
     return selected
 
 
-@extractor("dropdown_extractor", task_types=("dropdown",))
+@extractor("dropdown_extractor", task_types=("dropdown",), default_reducer="dropdown_reducer")
 def dropdown_extractor(annotations: list[dict[str, Any]], classification: Any = None) -> dict[str, Any]:
     """`{"value": [{slug(selected): 1}, ...]}`: one entry per select of the task. A
     dropdown-simple task has one select; its raw and both exported forms give the same key for

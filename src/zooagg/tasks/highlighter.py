@@ -40,7 +40,7 @@ def _span(item: Any) -> tuple[int, int, str, str]:
     return start, start + len(text), text, _label_of(item)
 
 
-@extractor("highlighter_extractor", task_types=("highlighter",))
+@extractor("highlighter_extractor", task_types=("highlighter",), default_reducer="highlighter_reducer")
 def highlighter_extractor(annotations: list[dict[str, Any]], classification: Any = None) -> dict[str, Any]:
     """The highlighted spans of the task's first annotation, as parallel lists in text order:
     `{start: [..], end: [..], text: [..], label: [..]}` (nothing when none was highlighted)."""

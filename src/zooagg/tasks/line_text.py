@@ -113,7 +113,8 @@ def line_slope(x: list[float], y: list[float]) -> float:
     return float(np.rad2deg(np.arctan2(y[-1] - y[0], x[-1] - x[0])))
 
 
-@extractor("line_text_extractor", params={"tools": TOOLS, "details": DETAILS}, task_types=("transcription",))
+@extractor("line_text_extractor", params={"tools": TOOLS, "details": DETAILS}, task_types=("transcription",),
+           default_reducer="poly_line_text_reducer")
 def line_text_extractor(annotations: list[dict[str, Any]], classification: Any = None,
                         tools: list[Any] | None = None, details: Any = None) -> dict[str, Any]:
     """Line marks with a text sub-task: per frame their end points, text and slope."""
@@ -183,7 +184,8 @@ def _polygon_points(mark: dict[str, Any], label: str) -> tuple[list[float], list
     return x, y
 
 
-@extractor("poly_line_text_extractor", params={"tools": TOOLS, "dot_freq": DOT_FREQ, "details": DETAILS})
+@extractor("poly_line_text_extractor", params={"tools": TOOLS, "dot_freq": DOT_FREQ, "details": DETAILS},
+           default_reducer="poly_line_text_reducer")
 def poly_line_text_extractor(annotations: list[dict[str, Any]], classification: Any = None,
                              dot_freq: str = "line", tools: list[Any] | None = None,
                              details: Any = None) -> dict[str, Any]:

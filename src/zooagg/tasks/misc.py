@@ -7,7 +7,7 @@ from typing import Any
 from ..registry import Param, extractor, reducer
 
 
-@extractor("all_tasks_empty_extractor")
+@extractor("all_tasks_empty_extractor", default_reducer="first_n_true_reducer")
 def all_tasks_empty_extractor(annotations: list[dict[str, Any]], classification: Any = None) -> dict[str, bool]:
     """`{"result": True}` when every annotation's value is null (or there are none)."""
     return {"result": all(a.get("value") is None for a in annotations)}

@@ -11,7 +11,7 @@ from ..registry import Param, extractor, reducer
 from ._common import slug
 
 
-@extractor("question_extractor", task_types=("single", "multiple"))
+@extractor("question_extractor", task_types=("single", "multiple"), default_reducer="question_reducer")
 def question_extractor(annotations: list[dict[str, Any]], classification: Any = None) -> dict[str, int]:
     """Count each answer given to the task's first annotation: `{slug(answer): 1, ...}`.
 
@@ -34,7 +34,7 @@ def answer_counts(value: Any) -> dict[str, int]:
     return answers
 
 
-@extractor("shortcut_extractor", task_types=("shortcut",))
+@extractor("shortcut_extractor", task_types=("shortcut",), default_reducer="shortcut_reducer")
 def shortcut_extractor(annotations: list[dict[str, Any]], classification: Any = None) -> dict[str, int]:
     """The shortcut task's answers, counted like a question's."""
     return question_extractor(annotations, classification)

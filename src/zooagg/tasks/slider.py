@@ -12,7 +12,7 @@ from ..registry import extractor, reducer
 from ._common import first_annotation
 
 
-@extractor("slider_extractor", task_types=("slider",))
+@extractor("slider_extractor", task_types=("slider",), default_reducer="slider_reducer")
 def slider_extractor(annotations: list[dict[str, Any]], classification: Any = None) -> dict[str, Any]:
     """`{"slider_value": v}` for the task's first annotation."""
     annotation = first_annotation(annotations)

@@ -11,7 +11,7 @@ from ._common import first_annotation, slug
 from .question import answer_counts
 
 
-@extractor("survey_extractor", task_types=("survey",))
+@extractor("survey_extractor", task_types=("survey",), default_reducer="survey_reducer")
 def survey_extractor(annotations: list[dict[str, Any]], classification: Any = None) -> list[dict[str, Any]]:
     """One extract per identified choice: `{choice, answers_<question>: {answer: 1}}`."""
     annotation = first_annotation(annotations)

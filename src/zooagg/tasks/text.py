@@ -40,7 +40,7 @@ def checked_text(value: Any, what: str = "a text answer") -> Any:
                        hint="check that the task is a text task", where=Where(value=value))
 
 
-@extractor("text_extractor", task_types=("text",))
+@extractor("text_extractor", task_types=("text", "textFromSubject"), default_reducer="text_reducer")
 def text_extractor(annotations: list[dict[str, Any]], classification: Any = None) -> dict[str, Any]:
     """The first annotation's text: `{text, gold_standard}` (nothing when the task was skipped)."""
     if not annotations:

@@ -1,0 +1,68 @@
+"""The registry derives what `zooagg config` picks (the decorators' task_types and default_reducer)
+and one description of every component for `zooagg list`, `/-/registry` and the docs."""
+
+from __future__ import annotations
+
+import pytest
+
+from zooagg import registry
+from zooagg.errors import ConfigError
+
+SHAPES = ("rectangle", "circle", "column", "ellipse", "fullWidthLine", "fullHeightLine", "line",
+          "rotateRectangle", "triangle", "fan")
+
+#: the peer's config choices (panoptes_aggregation 5.3.1 workflow_config), plus zooagg's own
+#: defaults for highlighter and transcription tasks, which the peer does not configure
+PEER_TYPES = {
+    "single": "question_extractor", "multiple": "question_extractor", "shortcut": "shortcut_extractor",
+    "dropdown": "dropdown_extractor", "survey": "survey_extractor", "slider": "slider_extractor",
+    "text": "text_extractor", "point": "point_extractor_by_frame",
+    **dict.fromkeys(SHAPES, "shape_extractor"),
+    "freehandLine": "polygon_extractor", "polygon": "polygon_extractor", "bezier": "bezier_extractor",
+    "highlighter": "highlighter_extractor", "transcription": "line_text_extractor",
+    # FEM types the peer's config leaves out (configure/fem.py)
+    "temporalPoint": "shape_extractor", "temporalRotateRectangle": "shape_extractor",
+    "graph2dRangeX": "shape_extractor", "textFromSubject": "text_extractor",
+}
+PEER_REDUCERS = {
+    "question_extractor": "question_reducer", "shortcut_extractor": "shortcut_reducer",
+    "dropdown_extractor": "dropdown_reducer", "survey_extractor": "survey_reducer",
+    "point_extractor": "point_reducer", "point_extractor_by_frame": "point_reducer_dbscan",
+    "rectangle_extractor": "rectangle_reducer", "line_text_extractor": "poly_line_text_reducer",
+    "poly_line_text_extractor": "poly_line_text_reducer", "shape_extractor": "shape_reducer_dbscan",
+    "polygon_extractor": "polygon_reducer", "bezier_extractor": "polygon_reducer",
+    "slider_extractor": "slider_reducer", "text_extractor": "text_reducer",
+    "all_tasks_empty_extractor": "first_n_true_reducer", "highlighter_extractor": "highlighter_reducer",
+}
+
+
+def test_config_maps_come_from_the_decorators() -> None:
+    assert registry.extractor_for_type() == PEER_TYPES
+    assert registry.default_reducers() == PEER_REDUCERS
+
+
+def test_every_default_reducer_is_registered() -> None:
+    reducers = registry.components("reducer")
+    assert set(registry.default_reducers().values()) <= set(reducers)
+
+
+def test_a_task_type_has_one_default_extractor() -> None:
+    with pytest.raises(ConfigError, match="gives task type 'single' to my_extractor, but question_extractor has it"):
+        registry.extractor("my_extractor", task_types=("single",))(lambda annotations, classification: {})
+    assert "my_extractor" not in registry.components("extractor")
+
+
+def test_describe_is_what_list_and_the_docs_show() -> None:
+    listing = registry.describe()
+    assert list(listing) == ["extractors", "reducers", "running_reducers"]
+    shape = next(i for i in listing["extractors"] if i["name"] == "shape_extractor")
+    assert shape["task_types"] == [*SHAPES, "temporalPoint", "temporalRotateRectangle", "graph2dRangeX"]
+    assert shape["default_reducer"] == "shape_reducer_dbscan"
+    assert shape["wrapper_params"]["recursive"] == {"type": "bool", "default": False,
+                                                    "help": "one extract per annotation of the task"}
+    polygon = next(i for i in listing["reducers"] if i["name"] == "polygon_reducer")
+    assert polygon["task_types"] == ["bezier", "freehandLine", "polygon"]
+    assert polygon["wants"] == ["created_at"]
+    question = next(i for i in listing["reducers"] if i["name"] == "question_reducer")
+    assert question["params"]["pairs"]["default"] is False
+    assert question["summary"] == question["doc"].splitlines()[0]
