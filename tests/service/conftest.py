@@ -18,8 +18,9 @@ import httpx
 import pytest
 import uvicorn
 
-from zooagg.service.app import AppState, Settings, create_app
+from zooagg.service.app import create_app
 from zooagg.service.auth import create_member, issue_token
+from zooagg.service.state import AppState, Settings
 from zooagg.service.store import database_url
 
 PASSWORD = "correct horse battery"

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from zooagg.service.app import Settings, create_app
+from zooagg.service.app import create_app
+from zooagg.service.state import Settings
 
 from .conftest import PASSWORD, Server, serve
 

@@ -10,9 +10,9 @@ from sqlalchemy import select
 from starlette.responses import Response
 
 from . import auth
-from .app import state_of
 from .jsonio import JSONBytes, error
 from .models import Member, Token
+from .state import state_of
 
 router = APIRouter(prefix="/api", tags=["accounts"])
 

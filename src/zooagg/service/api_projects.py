@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import shutil
 import tempfile
-from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,25 +12,28 @@ import orjson
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
-from sqlalchemy.orm import Session
 from starlette.background import BackgroundTask
 from starlette.responses import FileResponse, Response
 
 from ..errors import ZooaggError
-from ..exports.classifications import ClassificationReader
-from . import auth, projects
+from . import projects
+from .access import (
+    RETRIES,
+    caller_plan,
+    ingest_export,
+    keeps_changing,
+    plan_for,
+    project_of,
+    save_upload,
+)
 from .api_accounts import Caller, bearer
-from .app import AppState, state_of
 from .downloads import reduction_csv, subject_reductions
 from .fastpath import answer
-from .ingest import Batch, IngestResult, Rejected, prepare_all, record_of, retryable
+from .ingest import Batch, Rejected, prepare_all, record_of, retryable
 from .jsonio import JSONBytes, error, error_body
-from .models import Project
-from .plan import Plan
+from .state import AppState, state_of
 
 router = APIRouter(prefix="/api/projects", tags=["projects"])
-BATCH = 500
-RETRIES = 5
 
 
 class NewProject(BaseModel):
@@ -54,14 +56,6 @@ class EntryChange(BaseModel):
 
 class MemberAdd(BaseModel):
     name: str
-
-
-def project_of(session: Session, who: auth.Caller, project_id: int) -> Project:
-    project = session.get(Project, project_id)
-    if project is None:
-        raise auth.AuthError(404, f"no project {project_id}")
-    auth.require_member_of(session, who, project_id)
-    return project
 
 
 def field_errors(exc: projects.FieldErrors) -> JSONBytes:
@@ -203,40 +197,6 @@ def change_parameters(project_id: int, entry_id: int, body: EntryChange, who: Ca
         return JSONBytes({"parameters": projects.parameters_of(session, project_id), **_changed(summary)})
 
 
-def caller_plan(session: Session, state: AppState, who: auth.Caller, project_id: int) -> Plan:
-    """The project's current plan, once the caller may use it (404, 403; 409 before a workflow)."""
-    plan = state.plans.current(session, project_id, auth.project_revision(session, who, project_id))
-    if plan is None:
-        raise auth.AuthError(409, "this project has no workflow yet: PUT /api/projects/{id}/workflow first")
-    return plan
-
-
-def plan_for(state: AppState, who: auth.Caller, project_id: int) -> Plan:
-    with state.store.read() as session:
-        return caller_plan(session, state, who, project_id)
-
-
-def keeps_changing() -> auth.AuthError:
-    """What a request gets when its retries (RETRIES) all met a configuration change."""
-    return auth.AuthError(409, "the project's configuration keeps changing; try again")
-
-
-def ingest_with_retry(state: AppState, who: auth.Caller, project_id: int, records: list[dict[str, bytes]],
-                      all_or_nothing: bool) -> tuple[IngestResult, list[dict[str, Any]]]:
-    """Prepare and write through the group writer, waiting in this thread (uploads)."""
-    for _ in range(RETRIES):
-        plan = plan_for(state, who, project_id)
-        prepared, problems = prepare_all(plan, records)
-        if problems and all_or_nothing:
-            return IngestResult(), problems
-        try:
-            return state.writer.submit(plan, prepared).result(), problems
-        except Exception as exc:
-            if not retryable(exc):
-                raise
-    raise keeps_changing()
-
-
 def accept_post(state: AppState, token: str | None, project_id: int, body: bytes) -> Response | Batch:
     """Everything a post needs before it is written, in one trip off the event loop: the
     caller, the project, the body checked and each classification extracted."""
@@ -307,44 +267,6 @@ async def upload_classifications(project_id: int, who: Caller, request: Request,
         return error(422, exc.message, hint=exc.hint, parameter="file", where="body")
     finally:
         shutil.rmtree(path.parent, ignore_errors=True)
-
-
-def ingest_export(state: AppState, who: auth.Caller, project_id: int, path: Path) -> dict[str, Any]:
-    """Every row of the project's workflow (and versions) is ingested; bad rows are reported."""
-    plan = plan_for(state, who, project_id)
-    reader = ClassificationReader(path, plan.workflow_id, plan.versions)
-    stored = duplicates = 0
-    rejected: list[dict[str, Any]] = []
-    for chunk in _chunks((r for records in reader.batches(True)
-                          for r in records), BATCH):
-        result, problems = ingest_with_retry(state, who, project_id, chunk, all_or_nothing=False)
-        stored += len(result.stored)
-        duplicates += len(result.duplicates)
-        rejected += problems
-    stats = reader.stats
-    return {"rows_read": stats.rows_read, "rows_matched": stats.rows_kept, "stored": stored,
-            "duplicates": duplicates, "other_workflow": stats.other_workflow, "other_version": stats.other_version,
-            "rejected": len(rejected), "rejects": rejected[:100]}
-
-
-def _chunks(items: Iterable[dict[str, bytes]], size: int) -> Iterator[list[dict[str, bytes]]]:
-    chunk: list[dict[str, bytes]] = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
-async def save_upload(file: UploadFile) -> Path:
-    folder = Path(tempfile.mkdtemp(prefix="zooagg-upload-"))
-    path = folder / "upload.csv"
-    with path.open("wb") as handle:
-        while block := await file.read(1 << 20):
-            handle.write(block)
-    return path
 
 
 @router.get("/{project_id}/reductions/{extractor}.csv", summary="Current reductions, as `zooagg reduce` writes them")

@@ -6,11 +6,8 @@ import gc
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
-import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.responses import RedirectResponse, Response
@@ -18,9 +15,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .. import AGGREGATION_VERSION, __version__, registry
 from . import fastpath
-from .auth import AuthError, RateLimiter, TokenChecker
+from .auth import AuthError, RateLimiter
 from .jsonio import JSONBytes, error
-from .plan import PlanCache
+from .state import AppState, Settings
 from .store import Store
 from .writer import GroupWriter
 
@@ -37,41 +34,6 @@ SECURITY_HEADERS = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy"
 OURS = {name for name, _ in SECURITY_HEADERS} | {b"content-security-policy"}
 #: what SecurityHeaders adds to the API's responses
 API_HEADERS = [*SECURITY_HEADERS, (b"content-security-policy", CSP.encode())]
-
-
-@dataclass
-class Settings:
-    database_url: str
-    data_dir: Path
-    #: cookies marked Secure (set when serving HTTPS)
-    secure_cookies: bool = False
-    login_limit: int = 5
-    login_window: float = 60.0
-    #: largest upload accepted (bytes)
-    max_upload: int = 2_000_000_000
-
-    def to_json(self) -> str:
-        return orjson.dumps({**asdict(self), "data_dir": str(self.data_dir)}).decode()
-
-    @classmethod
-    def from_json(cls, text: str) -> Settings:
-        values = orjson.loads(text)
-        return cls(**{**values, "data_dir": Path(values["data_dir"])})
-
-
-@dataclass
-class AppState:
-    settings: Settings
-    store: Store
-    writer: GroupWriter
-    plans: PlanCache = field(default_factory=PlanCache)
-    tokens: TokenChecker = field(default_factory=TokenChecker)
-    limiter: RateLimiter = field(default_factory=RateLimiter)
-
-
-def state_of(request: Request) -> AppState:
-    state: AppState = request.app.state.zooagg
-    return state
 
 
 def app_from_environment() -> FastAPI:

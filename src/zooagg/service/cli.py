@@ -49,7 +49,8 @@ def serve(host: str, port: int, database: str | None, data_dir: str, ssl_certfil
         os.environ.setdefault(variable, "1")
     import uvicorn
 
-    from .app import SETTINGS_VARIABLE, Settings, create_app
+    from .app import SETTINGS_VARIABLE, create_app
+    from .state import Settings
     from .store import Store, database_url
 
     if bool(ssl_certfile) != bool(ssl_keyfile):

@@ -24,7 +24,7 @@ from .ingest import Batch, IngestResult, Rejected, prepare_all, record_of, retry
 from .jsonio import dumps, error_body
 
 if TYPE_CHECKING:
-    from .app import AppState
+    from .state import AppState
 
 log = logging.getLogger(__name__)
 PATH = re.compile(r"/api/projects/(\d{1,12})/classifications")

@@ -24,10 +24,10 @@ from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Re
 from .. import __version__, registry
 from ..errors import ZooaggError
 from . import auth, projects, web_views
-from .api_projects import ingest_export, plan_for, project_of
-from .app import AppState, state_of
+from .access import ingest_export, plan_for, project_of, save_upload
 from .downloads import file_name, reduction_csv
 from .models import Workflow
+from .state import AppState, state_of
 
 router = APIRouter(prefix="/web", include_in_schema=False)
 SESSION = "zooagg_session"
@@ -235,7 +235,6 @@ async def classifications_upload(project_id: int, request: Request) -> Response:
 
 
 async def _save(upload: UploadFile) -> Path:
-    from .api_projects import save_upload
 
     return await save_upload(upload)  # type: ignore[arg-type]
 
