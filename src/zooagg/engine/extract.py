@@ -22,7 +22,6 @@ from ..exports.classifications import (
     parse_batch,
     parse_record,
 )
-from ..exports.marks import DROPPED
 from ..tables import (
     EXTRACT_COLUMNS,
     ColumnStats,
@@ -31,6 +30,7 @@ from ..tables import (
     finish_tables,
     paused_gc,
 )
+from ..tasks.dropped import DROPPED
 from .executors import keep_freed_memory, make_executor
 from .extract_rows import CsvRows, CsvTable, lead_of, row_head, with_subject
 from .rejects import Rejects, dropped_marks

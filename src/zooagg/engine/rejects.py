@@ -9,8 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import MarkDropped, RowError, Where
-from ..exports.marks import take_dropped
 from ..tables import atomic_open, commit, csv_writer
+from ..tasks.dropped import take_dropped
 
 COLUMNS = ("file", "row", "column", "task", "value", "reason")
 
@@ -61,7 +61,7 @@ class Rejects:
 
 
 def dropped_marks(step_name: str, file: str, classification_id: str, task: str) -> list[MarkDropped]:
-    """The marks the last extractor call noted as dropped (`exports.marks.note_dropped`), as
+    """The marks the last extractor call noted as dropped (`tasks.dropped.note_dropped`), as
     rejects naming the file, row and task."""
     return [MarkDropped(f"{step_name}: {why}", "fix or remove this mark in the export",
                         Where(file, classification_id, "annotations", task, mark))

@@ -15,29 +15,13 @@ tool writes it, the centre kept as `x_center`. Each conversion runs only on a ma
 the classic key it writes, so normalising a mark twice changes nothing.
 
 Marks an extractor reads but cannot use (a missing coordinate, a mark of another shape) are
-not errors of the whole classification: the extractor notes them with `note_dropped` and the
-engine, which knows the file and row, drains them with `take_dropped` into the rejects file.
+not errors of the whole classification: the extractor notes them with `tasks.dropped.note_dropped` and
+the engine, which knows the file and row, drains them with `take_dropped` into the rejects file.
 """
 
 from __future__ import annotations
 
 from typing import Any
-
-#: (why, mark) of marks dropped by the last extractor call; drained by the caller (`take_dropped`)
-DROPPED: list[tuple[str, Any]] = []
-_KEEP_AT_MOST = 10_000  # a caller that never drains (a library user) cannot grow it without bound
-
-
-def note_dropped(why: str, mark: Any) -> None:
-    if len(DROPPED) < _KEEP_AT_MOST:
-        DROPPED.append((why, mark))
-
-
-def take_dropped() -> list[tuple[str, Any]]:
-    """The notes since the last call, and a clean slate."""
-    notes = DROPPED[:]
-    DROPPED.clear()
-    return notes
 
 
 def _numbers(mark: dict[str, Any], *keys: str) -> bool:

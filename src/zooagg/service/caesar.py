@@ -25,7 +25,8 @@ from .. import registry
 from ..call import ExtractorCall, ReducerCall
 from ..errors import ConfigError, ZooaggError
 from ..exports.classifications import Classification
-from ..exports.marks import normalise_annotation, take_dropped
+from ..exports.marks import normalise_annotation
+from ..tasks.dropped import take_dropped
 from .jsonio import JSONBytes, error
 
 

@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 from ..call import by_task
 from ..errors import RowError, Where, ZooaggError
 from ..exports.classifications import JSON_COLUMNS, REQUIRED, Classification, parse_record
-from ..exports.marks import take_dropped
 from ..exports.versions import parse_version
+from ..tasks.dropped import take_dropped
 from . import bulk
 from .auth import PG_TOKENS_ACCESS, access_denied, access_params, denials
 from .columns import PG_TALLY, ColumnCache, Orders

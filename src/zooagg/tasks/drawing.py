@@ -8,7 +8,7 @@ tool indexes; `details` runs sub-extractors on each mark's sub-task answers (see
 
 Bad marks. A mark with a missing or null coordinate is skipped on its own (the peer keeps
 the rest of the classification too), together with its sub-task answers so lists stay
-aligned; it is noted (`exports.marks.note_dropped`) and the engine writes it to the rejects
+aligned; it is noted (`tasks.dropped.note_dropped`) and the engine writes it to the rejects
 file and counts it in the run summary as a dropped mark. A coordinate that is not a number, or is NaN or infinite, a mark without a tool
 index, or a frame that is not a whole number raises `ExtractError` naming the mark; the
 engine writes the classification to the rejects file.
@@ -26,7 +26,6 @@ import numpy as np
 
 from ..clustering.shapes import SHAPE_PARAMS
 from ..errors import ExtractError, Where
-from ..exports.marks import note_dropped
 from ..registry import Param, extractor
 from .drawing_details import (
     DRAWING_TYPES,
@@ -34,6 +33,7 @@ from .drawing_details import (
     classifier_version,
     drawing_context,
 )
+from .dropped import note_dropped
 
 TOOLS = Param(list, None, "keep only marks made with these tool indexes, e.g. [0, 1]")
 DETAILS = Param(dict, None, "sub-task extractors per tool, e.g. {T0_tool0: [question_extractor]}")
