@@ -185,8 +185,18 @@ def write_workflows(path, n):
 
 # ----------------------------------------------------------------------------- subjects
 class Subject:
-    __slots__ = ("sid", "t0", "t1", "heads", "tails", "boxes", "species", "count", "caption",
-                 "data_json")
+    __slots__ = (
+        "boxes",
+        "caption",
+        "count",
+        "data_json",
+        "heads",
+        "sid",
+        "species",
+        "t0",
+        "t1",
+        "tails",
+    )
 
     def __init__(self, rng, sid, n_class):
         self.sid = sid

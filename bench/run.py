@@ -353,10 +353,10 @@ def run_n(n, args, rows, log):
     z_extracted = set()
     r_all = stage("extract (all extractors)", n)
     if do_peer:
-        run("peer", r_all, [PEER_BIN, "extract", cls, p_cfg, "-d", pdir, "-hb"] + cpu, pdir, "extract")
+        run("peer", r_all, [PEER_BIN, "extract", cls, p_cfg, "-d", pdir, "-hb", *cpu], pdir, "extract")
     if do_z:
         if not z_missing:
-            res = run("zooagg", r_all, [ZOOAGG, "extract", cls, z_cfg, "-d", zdir, "-hb"] + cpu,
+            res = run("zooagg", r_all, [ZOOAGG, "extract", cls, z_cfg, "-d", zdir, "-hb", *cpu],
                       zdir, "extract")
             if ok(res):
                 z_extracted = set(extractors)
@@ -368,7 +368,7 @@ def run_n(n, args, rows, log):
                 write_subset_config(z_cfg, sub, set(z_supported))
                 r_sub = stage(f"extract (only {', '.join(z_supported)})", n)
                 r_sub.note = "like-for-like subset"
-                res = run("zooagg", r_sub, [ZOOAGG, "extract", cls, sub, "-d", zdir, "-hb"] + cpu,
+                res = run("zooagg", r_sub, [ZOOAGG, "extract", cls, sub, "-d", zdir, "-hb", *cpu],
                           zdir, "extract_subset")
                 if ok(res):
                     z_extracted = set(z_supported)
@@ -377,7 +377,7 @@ def run_n(n, args, rows, log):
                     write_subset_config(p_cfg, psub, set(z_supported))
                     psdir = os.path.join(pdir, "subset")
                     os.makedirs(psdir, exist_ok=True)
-                    run("peer", r_sub, [PEER_BIN, "extract", cls, psub, "-d", psdir, "-hb"] + cpu,
+                    run("peer", r_sub, [PEER_BIN, "extract", cls, psub, "-d", psdir, "-hb", *cpu],
                         pdir, "extract_subset")
     if do_z and z_extracted:  # a zero exit but missing outputs counts as failure
         for e in list(z_extracted):
@@ -402,7 +402,7 @@ def run_n(n, args, rows, log):
         if do_peer:
             if os.path.exists(p_in):
                 run("peer", r, [PEER_BIN, "reduce", p_in, os.path.join(pdir, rcfg_name), "-d", pdir,
-                                "-o", e, "-hb"] + cpu, pdir, f"reduce_{e}")
+                                "-o", e, "-hb", *cpu], pdir, f"reduce_{e}")
             else:
                 r.p = "no extract"
         if do_z:
@@ -414,7 +414,7 @@ def run_n(n, args, rows, log):
                 r.z = "no config"
             else:
                 run("zooagg", r, [ZOOAGG, "reduce", z_in, os.path.join(zdir, rcfg_name), "-d", zdir,
-                                  "-o", e, "-hb"] + cpu, zdir, f"reduce_{e}")
+                                  "-o", e, "-hb", *cpu], zdir, f"reduce_{e}")
         # output sizes, as a sanity check
         outs = []
         for tool, dd, res in (("zooagg", zdir, r.z), ("peer", pdir, r.p)):
@@ -554,7 +554,7 @@ def main(argv=None):
         except KeyboardInterrupt:
             log("interrupted")
             break
-        except Exception as e:  # keep going with the next N, keep what we have
+        except Exception as e:  # noqa: BLE001 - keep going with the next N, keep what we have
             log(f"  benchmark error at N={n}: {type(e).__name__}: {e}")
         write_results(args.results, info, rows, args, ns, logs)
     print()

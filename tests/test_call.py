@@ -63,5 +63,6 @@ def test_a_reducer_call_gets_what_it_wants_and_nothing_else() -> None:
 
 def test_no_version_leaves_the_stamp_off_and_rows_are_a_list() -> None:
     call = ReducerCall.named("reducer", "question_reducer", {"no_version": True})
-    assert call.stamp is False and "no_version" not in call.params
+    assert call.stamp is False
+    assert "no_version" not in call.params
     assert call.rows([{"a": 1}], lambda want: [None]) == [{"a": 1}]

@@ -152,7 +152,8 @@ def test_unknown_reducer_parameter_suggests_pairs(run_cli, tmp_path: Path) -> No
 
 def test_unknown_keyword_for_config_suggests_pairs(run_cli, tmp_path: Path) -> None:
     line = one_error(run_cli(["config", WORKFLOWS, "10", "-k", '{"T0": {"pars": true}}'], tmp_path))
-    assert "takes 'pars'" in line and "did you mean 'pairs'?" in line
+    assert "takes 'pars'" in line
+    assert "did you mean 'pairs'?" in line
     assert list(tmp_path.glob("*.yaml")) == []
 
 
@@ -176,12 +177,14 @@ def test_keyword_json_of_wrong_shape(run_cli, tmp_path: Path) -> None:
 def test_reducer_config_given_to_extract(run_cli, tmp_path: Path) -> None:
     config = write_yaml(tmp_path / "r.yaml", "reducer_config:\n    question_reducer: {}\n")
     line = one_error(run_cli(["extract", SLSN, config, "-hb"], tmp_path))
-    assert "not an extractor config" in line and "this looks like a reducer config" in line
+    assert "not an extractor config" in line
+    assert "this looks like a reducer config" in line
 
 
 def test_extractor_config_given_to_reduce(run_cli, tmp_path: Path, question_config: Path) -> None:
     line = one_error(run_cli(["reduce", SLSN, question_config, "-hb"], tmp_path))
-    assert "not a reducer config" in line and "this looks like an extractor config" in line
+    assert "not a reducer config" in line
+    assert "this looks like an extractor config" in line
 
 
 def test_classification_export_given_to_reduce(run_cli, tmp_path: Path) -> None:

@@ -154,7 +154,8 @@ def test_extractor_on_typical_annotation(key: str) -> None:
     annotations, params = TYPICAL_ANNOTATIONS[key]
     result = EXTRACTORS[name].func([normalise_annotation(json.loads(json.dumps(a))) for a in annotations],
                                    None, **params)
-    assert _is_extract(result) and result, f"{name} returned {result!r}"
+    assert _is_extract(result), f"{name} returned {result!r}"
+    assert result, f"{name} returned {result!r}"
     json.dumps(result)  # extracts must be plain JSON data (they go to CSV, Parquet and HTTP)
 
 
@@ -171,7 +172,8 @@ def test_reducer_on_one_typical_extract(name: str) -> None:
     component = REDUCERS[name]
     extract, params = _typical_extract(name)
     result = component.func([extract], **params, **_wants(component, 1))
-    assert _is_extract(result) and result, f"{name} returned {result!r}"
+    assert _is_extract(result), f"{name} returned {result!r}"
+    assert result, f"{name} returned {result!r}"
     json.dumps(result, default=float)
 
 
@@ -201,7 +203,8 @@ def test_running_reducer_on_no_extracts_and_an_empty_store(name: str) -> None:
     component = RUNNING[name]
     _, params = _running_input(name)
     result = component.func([], {}, **params, **_wants(component, 0))
-    assert isinstance(result, dict) and isinstance(result["_store"], dict), f"{name} returned {result!r}"
+    assert isinstance(result, dict), f"{name} returned {result!r}"
+    assert isinstance(result["_store"], dict), f"{name} returned {result!r}"
 
 
 @pytest.mark.parametrize("name", sorted(RUNNING))
@@ -213,7 +216,8 @@ def test_running_reducer_store_round_trips(name: str) -> None:
     first = component.func([extract], {}, **params, **_wants(component, 1))
     store = json.loads(json.dumps(first["_store"]))
     second = component.func([json.loads(json.dumps(extract))], store, **params, **_wants(component, 1))
-    assert second and second["_store"] != first["_store"], f"{name} did not take the second extract in"
+    assert second, f"{name} did not take the second extract in"
+    assert second["_store"] != first["_store"], f"{name} did not take the second extract in"
     json.dumps(second)
 
 
@@ -251,7 +255,9 @@ def test_list_shows_every_registered_name(run_cli) -> None:
     lines = result.out.splitlines()
     shown = {line.strip().split(":")[0] for line in lines if line.startswith("  ") and not line.startswith("    ")}
     assert shown == set(EXTRACTORS) | set(REDUCERS) | set(RUNNING)
-    assert "extractors:" in lines and "reducers:" in lines and "running reducers:" in lines
+    assert "extractors:" in lines
+    assert "reducers:" in lines
+    assert "running reducers:" in lines
     assert "      pairs (bool, default False): count each combination of answers (joined with +) " \
            "instead of each answer" in lines
 

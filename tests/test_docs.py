@@ -14,7 +14,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def _make_docs():  # type: ignore[no-untyped-def]
     spec = importlib.util.spec_from_file_location("make_docs", ROOT / "scripts" / "make_docs.py")
-    assert spec and spec.loader
+    assert spec
+    assert spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

@@ -84,7 +84,7 @@ def handler_for(state: Panoptes) -> type[BaseHTTPRequestHandler]:
         def authorised(self) -> bool:
             return not state.require_auth or self.headers.get("Authorization") == f"Bearer {TOKEN}"
 
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             path = urlparse(self.path).path
             state.log.append(f"POST {path}")
             length = int(self.headers.get("Content-Length") or 0)
@@ -109,7 +109,7 @@ def handler_for(state: Panoptes) -> type[BaseHTTPRequestHandler]:
             media["media"][0]["metadata"]["state"] = "pending"
             self.reply(201, media)
 
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             path = urlparse(self.path).path
             state.log.append(f"GET {path}")
             if path.startswith("/media/"):
@@ -249,7 +249,8 @@ def test_pending_without_wait_says_to_wait(run_cli, tmp_path: Path, panoptes: Pa
 def test_interrupted_download_resumes(run_cli, tmp_path: Path, panoptes: Panoptes) -> None:
     panoptes.cut_after = 1000
     first = error_line(run_cli(["download", "1", "-d", tmp_path, "-hb"], tmp_path))
-    assert "project-1-classifications.csv" in first and "run the same command again to resume" in first
+    assert "project-1-classifications.csv" in first
+    assert "run the same command again to resume" in first
     assert not (tmp_path / "project-1-classifications.csv").exists()
     part = tmp_path / ".project-1-classifications.csv.part"
     assert part.stat().st_size == 1000

@@ -31,7 +31,7 @@ def drawing(task: str, *marks: dict) -> list[dict]:
 
 
 class FEM:
-    metadata = {"classifier_version": "2.0"}
+    metadata = {"classifier_version": "2.0"}  # noqa: RUF012
     gold_standard = False
 
 
@@ -142,7 +142,8 @@ def test_bezier_extractor_samples_ten_points_per_curve() -> None:
     out = bezier_extractor(drawing("T0", {"tool": 0, "points": points}))["frame0"]
     xs, ys = out["T0_tool0_pathX"][0], out["T0_tool0_pathY"][0]
     assert len(xs) == 10
-    assert (xs[0], ys[0]) == (0.0, 0.0) and (xs[-1], ys[-1]) == (2.0, 0.0)
+    assert (xs[0], ys[0]) == (0.0, 0.0)
+    assert (xs[-1], ys[-1]) == (2.0, 0.0)
     assert max(ys) == pytest.approx(80 / 81)  # y(t) = 4t(1-t), sampled at t = 4/9 and 5/9
 
 
@@ -160,7 +161,8 @@ def test_iou_reducer_on_identical_rectangles_has_zero_sigma() -> None:
                           "T0_tool0_height": [2] * 3}}
     out = shape_reducer_dbscan([extract], user_ids=[1], shape="rectangle", metric_type="IoU",
                                estimate_average=True, eps=0.5, min_samples=3)["frame0"]
-    assert out["T0_tool0_clusters_x"] == [0.0] and out["T0_tool0_clusters_width"] == [4.0]
+    assert out["T0_tool0_clusters_x"] == [0.0]
+    assert out["T0_tool0_clusters_width"] == [4.0]
     assert out["T0_tool0_clusters_sigma"] == [0.0]
 
 

@@ -146,7 +146,8 @@ def test_every_fem_shape_tool_extracts_and_reduces_to_the_hand_worked_cluster(
         expected: dict[str, Any]) -> None:
     rows, extractor, reducer = shape_case(shape, marks, eps, task_type)
     extracts, reduction, run = extract_and_reduce(run_cli, tmp_path, rows, extractor, reducer)
-    assert len(extracts) == 3 and all(row["data.classifier_version"] == "2.0" for row in extracts)
+    assert len(extracts) == 3
+    assert all(row["data.classifier_version"] == "2.0" for row in extracts)
     assert "0 rejected, 0 marks dropped" in run.out
     tool = next(iter(expected)).split("_clusters_")[0]
     assert reduction[f"{tool}_clusters_count"] == [3]
@@ -278,7 +279,7 @@ def test_fem_extracts_have_the_peers_names_and_version() -> None:
     from zooagg.tasks.drawing import shape_extractor
 
     class Classification:
-        metadata = {"classifier_version": "2.0"}
+        metadata = {"classifier_version": "2.0"}  # noqa: RUF012
 
     annotations = normalise_annotations([drawing([fem_mark("point", x=10, y=20)])])
     assert shape_extractor(annotations, Classification(), shape="point") == {
@@ -299,7 +300,8 @@ def test_incomplete_kenya_marks_are_counted_and_written_to_the_rejects_file(run_
     assert "0 rejected, 9 marks dropped" in result.out
     assert f"warning: 0 bad row(s) and 9 dropped mark(s) written to {out / 'extractions_rejects.csv'}" in result.err
     rejects = read_rows(out / "extractions_rejects.csv")
-    assert len(rejects) == 9 and {r["task"] for r in rejects} == {"T2"}
+    assert len(rejects) == 9
+    assert {r["task"] for r in rejects} == {"T2"}
     assert all(r["reason"].startswith("shape_extractor_rectangle: mark ") and
                r["reason"].endswith("has no width, height: mark dropped, the rest of the classification kept "
                                     "(fix or remove this mark in the export)") for r in rejects)
@@ -341,7 +343,8 @@ def test_strict_makes_a_dropped_mark_fatal(run_cli, tmp_path: Path) -> None:
     result = run_cli(["extract", _fem_export(tmp_path), config, "-d", tmp_path / "out", "-hb", "--strict"],
                      tmp_path)
     assert result.code != 0
-    assert "row 100" in result.err and "has no x, y, width: mark dropped" in result.err
+    assert "row 100" in result.err
+    assert "has no x, y, width: mark dropped" in result.err
     assert "--strict makes bad rows fatal" in result.err
 
 
@@ -365,7 +368,7 @@ def test_the_real_kitteh_zoo_export_extracts_every_outline_and_reduces_as_the_pe
     extracts = read_rows(out / "polygon_extractor_extractions.csv")
     paths = [cell(r["data.frame0.T0_toolIndex0_pathX"]) for r in extracts if r["data.frame0.T0_toolIndex0_pathX"]]
     assert [len(p[0]) for p in paths] == lengths
-    assert paths[3][0] == [m["pathX"] for m in raw[3][0]["value"]][0]  # kept as drawn, number for number
+    assert paths[3][0] == next(m["pathX"] for m in raw[3][0]["value"])  # kept as drawn, number for number
     assert run_cli(["reduce", out / "polygon_extractor_extractions.csv", reducer, "-d", out, "-hb"]).code == 0
     (row,) = read_rows(out / "polygon_reducer_reductions.csv")
     assert cell(row["data.frame0.T0_toolIndex0_clusters_count"]) == [6]
@@ -400,4 +403,5 @@ def test_classic_marks_are_left_as_they_are() -> None:
 
     mark = classic_mark(x=40, y=55, width=20, height=10)
     (out,) = normalise_annotation(drawing([mark]))["value"]
-    assert out is mark and out == classic_mark(x=40, y=55, width=20, height=10)
+    assert out is mark
+    assert out == classic_mark(x=40, y=55, width=20, height=10)

@@ -14,12 +14,12 @@ from zooagg.tasks.dropdown import dropdown_extractor, dropdown_reducer
 
 
 class FEM:
-    metadata = {"classifier_version": "2.0"}
+    metadata = {"classifier_version": "2.0"}  # noqa: RUF012
     gold_standard = False
 
 
 class Classic:
-    metadata = {"classifier_version": "1.0"}
+    metadata = {"classifier_version": "1.0"}  # noqa: RUF012
     gold_standard = False
 
 

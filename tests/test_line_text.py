@@ -94,7 +94,8 @@ def test_three_volunteers_one_line_majority_text() -> None:
     assert only["user_ids"] == [1, 2, 3]
     assert only["extract_index"] == [0, 0, 0]
     assert only["low_consensus"] is True  # 2.5 < 3
-    assert out["transcribed_lines"] == 1 and out["low_consensus_lines"] == 1
+    assert out["transcribed_lines"] == 1
+    assert out["low_consensus_lines"] == 1
     assert out["parameters"]["eps_line"] == 40.0
 
 
@@ -118,7 +119,7 @@ def test_reducer_empty_and_bad() -> None:
     with pytest.raises(ReduceError, match="not a finite number"):
         poly_line_text_reducer([bad], user_ids=[1])
     missing = {"frame0": {"text": [["a"]], "slope": [0.0]}}
-    with pytest.raises(ReduceError, match="no list at points.x"):
+    with pytest.raises(ReduceError, match=r"no list at points\.x"):
         poly_line_text_reducer([missing], user_ids=[1])
     wrong_text = {"frame0": {"points": {"x": [[1, 2]], "y": [[1, 2]]}, "text": [[5]], "slope": [0.0]}}
     with pytest.raises(ReduceError, match="must be a list of strings"):
@@ -138,8 +139,10 @@ def test_optics_three_volunteers() -> None:
 def test_optics_too_few_volunteers_lines_of_one() -> None:
     out = optics_line_text_reducer([extract_of(line(0, 0, 100, 0, "a  b"))], user_ids=[5])
     [only] = out["frame0"]
-    assert only["clusters_text"] == [["a"], ["b"]] and only["consensus_text"] == "a b"
-    assert only["flagged"] is True and out["low_consensus_lines"] == 1
+    assert only["clusters_text"] == [["a"], ["b"]]
+    assert only["consensus_text"] == "a b"
+    assert only["flagged"] is True
+    assert out["low_consensus_lines"] == 1
 
 
 def test_strip_tags() -> None:

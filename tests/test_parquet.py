@@ -37,7 +37,8 @@ def test_question_extracts_as_parquet(run_cli, tmp_path: Path) -> None:
     # T1 is only asked after T0 "Yes"; a skipped task still gives a row with no answer, as in the peer
     skipped = sorted(cid for (cid, task), v in votes.items() if task == "T1" and v == 0)
     no_to_t0 = sorted(r["classification_id"] for r in rows if r["task"] == "T0" and r["data.no"] == 1)
-    assert skipped == no_to_t0 and skipped
+    assert skipped == no_to_t0
+    assert skipped
     assert leftovers(tmp_path) == []
 
 

@@ -39,7 +39,8 @@ def test_polygon_reductions_become_outlines() -> None:
     data = {"frame0": {"T0_toolIndex0_clusters_x": [[0, 10, 10, 0]], "T0_toolIndex0_clusters_y": [[0, 0, 10, 10]],
                        "T0_toolIndex0_clusters_count": [3]}}
     (mark,) = marks_of(data, consensus=True)
-    assert mark.shape == "polygon" and mark.params == ([0, 10, 10, 0], [0, 0, 10, 10])
+    assert mark.shape == "polygon"
+    assert mark.params == ([0, 10, 10, 0], [0, 0, 10, 10])
 
 
 def test_the_image_is_the_background_and_sets_the_canvas(tmp_path: Path) -> None:

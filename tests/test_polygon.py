@@ -70,13 +70,18 @@ def test_last_takes_the_outline_drawn_last_and_collab_writes_annotations() -> No
     out = polygon_reducer(extracts, created_at=created, average_type="last", collab=True)
     assert out["frame0"][f"{TOOL}_clusters_x"] == [[0.0, 10.0, 10.0, 0.0, 0.0]]
     (note,) = out["data"]
-    assert note["markID"] == "consensus_0" and note["toolIndex"] == 0 and note["taskKey"] == "T0"
-    assert note["toolType"] == "freehandLine" and note["pathX"] == [0.0, 10.0, 10.0, 0.0, 0.0]
+    assert note["markID"] == "consensus_0"
+    assert note["toolIndex"] == 0
+    assert note["taskKey"] == "T0"
+    assert note["toolType"] == "freehandLine"
+    assert note["pathX"] == [0.0, 10.0, 10.0, 0.0, 0.0]
 
 
 def test_a_self_crossing_outline_is_repaired_and_a_two_point_one_dropped() -> None:
     bow_tie = as_polygon([0, 10, 10, 0], [0, 10, 0, 10])
-    assert bow_tie is not None and bow_tie.is_valid and bow_tie.area == pytest.approx(25)
+    assert bow_tie is not None
+    assert bow_tie.is_valid
+    assert bow_tie.area == pytest.approx(25)
     assert as_polygon([0, 1], [0, 1]) is None
 
 

@@ -223,7 +223,8 @@ def test_table_write_then_read_round_trips(table: tuple[list[str], list[dict[str
             if name in row:
                 assert _same(row[name], value), (name, row[name], value)
             else:
-                assert isinstance(value, float) and math.isnan(value)
+                assert isinstance(value, float)
+                assert math.isnan(value)
 
 
 def test_carriage_return_in_text_round_trips(tmp_path: Path) -> None:

@@ -190,8 +190,10 @@ def test_integer_user_ids_stay_integers(run_cli, tmp_path: Path) -> None:
 def test_expanded_file_with_extended_user_id_and_extra_columns() -> None:
     header = read_header(DATA / "nfn_expanded.csv")
     assert header[0] == "extended_user_id"
-    assert "user_name" not in header and "user_id" not in header
-    assert header.index("subject_ids") == 11 and len(header) == 12 + 37  # 37 extra trailing columns
+    assert "user_name" not in header
+    assert "user_id" not in header
+    assert header.index("subject_ids") == 11
+    assert len(header) == 12 + 37
     rows = read_all(DATA / "nfn_expanded.csv", 1931)
     assert [(r.classification_id, r.user_name, r.user_id) for r in rows] == [
         ("12762897", "not-logged-in-5ba0ca17cf511d6cc1c0", ""),
@@ -230,19 +232,26 @@ def test_classic_marks_keep_tool_and_points() -> None:
     marks = rows["68327452"].annotations[2]["value"]
     assert [m["tool"] for m in marks] == [3, 3, 3, 1, 3, 0, 3]
     polygon = marks[0]
-    assert polygon["closed"] is True and polygon["details"] == [] and polygon["frame"] == 0
+    assert polygon["closed"] is True
+    assert polygon["details"] == []
+    assert polygon["frame"] == 0
     assert polygon["points"][0] == {"x": 48.36582946777344, "y": 326.1136474609375}
     x_only = marks[3]
-    assert x_only["tool_label"] == "full height line" and "points" not in x_only and "y" not in x_only
+    assert x_only["tool_label"] == "full height line"
+    assert "points" not in x_only
+    assert "y" not in x_only
 
 
 def test_newer_front_end_marks_are_normalised() -> None:
     rows = {r.classification_id: r for r in read_all(DATA / "kitteh_fem.csv")}
     polygon = rows["613387897"].annotations[0]["value"][0]
-    assert "tool" in polygon and polygon["tool"] == polygon["toolIndex"] == 1
+    assert "tool" in polygon
+    assert polygon["tool"] == polygon["toolIndex"] == 1
     assert polygon["toolType"] == "polygon"
-    assert polygon["frame"] == 0 and polygon["details"] == []
-    assert len(polygon["points"]) == 4 and polygon["points"][0] == {"x": 34.95, "y": 64.74}
+    assert polygon["frame"] == 0
+    assert polygon["details"] == []
+    assert len(polygon["points"]) == 4
+    assert polygon["points"][0] == {"x": 34.95, "y": 64.74}
     freehand, second = rows["613407390"].annotations[0]["value"]
     assert (freehand["tool"], freehand["toolType"], second["tool"]) == (0, "freehandLine", 1)
     assert len(freehand["points"]) == len(freehand["pathX"]) == 294
@@ -322,7 +331,8 @@ def test_slsn_tasks_parse_into_questions() -> None:
     tasks = parse_tasks(latest.tasks, latest.strings)
     assert list(tasks) == ["T0", "T1"]
     t0, t1 = tasks["T0"], tasks["T1"]
-    assert type(t0) is Task and t0.type == "single"
+    assert type(t0) is Task
+    assert t0.type == "single"
     assert t0.text.startswith("**Has the lightcurve been rising for more than 20 days?**")
     assert [(a.label, a.next) for a in t0.answers] == [("Yes", "T1"), ("No", None)]
     assert t1.text == "Is the cross-hair in the image close to a faint, fuzzy galaxy?"
@@ -338,7 +348,8 @@ def test_every_task_type_parses() -> None:
         ("T5", "text"), ("T6", "highlighter"), ("T7", "shortcut"), ("T8", "multiple"),
     ]
     drawing = tasks["T0"]
-    assert isinstance(drawing, DrawingTask) and drawing.text == "Mark the animals."
+    assert isinstance(drawing, DrawingTask)
+    assert drawing.text == "Mark the animals."
     assert [(t.index, t.type, t.label) for t in drawing.tools] == [
         (0, "point", "Head"), (1, "rectangle", "Body"), (2, "polygon", "Caption"),
     ]
@@ -354,7 +365,8 @@ def test_every_task_type_parses() -> None:
     assert survey.questions == {"HWMN": "How many?"}
 
     dropdown = tasks["T2"]
-    assert isinstance(dropdown, DropdownTask) and dropdown.text == "Pick a colour."
+    assert isinstance(dropdown, DropdownTask)
+    assert dropdown.text == "Pick a colour."
     assert [o["value"] for o in dropdown.selects[0]["options"]["*"]] == ["red", "blue"]
 
     slider = tasks["T3"]
@@ -362,9 +374,12 @@ def test_every_task_type_parses() -> None:
     assert (slider.min, slider.max, slider.step, slider.text) == (0.0, 10.0, 0.5, "How bright is it?")
 
     combo = tasks["T4"]
-    assert isinstance(combo, ComboTask) and combo.task_keys == ["T5", "T6"]
+    assert isinstance(combo, ComboTask)
+    assert combo.task_keys == ["T5", "T6"]
     assert tasks["T5"].text == "Any notes?"
     highlighter = tasks["T6"]
-    assert isinstance(highlighter, HighlighterTask) and highlighter.labels == ["Person", "Place"]
+    assert isinstance(highlighter, HighlighterTask)
+    assert highlighter.labels == ["Person", "Place"]
     assert [a.label for a in tasks["T7"].answers] == ["Nothing here"]
-    assert tasks["T8"].text == "Which colours?" and [a.label for a in tasks["T8"].answers] == ["Red", "Blue"]
+    assert tasks["T8"].text == "Which colours?"
+    assert [a.label for a in tasks["T8"].answers] == ["Red", "Blue"]

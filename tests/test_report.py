@@ -43,7 +43,8 @@ def test_agreement_and_least_agreement_first(run_cli, tmp_path: Path) -> None:
     assert "&lt;b&gt;no&lt;/b&gt;" in page or "b-no-b" in page  # labels are escaped (or slugged)
     assert "<b>no</b>" not in page
     assert "From the classification export votes.csv." in page
-    assert run.volunteers == 5 and run.classifications == 15
+    assert run.volunteers == 5
+    assert run.classifications == 15
 
 
 def test_report_is_self_contained(run_cli, tmp_path: Path) -> None:
@@ -105,7 +106,8 @@ def test_opens_offline_in_headless_chromium(run_cli, tmp_path: Path) -> None:
             shot = page.screenshot(full_page=True)
         finally:
             browser.close()
-    assert len(decoded) >= 8 and all(decoded)
+    assert len(decoded) >= 8
+    assert all(decoded)
     assert [url for url in requested if not url.startswith(("file:", "data:"))] == []
     assert len(shot) > 50_000
 
@@ -135,7 +137,8 @@ def test_dropdown_selects_are_plotted_as_votes_with_option_labels(run_cli, tmp_p
     assert dict(first.votes) == {"Canada": 4, "United States": 2}  # '124': 4, '840': 2 in the CSV
     assert dict(years.subjects[0].votes) == {"2000": 4, "1999": 1, "about-1990s": 1}
     page = (run_dir / "report_workflow_101.html").read_text(encoding="utf-8")
-    assert "<h2>Task T3, select 1" in page and "<h2>Task T3, select 2" in page
+    assert "<h2>Task T3, select 1" in page
+    assert "<h2>Task T3, select 2" in page
     assert "Canada: 4, United States: 2" in page
     assert page.count('src="data:image/png;base64,') >= 3  # activity and one figure per select
 

@@ -96,7 +96,8 @@ def test_text_reducer_leaves_out_blank_texts() -> None:
     assert result["consensus_score"] == 1.5
     assert result["consensus_text"] == "Calm airs"
     assert result["gold_standard"] == [False, False]
-    assert result["user_ids"][0] == 1 and math.isnan(result["user_ids"][1])
+    assert result["user_ids"][0] == 1
+    assert math.isnan(result["user_ids"][1])
     assert text_reducer([{}], user_ids=[1]) == {}
 
 
@@ -192,7 +193,8 @@ def test_highlighter_extract_and_consensus() -> None:
                       "spans_votes": [2], "spans_max_votes": [2], "number_views": 3}
     loose = highlighter_reducer([one, two], min_fraction=0.5)
     assert loose["spans_text"] == ["Found", "Persea bor"]
-    assert loose["spans_votes"] == [1, 1] and loose["spans_max_votes"] == [1, 2]
+    assert loose["spans_votes"] == [1, 1]
+    assert loose["spans_max_votes"] == [1, 2]
 
 
 def test_highlighter_rejects_bad_spans() -> None:

@@ -127,7 +127,8 @@ def _both(source: Path, config: Path, out: Path, columnar: bool = True, **option
     assert fast.rows_written == general.rows_written
     assert (fast.subjects, fast.repeats_dropped, fast.extracts_read) == \
         (general.subjects, general.repeats_dropped, general.extracts_read)
-    assert fast.output is not None and general.output is not None
+    assert fast.output is not None
+    assert general.output is not None
     return fast.output, general.output
 
 

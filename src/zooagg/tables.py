@@ -170,8 +170,8 @@ def atomic_open(path: Path, mode: str = "w") -> tuple[IO[Any], Path]:
     tmp = Path(name)
     _PENDING.add(tmp)
     if "b" in mode:
-        return open(tmp, mode), tmp  # noqa: SIM115
-    return open(tmp, mode, encoding="utf-8", newline=""), tmp  # noqa: SIM115
+        return open(tmp, mode), tmp
+    return open(tmp, mode, encoding="utf-8", newline=""), tmp
 
 
 def commit(tmp: Path, path: Path) -> None:

@@ -86,4 +86,5 @@ def test_member_add_command(tmp_path: Path, run_cli: Callable[..., Any], monkeyp
     state.store.dispose()
     monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
     again = run_cli(["member", "add", "bob", "--data-dir", tmp_path, "--password-stdin"])
-    assert again.code == 2 and "at least 8 characters" in again.err
+    assert again.code == 2
+    assert "at least 8 characters" in again.err

@@ -139,9 +139,11 @@ def test_bad_bodies(shared_server: Server) -> None:
     with shared_server.client() as client:
         assert client.post("/reducers/question_reducer", content=b"{nope").status_code == 400
         wrong = client.post("/reducers/question_reducer", json={"data": {}})
-        assert wrong.status_code == 422 and "list of extracts" in wrong.json()["error"]
+        assert wrong.status_code == 422
+        assert "list of extracts" in wrong.json()["error"]
         odd = client.post("/extractors/question_extractor", json={"annotations": "Yes"})
-        assert odd.status_code == 422 and "annotations" in odd.json()["error"]
+        assert odd.status_code == 422
+        assert "annotations" in odd.json()["error"]
 
 
 def test_unknown_component_suggests_the_name(shared_server: Server) -> None:

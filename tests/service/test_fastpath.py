@@ -50,7 +50,8 @@ def test_a_token_revoked_by_another_process_fails_at_once(server: Server, tmp_pa
         with server.state.store.write() as session:  # as another process would: this one is not told
             session.execute(update(Token).values(revoked_at=func.now()))
         response = post(client, project, second)
-    assert response.status_code == 401 and "revoked" in response.json()["error"]
+    assert response.status_code == 401
+    assert "revoked" in response.json()["error"]
     assert response.headers["www-authenticate"] == "Bearer"
     assert stored(server, project) == 1
 
@@ -67,7 +68,8 @@ def test_a_member_removed_by_another_process_is_refused_at_once(server: Server, 
             member = session.scalar(select(Member.id).where(Member.name == "bob"))
             session.execute(delete(ProjectMember).where(ProjectMember.member_id == member))
         response = post(client, project, second)
-    assert response.status_code == 403 and "not a member" in response.json()["error"]
+    assert response.status_code == 403
+    assert "not a member" in response.json()["error"]
     assert stored(server, project) == 1
 
 
@@ -103,7 +105,8 @@ def test_a_configuration_changed_by_another_process_is_used_at_once(server: Serv
     with server.state.store.write() as session:
         plan = project_plan(session, project)
         latest = server.state.plans.latest(project)  # the short path's plan, made again
-        assert latest is not None and latest.config_rev == plan.config_rev
+        assert latest is not None
+        assert latest.config_rev == plan.config_rev
         assert stale_reductions(session, plan) == []
         session.rollback()
     assert stored(server, project) == 3

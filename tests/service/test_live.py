@@ -71,7 +71,8 @@ def test_upload_export_equals_offline(server: Server, tmp_path: Path, run_cli: C
         with export.open("rb") as handle:  # the same export again: all acknowledged, nothing new
             again = client.post(f"/api/projects/{project}/classifications/upload",
                                 files={"file": ("classifications.csv", handle)}).json()
-        assert again["stored"] == 0 and again["duplicates"] == 90
+        assert again["stored"] == 0
+        assert again["duplicates"] == 90
         for name in FILES:
             got = client.get(f"/api/projects/{project}/reductions/{EXTRACTOR_OF[name]}.csv").text
             assert got == (out / name).read_text(encoding="utf-8"), name
@@ -84,7 +85,8 @@ def test_repeat_delivery_is_acknowledged_and_ignored(server: Server, tmp_path: P
         assert post(client, project, row).status_code == 201
         before = client.get(f"/api/projects/{project}").json()["counts"]
         again = post(client, project, row)
-        assert again.status_code == 200 and again.json()["duplicates"] == 1
+        assert again.status_code == 200
+        assert again.json()["duplicates"] == 1
         assert client.get(f"/api/projects/{project}").json()["counts"] == before
 
 
@@ -162,9 +164,11 @@ def test_parameters_are_validated_and_changes_recompute(server: Server, tmp_path
         assert any("+" in k for k in keys) or before != after
         t2 = next(e for e in entries if e["extractor"] == "point_extractor_by_frame")
         eps = client.patch(f"/api/projects/{project}/parameters/{t2['id']}", json={"reducer_params": {"eps": "abc"}})
-        assert eps.status_code == 422 and "reducer_params.eps" in eps.json()["errors"]
+        assert eps.status_code == 422
+        assert "reducer_params.eps" in eps.json()["errors"]
         filtered = client.patch(f"/api/projects/{project}", json={"filter": "sometimes"})
-        assert filtered.status_code == 422 and "filter" in filtered.json()["errors"]
+        assert filtered.status_code == 422
+        assert "filter" in filtered.json()["errors"]
 
 
 def test_post_before_workflow_is_a_409(server: Server) -> None:

@@ -160,7 +160,7 @@ def test_the_writers_pipeline_keeps_order_commits_once_and_raises_sqlalchemy_err
             pipeline.commit()  # the waiting insert, then COMMIT; the session's own commit sends nothing
         with store.read() as session:
             assert session.scalars(text("SELECT x FROM pipeline_probe ORDER BY x")).all() == [1, 2]
-        with pytest.raises(OperationalError, match="deadlock"), store.write() as session:  # what a request retries
+        with pytest.raises(OperationalError, match="deadlock"), store.write() as session:  # noqa: PT012 - what a request retries
             pipeline = Pipeline.of(session.connection())
             assert pipeline is not None
             pipeline.add("INSERT INTO pipeline_probe VALUES (%(x)s)", {"x": 3})

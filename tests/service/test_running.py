@@ -171,7 +171,8 @@ def test_every_extract_of_a_call_counts(shared_server: Server) -> None:
         gold = client.post("/running_reducers/tess_gold_standard_reducer", json={"extracts": [
             {"data": feedback(True, False)}, {"data": feedback(True, True)}], "store": {}}).json()
     assert user["_store"] == {"seed": pytest.approx(1.7), "count": 2}
-    assert gold["difficulty"] == [1.0, 0.5] and gold["_store"] == {"number_of_successes": [2, 1], "count": 2}
+    assert gold["difficulty"] == [1.0, 0.5]
+    assert gold["_store"] == {"number_of_successes": [2, 1], "count": 2}
 
 
 def test_missing_or_null_store_starts_empty(shared_server: Server) -> None:
@@ -233,9 +234,11 @@ def test_bad_json_and_bad_parameters(shared_server: Server) -> None:
         assert client.post("/running_reducers/tess_user_reducer", content=b"{nope").status_code == 400
         eps = client.post("/running_reducers/tess_reducer_column?eps=abc", json={"extracts": [], "store": {}})
         # the peer silently uses eps=5 here
-        assert eps.status_code == 422 and eps.json()["parameter"] == "eps"
+        assert eps.status_code == 422
+        assert eps.json()["parameter"] == "eps"
         unknown = client.post("/running_reducers/tess_reducer_column?min_sample=2", json={"extracts": [], "store": {}})
-        assert unknown.status_code == 422 and "did you mean 'min_samples'?" in unknown.json()["hint"]
+        assert unknown.status_code == 422
+        assert "did you mean 'min_samples'?" in unknown.json()["hint"]
 
 
 def test_get_returns_the_name_and_unknown_names_suggest(shared_server: Server) -> None:

@@ -43,7 +43,8 @@ def test_web_root_leads_to_the_projects(server: Server) -> None:
             response = client.get(path)
             assert (response.status_code, response.headers["location"]) == (303, "/web/projects")
             followed = client.get(path, follow_redirects=True)
-            assert followed.status_code == 200 and str(followed.url).endswith("/web/login")
+            assert followed.status_code == 200
+            assert str(followed.url).endswith("/web/login")
 
 
 def test_live_consensus_is_the_offline_table(server: Server, tmp_path: Path) -> None:
@@ -80,7 +81,8 @@ def test_project_page_and_parameter_fields_in_chromium(server: Server, tmp_path:
     assert "Is there an animal?" in page.inner_text("#task-texts")
     assert "Mark heads and bodies" in page.inner_text("#task-texts")
     agreement = page.inner_text("#agreement")
-    assert "T0" in agreement and "T3" in agreement
+    assert "T0" in agreement
+    assert "T3" in agreement
     table = page.locator("#consensus tr")
     assert page.inner_text("#consensus tr >> nth=0").split("\t")[:3] == ["subject_id", "workflow_id",
                                                                           "classifications"]

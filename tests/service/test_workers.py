@@ -44,7 +44,8 @@ def test_two_worker_processes_share_one_sqlite_store(tmp_path: Path) -> None:
     finally:
         process.terminate()
         process.wait(timeout=30)
-    assert sorted(set(statuses)) == [200, 201] and statuses.count(201) == len(rows)
+    assert sorted(set(statuses)) == [200, 201]
+    assert statuses.count(201) == len(rows)
 
     store = Store(database_url(None, data))
     try:

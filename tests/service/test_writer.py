@@ -45,13 +45,14 @@ def test_a_transaction_rolled_back_leaves_no_reordered_extracts(server: Server, 
         with state.store.read() as session:
             plan = project_plan(session, project)
         prepared, _ = prepare_all(plan, [record_of(answer(700002, 3, "Yes"))])
-        with pytest.raises(RuntimeError), state.store.write() as session:
+        with pytest.raises(RuntimeError), state.store.write() as session:  # noqa: PT012
             store_batches(session, [Batch(plan, prepared)], state.writer.columns)
             raise RuntimeError("the commit fails")
         # SQLite gives the rolled-back extract ids out again: to this classification's extracts
         assert post(client, project, answer(700003, 4, "No")).status_code == 201
     fourth = question(server, project, 4)
-    assert fourth == question(server, project, 2) and "no" in fourth[0]
+    assert fourth == question(server, project, 2)
+    assert "no" in fourth[0]
 
 
 def test_columns_another_process_learned_reach_this_one(server: Server, tmp_path: Path) -> None:

@@ -121,7 +121,7 @@ def _extract_values(parsed_rows: list[Classification | RowError], plan: Plan) ->
         for step in steps:
             try:
                 rows = step.rows(parsed, step.annotations(grouped))
-            except Exception as exc:  # an extractor met data it does not understand: reject, named
+            except Exception as exc:  # noqa: BLE001 - an extractor met data it does not understand: reject, named
                 DROPPED.clear()  # the whole row is rejected: its marks are not counted apart
                 result.rejects.append(_failure(step, plan.file, parsed, exc, grouped))
                 continue
@@ -183,7 +183,7 @@ def _extract_classification(parsed: Classification, sinks: list[_Sink], result: 
                 rows = None
             else:
                 rows = step.rows_of(parsed, data)
-        except Exception as exc:  # an extractor met data it does not understand: reject, named
+        except Exception as exc:  # noqa: BLE001 - an extractor met data it does not understand: reject, named
             DROPPED.clear()  # the whole row is rejected: its marks are not counted apart
             result.rejects.append(_failure(step, file, parsed, exc, grouped))
             continue

@@ -118,7 +118,7 @@ def reduce_bucket(job: BucketJob) -> BucketResult:
                 result.rejects.append(ReduceError(f"{job.reducer}: {exc.message}", exc.hint,
                                                   Where(job.source, group.subject, None, group.task, exc.where.value)))
                 continue
-            except Exception as exc:  # a reducer met data it does not understand: reject the subject, named
+            except Exception as exc:  # noqa: BLE001 - a reducer met data it does not understand: reject the subject, named
                 result.rejects.append(ReduceError(f"{job.reducer} failed ({type(exc).__name__}: {exc})",
                                                   "check the extracts of this subject and task",
                                                   Where(job.source, group.subject, None, group.task)))

@@ -10,6 +10,6 @@ __all__ = [
     "ClassificationReader",
     "VersionRange",
     "WorkflowVersion",
-    "read_workflows",
     "read_subjects",
+    "read_workflows",
 ]

@@ -194,7 +194,7 @@ def _endpoint(kind: registry.Kind, name: str) -> Callable[[Request], Awaitable[R
         except ZooaggError as exc:  # the component says what is wrong with the posted data
             return error(422, f"{name}: {exc.message}", where="body", hint=exc.hint,
                          extra={"value": exc.where.value} if exc.where.value is not None else None)
-        except Exception as exc:  # the component met data it does not understand: say what, as a 422
+        except Exception as exc:  # noqa: BLE001 - the component met data it does not understand: say what, as a 422
             task = params.get("task", "all") if kind == "extractor" else None
             return error(422, f"{name} failed ({type(exc).__name__}: {exc})", where="body",
                          hint="check the posted data against the component's input shape",

@@ -41,7 +41,7 @@ class StalePlan(Exception):
 def retryable(exc: Exception) -> bool:
     """The project's configuration changed under the request, or PostgreSQL chose its
     transaction as a deadlock victim: prepare and send it again."""
-    return isinstance(exc, StalePlan) or isinstance(exc, OperationalError) and "deadlock" in str(exc).lower()
+    return isinstance(exc, StalePlan) or (isinstance(exc, OperationalError) and "deadlock" in str(exc).lower())
 
 
 class Rejected(Exception):
@@ -103,7 +103,7 @@ def record_of(row: Any) -> dict[str, bytes]:
     for name in (*REQUIRED, "user_name"):
         if name == "user_name" and "extended_user_id" in record:
             continue
-        if not record.get(name) and name != "user_name" or name not in record:
+        if (not record.get(name) and name != "user_name") or name not in record:
             raise Rejected(RowError(f"the {name} column is missing or empty",
                                     hint="send every column of a classification export row",
                                     where=Where(file=SOURCE, row=cid or None, column=name)))

@@ -22,7 +22,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON, Any: JSON}
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON, Any: JSON}  # noqa: RUF012 (SQLAlchemy reads it)
 
 
 def _now() -> datetime:

@@ -140,7 +140,7 @@ def _reduce_one(plan: Plan, entry: Entry, found: list[Any], orders: Orders) -> t
         extracts = orders.reorder_all(entry.extractor, [(r[0], r[4]) for r in chosen])
         return reduce_rows(entry, extracts, [user_id_value(r[6]) for r in chosen],
                            [r[7] for r in chosen], [r[8] for r in chosen]), None
-    except Exception as exc:  # one subject the reducer cannot handle: recorded, the rest goes on
+    except Exception as exc:  # noqa: BLE001 - one subject the reducer cannot handle: recorded, the rest goes on
         return [], f"{entry.reducer.name} failed ({type(exc).__name__}: {exc})"
 
 

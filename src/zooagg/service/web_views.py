@@ -95,6 +95,6 @@ def reducer_choices(extractor: str, current: str) -> list[str]:
     """The reducers the form offers for a task (the current one always among them)."""
     known = registry.components("reducer")
     for prefix, names in REDUCER_FAMILIES:
-        if extractor == prefix or extractor.startswith(prefix + "_") and prefix == "shape_extractor":
+        if extractor == prefix or (extractor.startswith(prefix + "_") and prefix == "shape_extractor"):
             return sorted({*(n for n in names if n in known), current})
     return [current]

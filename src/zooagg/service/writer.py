@@ -118,7 +118,7 @@ class GroupWriter:
                 job = self._queue.get_nowait()
             except queue.Empty:
                 wait = min(deadline - time.monotonic(), 0.0005)
-                if wait <= 0 or not busy and self.arriving <= 0:
+                if wait <= 0 or (not busy and self.arriving <= 0):
                     break
                 try:  # a post on its way: a short wait, then look again
                     job = self._queue.get(timeout=wait)

@@ -92,7 +92,7 @@ def highlighter_reducer(extracts: list[dict[str, Any]], *, min_fraction: float =
     spans: list[tuple[int, str, int, str, int, int]] = []
     for label, counts in votes.items():
         run: list[int] = []
-        for position in sorted(counts) + [-2]:
+        for position in [*sorted(counts), -2]:
             keep = position >= 0 and counts[position] >= needed
             if keep and run and position == run[-1] + 1:
                 run.append(position)

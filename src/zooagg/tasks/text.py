@@ -29,7 +29,7 @@ def checked_text(value: Any, what: str = "a text answer") -> Any:
     """A text value as the peer keeps it (strings, numbers and null as they are), or an ExtractError."""
     if type(value) is str and len(value) <= MAX_TEXT_CHARS:
         return value
-    if value is None or isinstance(value, str | int | float) and not isinstance(value, bool):
+    if value is None or (isinstance(value, str | int | float) and not isinstance(value, bool)):
         if isinstance(value, str) and len(value) > MAX_TEXT_CHARS:
             raise ExtractError(
                 f"{what} is {len(value)} characters long, over the limit of {MAX_TEXT_CHARS}",
@@ -51,14 +51,14 @@ def text_extractor(annotations: list[dict[str, Any]], classification: Any = None
 
 def has_text(value: Any) -> bool:
     """False for missing values and blank strings (the reducer leaves those out, as the peer does)."""
-    if value is None or isinstance(value, float) and math.isnan(value):
+    if value is None or (isinstance(value, float) and math.isnan(value)):
         return False
     return str(value).strip() != ""
 
 
 def user_id_out(user_id: Any) -> Any:
     """User ids as the peer lists them: whole numbers as int, missing ones as they came."""
-    if user_id is None or isinstance(user_id, float) and math.isnan(user_id):
+    if user_id is None or (isinstance(user_id, float) and math.isnan(user_id)):
         return user_id
     try:
         return int(user_id)
