@@ -89,6 +89,17 @@ def test_project_page_and_parameter_fields_in_chromium(server: Server, tmp_path:
     assert table.count() > 2
     if SHOTS:
         page.screenshot(path=str(Path(SHOTS) / "web-project.png"), full_page=True)
+    page.click("#report-link")
+    page.wait_for_url(re.compile(rf".*/web/projects/{project}/report$"))
+    summary = page.inner_text("table >> nth=1")
+    assert "subjects with 2+ classifications" in summary and "ties" in summary
+    assert "T0" in page.inner_text("h2 >> nth=1") or "Task T0" in page.content()
+    # the report's stylesheet is allowed by its hash under the server's CSP (no inline scripts)
+    assert page.evaluate("getComputedStyle(document.querySelector('table')).borderCollapse") == "collapse"
+    assert page.evaluate("Array.from(document.images).every(i => i.complete && i.naturalWidth > 0)")
+    if SHOTS:
+        page.screenshot(path=str(Path(SHOTS) / "web-report.png"), full_page=False)
+    page.goto(f"{server.url}/web/projects/{project}")
     with page.expect_download() as info:
         page.click("#consensus-download")
     saved = tmp_path / "consensus.csv"

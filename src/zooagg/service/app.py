@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gc
 import os
 from collections.abc import AsyncIterator
@@ -98,7 +99,7 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        csp = (DOCS_CSP if scope["path"] in ("/docs", "/redoc") else CSP).encode()
+        csp = _csp_for(scope["path"]).encode()
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":  # ours replace any the response set
@@ -107,6 +108,26 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+def _csp_for(path: str) -> str:
+    if path in ("/docs", "/redoc"):
+        return DOCS_CSP
+    if path.startswith("/web/projects/") and path.endswith("/report"):
+        return report_csp()
+    return CSP
+
+
+@functools.cache
+def report_csp() -> str:
+    """The report page's one inline stylesheet, allowed by its hash (no inline scripts at all)."""
+    import base64
+    import hashlib
+
+    from ..report.page import STYLE
+
+    digest = base64.b64encode(hashlib.sha256(STYLE.encode()).digest()).decode()
+    return CSP.replace("style-src 'self'", f"style-src 'self' 'sha256-{digest}'")
 
 
 def _add_handlers(app: FastAPI) -> None:

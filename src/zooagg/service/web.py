@@ -266,6 +266,20 @@ def consensus_download(project_id: int, request: Request) -> Response:
                         background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True))
 
 
+@router.get("/projects/{project_id}/report")
+def live_report(project_id: int, request: Request) -> Response:
+    from .live_report import report_html
+
+    state = state_of(request)
+    plan = plan_for(state, web_caller(request), project_id)
+    try:
+        with state.store.write() as session:
+            html = report_html(session, plan)
+    except ZooaggError as exc:
+        return page("error.html", 503, message=str(exc))
+    return HTMLResponse(html)
+
+
 # ---- parameters ------------------------------------------------------------------------------
 
 def _fields(state: AppState, who: auth.Caller, project_id: int, values: dict[str, str] | None = None
