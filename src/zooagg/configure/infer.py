@@ -100,6 +100,8 @@ class TaskEvidence:
     choices: Counter[str] = field(default_factory=Counter)
     questions: Counter[str] = field(default_factory=Counter)
     selects: list[str] = field(default_factory=list)
+    #: a dropdown's option labels as volunteers' annotations carry them: select -> value -> label
+    options: dict[int, dict[str, str]] = field(default_factory=dict)
     children: list[str] = field(default_factory=list)  # combo sub-tasks
     seen: int = 0
     empty: int = 0
@@ -215,6 +217,7 @@ class Inferrer:
         has_label = "task_label" in annotation
         if isinstance(value, dict) and "select_label" in value:
             task.selects = task.selects or [str(value.get("select_label"))]
+            _options(task, [value])
             return "dropdown"
         if isinstance(value, list):
             return self._list_kind(annotation, task, value, has_label)
@@ -249,6 +252,7 @@ class Inferrer:
             if "select_label" in first:
                 if len(value) > len(task.selects):
                     task.selects = [str(v.get("select_label")) for v in value if isinstance(v, dict)]
+                _options(task, value)
                 return "dropdown"
             if "task" in first:
                 for sub in value:
@@ -466,9 +470,19 @@ def _write(data: Any, path: Path, header: str) -> None:
     commit(tmp, path)
 
 
-def task_labels(inference: Inference) -> dict[str, str]:
-    """The task-labels file: question/instruction texts and answer and tool labels as seen."""
-    labels: dict[str, str] = {}
+def _options(task: TaskEvidence, selects: list[Any]) -> None:
+    """Remember each select's option value -> label (first label seen wins)."""
+    for index, chosen in enumerate(selects):
+        if isinstance(chosen, dict) and isinstance(chosen.get("label"), str) and chosen.get("value") is not None:
+            known = task.options.setdefault(index, {})
+            if len(known) < MAX_ANSWERS:
+                known.setdefault(str(chosen["value"]), chosen["label"])
+
+
+def task_labels(inference: Inference) -> dict[str, Any]:
+    """The task-labels file: question/instruction texts and answer, tool and dropdown option
+    labels as seen (options as the workflow's Task_labels has them: `{value: label}`)."""
+    labels: dict[str, Any] = {}
     for key, task in inference.tasks.items():
         if task.text:
             labels[f"{key}.instruction" if task.type == "drawing" else f"{key}.question"] = task.text
@@ -478,6 +492,10 @@ def task_labels(inference: Inference) -> dict[str, str]:
             for tool in task.tools:
                 if tool.label:
                     labels[f"{key}.tools.{tool.index}.label"] = tool.label
+        evidence = inference.evidence.get(key)
+        for select, options in sorted(evidence.options.items()) if evidence else ():
+            for position, (value, label) in enumerate(sorted(options.items())):
+                labels[f"{key}.selects.{select}.options.*.{position}.label"] = {value: label}
     return labels
 
 
