@@ -215,6 +215,13 @@ def extractor_config_for(tasks: dict[str, Task], keywords: dict[str, dict[str, A
     return config, warnings
 
 
+def takes_details(reducer_name: str) -> bool:
+    """polygon_reducer has no sub-task reducers: a polygon tool's details are extracted but not
+    reduced (giving it `details` would stop the run)."""
+    component = registry.components("reducer").get(reducer_name)
+    return component is None or "details" in component.params
+
+
 def reducer_configs_for(extractor_config: dict[str, list[dict[str, Any]]],
                         reducer_keywords: dict[str, dict[str, Any]] | None = None
                         ) -> list[tuple[str, dict[str, Any]]]:
@@ -230,10 +237,10 @@ def reducer_configs_for(extractor_config: dict[str, list[dict[str, Any]]],
         params: dict[str, Any] = {}
         for entry in extractor_config[name]:
             details = entry.get("details") or {}
-            if details:
-                params["details"] = reducer_details(details, default_reducer)
             own = SHAPE_REDUCER.get(entry.get("shape", ""))
             reducer_name = own or reducer_name
+            if details and takes_details(reducer_name):
+                params["details"] = reducer_details(details, default_reducer)
             for key in ("dot_freq", "shape"):
                 if key in entry and not (own and key == "shape"):  # a shape's own reducer takes no shape
                     params[key] = entry[key]
