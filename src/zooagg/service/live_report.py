@@ -28,7 +28,7 @@ def report_html(session: Session, plan: Plan) -> str:
         import matplotlib  # noqa: F401
     except ImportError:
         raise InputError("the report needs matplotlib", hint="pip install 'zooagg[plot]'") from None
-    from ..config import dump_yaml
+    from ..configure.config import dump_yaml
     from ..report.data import load_run
     from ..report.page import render
 
