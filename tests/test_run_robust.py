@@ -1,5 +1,6 @@
-"""`zooagg run` never gives up on a project: polygon tools with sub-tasks are configured so the
-run goes on, and every workflow of a project runs."""
+"""`zooagg run` never gives up on a project: files and ids in any number and order, one output
+layout, a failing workflow recorded while the others run, inference split where a tool changes
+shape, and polygon tools with sub-tasks configured so the run goes on."""
 
 from __future__ import annotations
 
@@ -7,13 +8,36 @@ import json
 from pathlib import Path
 
 import yaml
-from conftest import DATA
+from conftest import DATA, classification_row, write_export
 
 INFER = DATA / "infer"
+SLSN = DATA / "slsn_cls_export.csv"
+WORKFLOWS = DATA / "slsn_wf_export.csv"
 
 
 def manifest_of(out: Path) -> dict[str, object]:
     return json.loads((out / "zooagg-run.json").read_text(encoding="utf-8"))
+
+
+def test_one_export_and_two_workflow_ids(run_cli, tmp_path: Path) -> None:
+    result = run_cli(["run", INFER / "building_blocks.csv", "4870", "4994", "-d", "out", "-hb"], tmp_path)
+    assert result.code == 0, result.err
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["workflow_4870", "workflow_4994",
+                                                                    "zooagg-run.json"]
+    assert (tmp_path / "out" / "workflow_4994" / "consensus_workflow_4994.csv").exists()
+
+
+def test_exports_and_id_in_any_order_give_one_layout(run_cli, tmp_path: Path) -> None:
+    listings = []
+    for order in ([WORKFLOWS, SLSN, "10"], [SLSN, WORKFLOWS, "10"], ["10", SLSN, WORKFLOWS], [SLSN, WORKFLOWS]):
+        out = tmp_path / f"out{len(listings)}"
+        result = run_cli(["run", *order, "-d", out, "-hb"], tmp_path)
+        assert result.code == 0, result.err
+        listings.append(sorted(str(p.relative_to(out)) for p in out.rglob("*")))
+        assert manifest_of(out)["runs"][0]["folder"] == "workflow_10"  # type: ignore[index]
+    assert all(listing == listings[0] for listing in listings)
+    assert "workflow_10/consensus_workflow_10.csv" in listings[0]
+    assert "workflow_10/question_reducer_reductions.csv" in listings[0]
 
 
 def test_polygon_tool_with_a_sub_task_runs(run_cli, tmp_path: Path) -> None:
@@ -24,7 +48,8 @@ def test_polygon_tool_with_a_sub_task_runs(run_cli, tmp_path: Path) -> None:
     folder = tmp_path / "out" / "workflow_4759"
     (config,) = folder.glob("Reducer_config_workflow_4759_*_polygon_extractor.yaml")
     assert yaml.safe_load(config.read_text(encoding="utf-8"))["reducer_config"] == {"polygon_reducer": {}}
-    assert list(folder.glob("polygon_reducer_reductions*.csv"))
+    assert (folder / "polygon_reducer_reductions.csv").exists() or \
+        list(folder.glob("polygon_reducer_reductions_*.csv"))
 
 
 def test_every_project_workflow_runs(run_cli, tmp_path: Path) -> None:
@@ -32,4 +57,42 @@ def test_every_project_workflow_runs(run_cli, tmp_path: Path) -> None:
     assert result.code == 0, result.err
     runs = manifest_of(tmp_path / "out")["runs"]
     assert sorted(r["workflow_id"] for r in runs) == [371, 1187, 1962, 3130, 4759, 4870, 4994]  # type: ignore[union-attr,index]
-    assert all(r["consensus"] for r in runs)  # type: ignore[union-attr,index]
+    assert all(r["consensus"] and "error" not in r for r in runs)  # type: ignore[union-attr,index]
+
+
+def failing_export(tmp_path: Path) -> Path:
+    """Workflow 1 is fine; workflow 2 has a row whose annotations are not JSON."""
+    rows = [classification_row(i, [{"task": "T0", "task_label": "Cat?", "value": "Yes"}], subject_id=100 + i,
+                               workflow_id=1) for i in range(1, 4)]
+    rows.append(classification_row(10, [{"task": "T0", "task_label": "Dog?", "value": "No"}], subject_id=200,
+                                   workflow_id=2))
+    rows.append(classification_row(11, "[{not json", subject_id=201, workflow_id=2))
+    return write_export(tmp_path / "two.csv", rows)
+
+
+def test_a_failing_workflow_is_recorded_and_the_others_run(run_cli, tmp_path: Path) -> None:
+    result = run_cli(["run", failing_export(tmp_path), "-d", "out", "-hb", "--strict"], tmp_path)
+    assert result.code == 1
+    assert result.err_lines[-1].startswith("Error: 1 of 2 workflow run(s) failed: workflow 2 (")
+    manifest = manifest_of(tmp_path / "out")
+    first, second = manifest["runs"]  # type: ignore[misc]
+    assert first["workflow_id"] == 1 and "error" not in first and first["consensus"] == "consensus_workflow_1.csv"
+    assert second["workflow_id"] == 2 and second["reductions"] == [] and second["consensus"] is None
+    assert "row 11" in second["error"] and "\n" not in second["error"]
+    assert manifest["failed"] == [{"workflow_id": 2, "folder": "workflow_2", "error": second["error"]}]
+    assert (tmp_path / "out" / "workflow_1" / "consensus_workflow_1.csv").exists()
+
+
+def test_inference_splits_where_a_tool_changes_shape(run_cli, tmp_path: Path) -> None:
+    """Kenya's T2 drew rectangles up to version 58.48 and circles from 62.49 on."""
+    result = run_cli(["run", INFER / "kenya.csv", "2030", "-d", "out", "-hb"], tmp_path)
+    assert result.code == 0, result.err
+    runs = manifest_of(tmp_path / "out")["runs"]
+    assert [(r["versions"], r["folder"]) for r in runs] == [  # type: ignore[union-attr,index]
+        (["27.36", "55.46"], "workflow_2030/V55.46"), (["62.49", "72.59"], "workflow_2030/V72.59")]
+    early = tmp_path / "out" / "workflow_2030" / "V55.46"
+    late = tmp_path / "out" / "workflow_2030" / "V72.59"
+    assert list(early.glob("*shape_extractor_rectangle*.yaml")) or "rectangle" in \
+        next(early.glob("Extractor_config_*.yaml")).read_text(encoding="utf-8")
+    assert "circle" in next(late.glob("Extractor_config_*.yaml")).read_text(encoding="utf-8")
+    assert (late / "consensus_workflow_2030_V72.59.csv").exists()
