@@ -16,11 +16,12 @@ WORKFLOWS = DATA / "slsn_wf_export.csv"
 INFER = DATA / "infer"
 
 
-def test_the_three_argument_form_is_unchanged(run_cli, tmp_path: Path) -> None:
+def test_the_three_argument_form_writes_the_project_layout(run_cli, tmp_path: Path) -> None:
     result = run_cli(["run", WORKFLOWS, SLSN, "10", "-d", "out", "-hb"], tmp_path)
     assert result.code == 0, result.err
     out = tmp_path / "out"
-    assert sorted(p.name for p in out.iterdir()) == [
+    assert sorted(p.name for p in out.iterdir()) == ["workflow_10", "zooagg-run.json"]
+    assert sorted(p.name for p in (out / "workflow_10").iterdir()) == [
         "Extractor_config_workflow_10_V16.55.yaml", "Reducer_config_workflow_10_V16.55_question_extractor.yaml",
         "Task_labels_workflow_10_V16.55.yaml", "consensus_workflow_10.csv", "question_extractor_extractions.csv",
         "question_reducer_reductions.csv",
@@ -46,12 +47,14 @@ def test_every_workflow_without_a_workflow_export(run_cli, tmp_path: Path) -> No
     assert result.code == 0, result.err
     out = tmp_path / "out"
     assert sorted(p.name for p in out.iterdir()) == ["workflow_2030", "workflow_3461", "zooagg-run.json"]
-    reductions = read_rows(out / "workflow_2030" / "survey_reducer_reductions.csv")
+    # T2 drew rectangles, then circles from 62.49: two version ranges, each inferred on its own
+    reductions = read_rows(out / "workflow_2030" / "V72.59" / "survey_reducer_reductions.csv")
     assert {r["task"] for r in reductions} == {"T3"}
-    assert (out / "workflow_2030" / "shortcut_reducer_reductions.csv").exists()
+    assert (out / "workflow_2030" / "V72.59" / "shortcut_reducer_reductions.csv").exists()
     manifest = json.loads((out / "zooagg-run.json").read_text(encoding="utf-8"))
-    assert [(r["workflow_id"], r["inferred"]) for r in manifest["runs"]] == [(2030, True), (3461, True)]
-    assert manifest["runs"][0]["versions"] == ["27.36", "72.59"]
+    assert [(r["workflow_id"], r["inferred"]) for r in manifest["runs"]] == [(2030, True), (2030, True),
+                                                                                (3461, True)]
+    assert [r["versions"] for r in manifest["runs"][:2]] == [["27.36", "55.46"], ["62.49", "72.59"]]
 
 
 def test_named_workflows_only(run_cli, tmp_path: Path) -> None:

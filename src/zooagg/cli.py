@@ -255,26 +255,24 @@ def reduce_command(extracted_csv: str, reducer_config: str, filter_how: str, ord
 def run_command(inputs: tuple[str, ...], directory: str, version: str | None, min_version: str | None,
                 max_version: str | None, keywords: str | None, filter_how: str, cpu_count: int | None,
                 hide_bar: bool, fmt: str, strict: bool) -> None:
-    """config -> extract -> reduce in one go.
+    """config -> extract -> reduce in one go, for one workflow or a whole project.
 
-    `zooagg run WORKFLOW_CSV CLASSIFICATION_CSV WORKFLOW_ID` runs one workflow, as before, into
-    the -d folder.
+    Give a project's exports (the classification export, and optionally its workflow and
+    subject exports) and workflow ids in any number and order: files are told from ids, and
+    exports from each other, by their content. Every workflow in the classification export (or
+    the ones named) runs without a config written by hand: each workflow version present is
+    configured from the workflow export, or, without one, from task types inferred from the
+    annotations (the configs say so; versions are split where a drawing tool changes shape).
 
-    Any other mix of a project's exports (classification export required; workflow and subject
-    exports optional, in any order) and workflow ids runs every workflow in the classification
-    export, or the ones named, without a config written by hand: each workflow version present
-    is configured from the workflow export, or, without one, from task types inferred from the
-    annotations (the configs say so). Results go to -d/workflow_<id>/ (with a V<version>/
-    folder per version range when the tasks changed between versions), and -d/zooagg-run.json
-    lists them for `zooagg report`.
+    Results always go to -d/workflow_<id>/ (with a V<version>/ folder per version range when
+    the tasks changed between versions), each ending with its consensus table
+    consensus_workflow_<id>.csv, and -d/zooagg-run.json lists them for `zooagg report`. A
+    workflow that fails is recorded there with its error and the others still run; the
+    command then exits with status 1 naming it.
     """
     out = _out_dir(directory)
     steps = run.Steps(filter_how=filter_how, cpu_count=cpu_count, fmt=fmt, strict=strict,
                       console=TerminalConsole(hide_bar))
-    if len(inputs) == 3 and inputs[2].isdigit() and not Path(inputs[2]).exists():
-        run.run_workflow(inputs[0], inputs[1], int(inputs[2]), out, version, min_version, max_version,
-                         _parse_keywords(keywords), steps)
-        return
     run.run_project(inputs, out, version, min_version, max_version, _parse_keywords(keywords), steps)
 
 

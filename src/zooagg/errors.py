@@ -57,6 +57,12 @@ class InputError(ZooaggError):
     """A whole input file is unusable (missing, empty, wrong export, missing column)."""
 
 
+class RunFailed(ZooaggError):
+    """Some workflows of a project run failed (each recorded in zooagg-run.json); the rest ran."""
+
+    exit_code = 1
+
+
 class ConfigError(ZooaggError):
     """A configuration file or parameter is wrong."""
 
@@ -104,3 +110,11 @@ def missing_extra(exc: ModuleNotFoundError) -> ZooaggError:
     return MissingExtraError(
         f"this needs zooagg's optional '{extra}' extra ({top} is not installed)",
         hint=f"pip install 'zooagg[{extra}]', or 'zooagg[all]' for every extra")
+
+
+def one_line(exc: Exception) -> str:
+    """An error as one line: ours say where and what to do; anything else is named a bug."""
+    if isinstance(exc, ZooaggError):
+        return str(exc)
+    first = (str(exc).splitlines() or [""])[0]
+    return f"{type(exc).__name__}: {first} (a bug in zooagg; please report it with this line)"

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import registry
-from .errors import ConfigError, InputError, Where
+from .errors import ConfigError, InputError, RunFailed, Where, one_line
 
 if TYPE_CHECKING:
     from .exports.versions import VersionRange
@@ -339,7 +339,9 @@ def run_project(inputs: tuple[str, ...] | list[str], out: Path, version: str | N
     Writes `out/zooagg-run.json` (what `zooagg report` reads) and returns the same manifest.
     """
     from .configure.groups import plan_groups, versions_in
+    from .configure.tool_versions import split_inferred
     from .exports.workflows import read_workflows
+    from .tables import discard_partials
 
     keywords = keywords or {}
     console = steps.console
@@ -357,6 +359,7 @@ def run_project(inputs: tuple[str, ...] | list[str], out: Path, version: str | N
                           hint="name the workflow id after the exports")
     workflows = read_workflows(exports["workflows"]) if "workflows" in exports else None
     groups = plan_groups(present, workflow_ids, workflows, version_filter(version, min_version, max_version))
+    groups = split_inferred(groups, classifications, present)
     if not groups:
         raise InputError("no classifications of the workflow versions asked for",
                          hint="check -v / --min_version / --max_version", where=Where(file=classifications))
@@ -373,27 +376,48 @@ def run_project(inputs: tuple[str, ...] | list[str], out: Path, version: str | N
         source = "inferred from the annotations" if group.inferred else "from the workflow export"
         console.say(f"\n== workflow {group.workflow_id}, versions {group.low}..{group.high} "
                     f"({group.rows} classifications), config {source} -> {folder}")
-        if group.inferred:
-            extractor_path, reducer_paths = configure_inferred(
-                classifications, group.workflow_id, None, group.low, group.high, keywords, folder,
-                console=console)
-        elif group.low == group.high:
-            extractor_path, reducer_paths = configure(exports["workflows"], group.workflow_id, group.low,
-                                                      None, None, keywords, folder, console=console)
-        else:
-            extractor_path, reducer_paths = configure(exports["workflows"], group.workflow_id, None,
-                                                      group.low, group.high, keywords, folder, console=console)
-        results = extract_and_reduce(classifications, extractor_path, reducer_paths, folder, steps)
-        table = consensus(folder, steps.fmt, Path(exports["subjects"]) if "subjects" in exports else None,
-                          Path(classifications), console)
-        manifest["runs"].append({"workflow_id": group.workflow_id, "versions": [group.low, group.high],
+        entry: dict[str, Any] = {"workflow_id": group.workflow_id, "versions": [group.low, group.high],
                                  "inferred": group.inferred, "folder": str(folder.relative_to(out)),
-                                 "classifications": group.rows, "reductions": [p.name for p in results],
-                                 "consensus": table[0].name if table else None})
+                                 "classifications": group.rows, "reductions": [], "consensus": None}
+        try:
+            _run_group(group, exports, keywords, folder, steps, entry)
+        except Exception as exc:  # noqa: BLE001 - one workflow's failure must not stop the others
+            entry["error"] = one_line(exc)
+            console.warn(f"workflow {group.workflow_id} (versions {group.low}..{group.high}) failed: "
+                         f"{entry['error']}; the other workflows still run")
+            discard_partials()
+        manifest["runs"].append(entry)
+    manifest["failed"] = [{"workflow_id": r["workflow_id"], "folder": r["folder"], "error": r["error"]}
+                          for r in manifest["runs"] if "error" in r]
     _write_manifest(manifest, out / "zooagg-run.json")
     console.say(f"\nDone: {len(groups)} run(s) of {len(workflow_ids)} workflow(s). Results are in "
                 f"{out.resolve()}; make the reports with `zooagg report {out}`.")
+    if manifest["failed"]:
+        which = "; ".join(f"workflow {f['workflow_id']} ({f['error']})" for f in manifest["failed"])
+        raise RunFailed(f"{len(manifest['failed'])} of {len(groups)} workflow run(s) failed: {which}",
+                        hint=f"the others ran; each failure is recorded in {out / 'zooagg-run.json'}")
     return manifest
+
+
+def _run_group(group: Any, exports: dict[str, str], keywords: Keywords, folder: Path, steps: Steps,
+               entry: dict[str, Any]) -> None:
+    """Configure, extract, reduce and tabulate one workflow version range into `folder`."""
+    console = steps.console
+    classifications = exports["classifications"]
+    if group.inferred:
+        extractor_path, reducer_paths = configure_inferred(
+            classifications, group.workflow_id, None, group.low, group.high, keywords, folder, console=console)
+    elif group.low == group.high:
+        extractor_path, reducer_paths = configure(exports["workflows"], group.workflow_id, group.low,
+                                                  None, None, keywords, folder, console=console)
+    else:
+        extractor_path, reducer_paths = configure(exports["workflows"], group.workflow_id, None,
+                                                  group.low, group.high, keywords, folder, console=console)
+    results = extract_and_reduce(classifications, extractor_path, reducer_paths, folder, steps)
+    entry["reductions"] = [p.name for p in results]
+    table = consensus(folder, steps.fmt, Path(exports["subjects"]) if "subjects" in exports else None,
+                      Path(classifications), console)
+    entry["consensus"] = table[0].name if table else None
 
 
 def _write_manifest(manifest: dict[str, Any], path: Path) -> None:

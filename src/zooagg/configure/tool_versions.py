@@ -13,9 +13,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from .exports.classifications import ClassificationReader
-from .exports.versions import Version, parse_version
-from .infer import LABEL_HINTS, RunGroup, _compatible, _mark_shape
+from ..exports.classifications import ClassificationReader
+from ..exports.versions import Version, parse_version
+from .groups import RunGroup
+from .infer import LABEL_HINTS, _compatible, _mark_shape
 
 ToolKey = tuple[str, int]  # (task, tool index)
 
