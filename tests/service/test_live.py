@@ -35,7 +35,7 @@ def offline(run_cli: Callable[..., Any], folder: Path, rows: list[dict[str, str]
     result = run_cli(["run", folder / "workflows.csv", folder / "classifications.csv", WORKFLOW_ID,
                       "-d", folder / "out", "-F", filter_how, "-hb"])
     assert result.code == 0, result.err
-    return folder / "out"
+    return folder / "out" / f"workflow_{WORKFLOW_ID}"
 
 
 @pytest.mark.parametrize("filter_how", ["first", "all"])

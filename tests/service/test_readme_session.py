@@ -95,7 +95,7 @@ def test_the_readme_curl_session_works_as_written(tmp_path: Path) -> None:
     offline = subprocess.run(["zooagg", "run", "examples/slsn/wf_export.csv", "examples/slsn/cls_export.csv", "10",
                               "-d", "out"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     assert offline.returncode == 0, offline.stderr
-    assert live == rows_of((tmp_path / "out" / "question_reducer_reductions.csv").read_text())
+    assert live == rows_of((tmp_path / "out" / "workflow_10" / "question_reducer_reductions.csv").read_text())
     assert len(live) == 14
     assert subject["subject_id"] == "95977009"
     first = subject["reductions"][0]
