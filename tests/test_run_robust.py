@@ -76,9 +76,14 @@ def test_a_failing_workflow_is_recorded_and_the_others_run(run_cli, tmp_path: Pa
     assert result.err_lines[-1].startswith("Error: 1 of 2 workflow run(s) failed: workflow 2 (")
     manifest = manifest_of(tmp_path / "out")
     first, second = manifest["runs"]  # type: ignore[misc]
-    assert first["workflow_id"] == 1 and "error" not in first and first["consensus"] == "consensus_workflow_1.csv"
-    assert second["workflow_id"] == 2 and second["reductions"] == [] and second["consensus"] is None
-    assert "row 11" in second["error"] and "\n" not in second["error"]
+    assert first["workflow_id"] == 1
+    assert "error" not in first
+    assert first["consensus"] == "consensus_workflow_1.csv"
+    assert second["workflow_id"] == 2
+    assert second["reductions"] == []
+    assert second["consensus"] is None
+    assert "row 11" in second["error"]
+    assert "\n" not in second["error"]
     assert manifest["failed"] == [{"workflow_id": 2, "folder": "workflow_2", "error": second["error"]}]
     assert (tmp_path / "out" / "workflow_1" / "consensus_workflow_1.csv").exists()
 
