@@ -1,6 +1,55 @@
-"""zooagg: fast, drop-in consensus aggregation for Zooniverse exports."""
+"""zooagg: fast, drop-in consensus aggregation for Zooniverse exports.
+
+The Python API (docs/python.md) runs the same engine as the `zooagg` command and returns
+pandas DataFrames (Arrow tables when pandas is not installed)::
+
+    import zooagg
+    votes = zooagg.read_table("question_reducer_reductions.csv")
+
+Only the names in `__all__` are the public API; every module under `zooagg.` is internal and
+may change. They are imported on first use, so `import zooagg` stays cheap.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
 #: the value stamped into every extract and reduction (the peer stamps its own version there)
 AGGREGATION_VERSION = f"zooagg-{__version__}"
+
+#: public name -> the internal module that defines it
+_PUBLIC: dict[str, str] = {
+    "read_table": "zooagg.api",
+    "ZooaggError": "zooagg.errors",
+    "InputError": "zooagg.errors",
+    "ConfigError": "zooagg.errors",
+    "RowError": "zooagg.errors",
+    "ExtractError": "zooagg.errors",
+    "ReduceError": "zooagg.errors",
+}
+
+__all__ = [  # the same names as _PUBLIC (tests/test_api.py checks)
+    "AGGREGATION_VERSION", "__version__",
+    "read_table",
+    "ZooaggError", "InputError", "ConfigError", "RowError", "ExtractError", "ReduceError",
+]
+
+if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ imports on demand
+    from .api import read_table
+    from .errors import ConfigError, ExtractError, InputError, ReduceError, RowError, ZooaggError
+
+
+def __getattr__(name: str) -> Any:
+    module = _PUBLIC.get(name)
+    if module is None:
+        raise AttributeError(f"module 'zooagg' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value  # the next lookup is a plain attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
