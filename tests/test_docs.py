@@ -32,6 +32,23 @@ def test_components_reference_is_current() -> None:
         "docs/components.md is stale: run python scripts/make_docs.py"
 
 
+def test_api_reference_is_current() -> None:
+    written = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
+    assert written == _make_docs().api_reference(), "docs/api.md is stale: run python scripts/make_docs.py"
+
+
+def test_every_public_name_is_in_the_api_docs() -> None:
+    import zooagg
+
+    reference = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
+    tutorial = (ROOT / "docs" / "python.md").read_text(encoding="utf-8")
+    for name in zooagg.__all__:
+        if not name.startswith("_") and name != "AGGREGATION_VERSION":
+            assert f"zooagg.{name}" in reference, name
+    for name in ("read_table", "make_configs", "extract", "reduce", "run_project", "consensus_table"):
+        assert f"zooagg.{name}(" in tutorial, name
+
+
 def test_every_command_is_in_the_readme() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     missing = [name for name in cli.list_commands(None) if f"zooagg {name}" not in readme]  # type: ignore[arg-type]

@@ -163,3 +163,20 @@ def test_long_layout_of_a_vote_file() -> None:
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(zooagg.InputError, match="file not found"):
         zooagg.read_table(tmp_path / "nope.csv")
+
+
+# ---- any repr comes back as its value (both the JSON shortcut and the parser) ---------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_SCALARS = st.none() | st.booleans() | st.integers() | st.text(max_size=12) | \
+    st.floats(allow_nan=False, allow_infinity=True)
+_VALUES = st.recursive(_SCALARS, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
+    st.text(max_size=6) | st.integers(), inner, max_size=4), max_leaves=20)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_VALUES)
+def test_a_repr_parses_back_to_its_value(value: object) -> None:
+    assert parse_literal(repr(value)) == value

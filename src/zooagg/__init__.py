@@ -4,7 +4,8 @@ The Python API (docs/python.md) runs the same engine as the `zooagg` command and
 pandas DataFrames (Arrow tables when pandas is not installed)::
 
     import zooagg
-    votes = zooagg.read_table("question_reducer_reductions.csv")
+    project = zooagg.run_project("cls_export.csv", "wf_export.csv", directory="out")
+    votes = project.reductions(10)["question_reducer_reductions"]
 
 Only the names in `__all__` are the public API; every module under `zooagg.` is internal and
 may change. They are imported on first use, so `import zooagg` stays cheap.
@@ -23,23 +24,42 @@ AGGREGATION_VERSION = f"zooagg-{__version__}"
 #: public name -> the internal module that defines it
 _PUBLIC: dict[str, str] = {
     "read_table": "zooagg.api",
+    "make_configs": "zooagg.api",
+    "extract": "zooagg.api",
+    "reduce": "zooagg.api",
+    "run_project": "zooagg.api_project",
+    "consensus_table": "zooagg.api_project",
+    "Configs": "zooagg.api",
+    "Project": "zooagg.api_project",
     "ZooaggError": "zooagg.errors",
     "InputError": "zooagg.errors",
     "ConfigError": "zooagg.errors",
     "RowError": "zooagg.errors",
     "ExtractError": "zooagg.errors",
     "ReduceError": "zooagg.errors",
+    "ZooaggWarning": "zooagg.errors",
 }
 
 __all__ = [  # the same names as _PUBLIC (tests/test_api.py checks)
     "AGGREGATION_VERSION", "__version__",
-    "read_table",
+    "read_table", "make_configs", "extract", "reduce", "run_project",
+    "consensus_table", "Configs", "Project",
     "ZooaggError", "InputError", "ConfigError", "RowError", "ExtractError", "ReduceError",
+    "ZooaggWarning",
 ]
 
 if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ imports on demand
-    from .api import read_table
-    from .errors import ConfigError, ExtractError, InputError, ReduceError, RowError, ZooaggError
+    from .api import Configs, extract, make_configs, read_table, reduce
+    from .api_project import Project, consensus_table, run_project
+    from .errors import (
+        ConfigError,
+        ExtractError,
+        InputError,
+        ReduceError,
+        RowError,
+        ZooaggError,
+        ZooaggWarning,
+    )
 
 
 def __getattr__(name: str) -> Any:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -63,13 +65,17 @@ def read_table(source: Source, *, layout: Layout = "wide") -> Frame:
 
 @dataclass(frozen=True)
 class Configs:
-    """The config files of one workflow (version range), as `zooagg config` writes them."""
+    """The config files of one workflow (version range), as `zooagg config` writes them:
+    `extractor` (the extractor config's path), `reducers` (extractor name -> the path of its
+    reducer config) and `directory` (their folder).
 
-    #: the extractor config (Extractor_config_workflow_{id}_V{version}.yaml)
-    extractor: Path
-    #: extractor name -> its reducer config (Reducer_config_workflow_{id}_V{version}_{extractor}.yaml)
-    reducers: dict[str, Path]
-    #: the folder they are in
+    >>> configs = make_configs("examples/slsn/wf_export.csv", 10, quiet=True)
+    >>> configs.reducer_for("question_extractor").name
+    'Reducer_config_workflow_10_V16.55_question_extractor.yaml'
+    """
+
+    extractor: Path  # Extractor_config_workflow_{id}_V{version}.yaml
+    reducers: dict[str, Path]  # Reducer_config_workflow_{id}_V{version}_{extractor}.yaml
     directory: Path
 
     def reducer_for(self, extractor: str) -> Path:
@@ -93,3 +99,161 @@ def folder(directory: PathLike | None) -> Path:
         raise InputError("is a file, not a folder", hint="give directory= a folder", where=Where(file=str(path)))
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+# ---- how a call talks to its user -------------------------------------------------------------
+
+def console(quiet: bool) -> Any:
+    """The run's console for a Python caller: warnings as `ZooaggWarning`s and a progress bar
+    (tqdm's notebook bar in Jupyter) for steps that take more than a second; nothing when quiet."""
+    from .run import Console
+
+    class _Console(Console):
+        def warn(self, message: str) -> None:
+            if not quiet:
+                import warnings
+
+                from .errors import ZooaggWarning
+
+                warnings.warn(message, ZooaggWarning, stacklevel=4)
+
+        @contextmanager
+        def progress(self, label: str, total: int | None = None, unit: str = "rows") -> Iterator[Any]:
+            if quiet:
+                with super().progress(label, total, unit) as bar:
+                    yield bar
+                return
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=total, desc=label, unit=f" {unit}", leave=False, delay=1.0)
+            try:
+                yield bar
+            finally:
+                bar.close()
+
+    return _Console()
+
+
+def input_csv(source: Source, out: Path, name: str, extracts: bool = False) -> str:
+    """A path as it is; a frame written into `out` (as an extract table or as an export)."""
+    if isinstance(source, str | os.PathLike):
+        return os.fspath(source)
+    from .frames_in import write_export, write_extracts
+
+    inputs = out / "inputs"
+    inputs.mkdir(exist_ok=True)
+    return str((write_extracts if extracts else write_export)(source, inputs / name))
+
+
+# ---- the steps ----------------------------------------------------------------------------------
+
+def make_configs(export: Source, workflow_id: int, *, from_classifications: bool = False,
+                 version: str | None = None, min_version: str | None = None, max_version: str | None = None,
+                 keywords: dict[str, dict[str, Any]] | None = None, directory: PathLike | None = None,
+                 quiet: bool = False) -> Configs:
+    """The extractor and reducer configs of a workflow, as `zooagg config` writes them.
+
+    `export` is the workflow export, or with `from_classifications=True` the classification
+    export (each task's type is then inferred from the annotations). `version` ("16" = every
+    16.x, "16.55" exactly), `min_version` / `max_version` and `keywords` (per-task parameters,
+    e.g. `{"T0": {"pairs": True}}`) are the CLI's `-v`, `--min_version`, `--max_version`, `-k`.
+    The files go to `directory` (a new temporary folder if None).
+
+    >>> configs = make_configs("examples/slsn/wf_export.csv", 10)
+    >>> configs.extractor.name
+    'Extractor_config_workflow_10_V16.55.yaml'
+    >>> {name: path.name for name, path in configs.reducers.items()}
+    {'question_extractor': 'Reducer_config_workflow_10_V16.55_question_extractor.yaml'}
+    >>> make_configs("examples/slsn/wf_export.csv", 11)
+    Traceback (most recent call last):
+    ...
+    zooagg.errors.InputError: file examples/slsn/wf_export.csv, value 11: no workflow with id 11 (workflow ids in this export: 10)
+    """
+    from . import run
+
+    out = folder(directory)
+    if version is not None and (min_version or max_version):
+        version = None  # as the CLI (and the peer): --min/--max_version override -v
+    make = run.configure_inferred if from_classifications else run.configure
+    extractor, reducers = make(input_csv(export, out, "export.csv"), workflow_id, version, min_version,
+                               max_version, keywords or {}, out, console=console(quiet))
+    prefix = extractor.stem.replace("Extractor_config_", "Reducer_config_") + "_"
+    return Configs(extractor, {p.stem.removeprefix(prefix): p for p in reducers}, out)
+
+
+def extract(classifications: Source, configs: Configs | PathLike, *, directory: PathLike | None = None,
+            output: str = "extractions", cpu_count: int | None = None, strict: bool = False,
+            quiet: bool = False) -> dict[str, Frame]:
+    """Each classification's answers, one table per extractor, as `zooagg extract` writes them.
+
+    `classifications` is the classification export (a path or a frame); `configs` what
+    `make_configs` returned, or an extractor config file. The files
+    (`{extractor}_{output}.csv`, and `{output}_rejects.csv` for bad rows) go to `directory`
+    (default: the configs' folder). Returns extractor name -> its extracts.
+
+    >>> configs = make_configs("examples/slsn/wf_export.csv", 10)
+    >>> extracts = extract("examples/slsn/cls_export.csv", configs)
+    >>> extracts["question_extractor"][["classification_id", "task", "data.yes", "data.no"]].head(3)
+       classification_id task  data.yes  data.no
+    0          543695319   T0         1     <NA>
+    1          543695319   T1         1     <NA>
+    2          543695340   T0      <NA>        1
+    """
+    from . import run
+
+    config_path = configs.extractor if isinstance(configs, Configs) else Path(configs)
+    out = folder(directory if directory is not None or not isinstance(configs, Configs) else configs.directory)
+    paths = run.extract(input_csv(classifications, out, "classifications.csv"), str(config_path), out, output,
+                        cpu_count=cpu_count, strict=strict, console=console(quiet))
+    return {p.stem.removesuffix(f"_{output}"): read_table(p) for p in paths}
+
+
+def reduce(extracts: Source, configs: Configs | PathLike, *, filter: str = "first",
+           directory: PathLike | None = None, output: str = "reductions", cpu_count: int | None = None,
+           strict: bool = False, quiet: bool = False) -> Frame:
+    """Each subject's consensus from one extractor's extracts, as `zooagg reduce` writes it.
+
+    `extracts` is an extract file or a frame of one (as `extract` or `read_table` return);
+    `configs` what `make_configs` returned (the reducer config of the extracts' extractor is
+    used) or a reducer config file. `filter` keeps a volunteer's `first`, `last` or `all`
+    classifications of a subject (the CLI's `-F`); `cpu_count` is `-c` (default: every core
+    for big files). The file (`{reducer}_{output}.csv`) goes to `directory` (default: the
+    configs' folder).
+
+    >>> configs = make_configs("examples/slsn/wf_export.csv", 10)
+    >>> extracts = extract("examples/slsn/cls_export.csv", configs)
+    >>> votes = reduce(extracts["question_extractor"], configs)
+    >>> votes[["subject_id", "task", "data.yes", "data.no"]].head(4)
+       subject_id task  data.yes  data.no
+    0    96588105   T0      <NA>        1
+    1    96588105   T1      <NA>     <NA>
+    2    96588106   T0      <NA>        1
+    3    96588106   T1      <NA>     <NA>
+    """
+    from . import run
+
+    out = folder(directory if directory is not None or not isinstance(configs, Configs) else configs.directory)
+    path = input_csv(extracts, out, "extracts.csv", extracts=True)
+    if isinstance(configs, Configs):
+        config_path = configs.reducer_for(_extractor_of(path))
+    else:
+        config_path = Path(configs)
+    result = run.reduce(path, str(config_path), out, output, filter_how=filter, strict=strict,
+                        cpu_count=cpu_count, console=console(quiet))
+    if result is None:
+        raise InputError("no reductions were written", hint="check the extracts and the reducer config",
+                         where=Where(file=path))
+    return read_table(result)
+
+
+def _extractor_of(path: str) -> str:
+    """The extractor named in an extract file's first row."""
+    import csv
+
+    with open(path, encoding="utf-8", newline="") as handle:
+        rows = csv.DictReader(handle)
+        first = next(rows, None)
+    if not first or not first.get("extractor"):
+        raise InputError("no extracts (or no `extractor` column)", hint="give the extracts of one extractor",
+                         where=Where(file=path, column="extractor"))
+    return first["extractor"]

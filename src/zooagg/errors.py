@@ -118,3 +118,8 @@ def one_line(exc: Exception) -> str:
         return str(exc)
     first = (str(exc).splitlines() or [""])[0]
     return f"{type(exc).__name__}: {first} (a bug in zooagg; please report it with this line)"
+
+
+class ZooaggWarning(UserWarning):
+    """Something a run did that a user should know about (the CLI prints these as `warning:`
+    lines; the Python API raises them with `warnings.warn`, hidden with `quiet=True`)."""

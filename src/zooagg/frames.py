@@ -11,11 +11,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from .errors import InputError, Where
 from .literal import parse_text_cell
@@ -27,6 +28,12 @@ ID_COLUMNS = frozenset({"classification_id", "user_id", "subject_id", "workflow_
 _VOTE_COMPONENT = re.compile(r"^(question|shortcut|survey|dropdown)_(extractor|reducer)")
 _COUNT_NAME = re.compile(r"(^|[._])(\w*count|num_votes|number_views)$")
 _WHOLE_LIMIT = 2.0 ** 53  # beyond this a float no longer holds every whole number
+_NA = pa.array(sorted(NA_VALUES), pa.string())
+_TRUE = pa.array(["True", "TRUE", "true"], pa.string())
+#: a cell that may hold a repr to parse: a list, mapping, tuple or numpy scalar
+_LITERAL_START = r"^\s*[\[{(]|^(np|numpy)\."
+#: a column's values: an Arrow array for plain columns, a Python list for parsed cells
+Values = Any
 
 
 @dataclass
@@ -34,14 +41,21 @@ class Columns:
     """Named columns of Python values; `kinds` says what each holds (int, float, bool,
     datetime, text, or object for lists, mappings and mixed values)."""
 
-    values: dict[str, list[Any]] = field(default_factory=dict)
+    values: dict[str, Values] = field(default_factory=dict)
     kinds: dict[str, str] = field(default_factory=dict)
+    #: int columns whose file wrote them as floats (`1.0`): written back the same way
+    floated: set[str] = field(default_factory=set)
 
     @property
     def rows(self) -> int:
         return len(next(iter(self.values.values()), []))
 
-    def add(self, name: str, values: list[Any], kind: str | None = None) -> None:
+    def as_list(self, name: str) -> list[Any]:
+        """A column as Python values (None where missing)."""
+        values = self.values[name]
+        return values.to_pylist() if isinstance(values, pa.Array) else values
+
+    def add(self, name: str, values: Values, kind: str | None = None) -> None:
         self.values[name] = values
         self.kinds[name] = kind or kind_of(values)
 
@@ -101,8 +115,25 @@ def typed_columns(table: pa.Table, name: str) -> Columns:
     for column_name in names:
         counts = column_name in ID_COLUMNS or bool(_COUNT_NAME.search(column_name)) or (
             votes and column_name.startswith("data.") and column_name != "data.aggregation_version")
-        values, kind = typed_values(column_name, table.column(column_name), counts)
+        column = table.column(column_name)
+        values, kind, floated = typed_values(column_name, column, counts)
         out.add(column_name, values, kind)
+        if floated:
+            out.floated.add(column_name)
+    return out
+
+
+def rows_columns(names: list[str], rows: list[dict[str, Any]]) -> Columns:
+    """Rows of Python values (e.g. the consensus table's) as typed columns; ids given as text
+    become integers (other text, such as subject metadata, stays as it is: `"007"` is a name)."""
+    out = Columns()
+    for name in names:
+        values = [row.get(name) for row in rows]
+        if name in ID_COLUMNS and kind_of(values) == "text" and any(v is not None for v in values):
+            typed, kind, _ = typed_values(name, pa.array(values, pa.string()), counts=True)
+            out.add(name, typed, kind)
+        else:
+            out.add(name, values)
     return out
 
 
@@ -111,60 +142,65 @@ def _is_vote_table(column: pa.ChunkedArray) -> bool:
     return bool(names) and all(_VOTE_COMPONENT.match(n) for n in names)
 
 
-def typed_values(name: str, column: pa.ChunkedArray, counts: bool) -> tuple[list[Any], str]:
-    """One column's values and kind; `counts` turns whole-number floats into integers."""
-    kind_of_arrow = column.type
-    if pa.types.is_string(kind_of_arrow) or pa.types.is_large_string(kind_of_arrow):
-        values, kind = _from_text(name, column)
+def typed_values(name: str, column: pa.ChunkedArray | pa.Array, counts: bool) -> tuple[Values, str, bool]:
+    """One column's values, its kind, and whether it is integers the file wrote as floats
+    (`counts` turns whole-number floats into integers). Plain columns stay Arrow arrays
+    (fast); parsed cells are Python lists."""
+    array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    if pa.types.is_large_string(array.type):
+        array = array.cast(pa.string())
+    if pa.types.is_string(array.type):
+        values, kind = _from_text(name, array)
+    elif pa.types.is_integer(array.type):
+        values, kind = array.cast(pa.int64()), "int"
+    elif pa.types.is_floating(array.type):
+        values, kind = array.cast(pa.float64()), "float"
+    elif pa.types.is_boolean(array.type):
+        values, kind = array, "bool"
     else:
-        values, kind = column.to_pylist(), kind_of(column.to_pylist())
-    if kind == "float" and counts:
-        return _whole_numbers(values)
-    return values, kind
+        values = array.to_pylist()
+        kind = kind_of(values)
+    if kind == "float" and counts and isinstance(values, pa.Array):
+        values, kind = _whole_numbers(values)
+        return values, kind, kind == "int"
+    return values, kind, False
 
 
-def _from_text(name: str, column: pa.ChunkedArray) -> tuple[list[Any], str]:
-    cells = ["" if c is None else c for c in column.to_pylist()]
-    learned = ColumnKind().update(pa.array(cells, pa.string()))
+def _from_text(name: str, text: pa.Array) -> tuple[Values, str]:
+    text = pc.fill_null(text, "")
+    learned = ColumnKind().update(text)
+    nulled = pc.if_else(pc.is_in(text, value_set=_NA), pa.scalar(None, pa.string()), text)
     if learned.present and learned.ints:
-        return [None if c in NA_VALUES else int(c) for c in cells], "int"
+        return pc.cast(nulled, pa.int64()), "int"
     if learned.present and learned.floats:
-        return [float("nan") if c in NA_VALUES else float(c) for c in cells], "float"
+        return pc.cast(nulled, pa.float64()), "float"
     if learned.present and learned.bools:
-        return [None if c in NA_VALUES else c.lower() == "true" for c in cells], "bool"
-    if name == "created_at":
-        times = _times(cells)
+        return pc.is_in(nulled, value_set=_TRUE, skip_nulls=True), "bool"
+    if name == "created_at" and learned.present:
+        times = _times(nulled)
         if times is not None:
             return times, "datetime"
-    values = [None if c in NA_VALUES else parse_text_cell(c) if name.startswith("data.") else c for c in cells]
-    return values, kind_of(values)
+    if name.startswith("data.") and pc.any(pc.match_substring_regex(nulled, _LITERAL_START)).as_py():
+        values = [None if c is None else parse_text_cell(c) for c in nulled.to_pylist()]
+        return values, kind_of(values)
+    return nulled, "text"
 
 
-def _whole_numbers(values: list[Any]) -> tuple[list[Any], str]:
-    ints: list[Any] = []
-    for value in values:
-        if value is None or value != value:  # None or NaN: a gap
-            ints.append(None)
-        elif float(value).is_integer() and abs(value) < _WHOLE_LIMIT:
-            ints.append(int(value))
-        else:
-            return values, "float"
-    return ints, "int"
+def _whole_numbers(values: pa.Array) -> tuple[Values, str]:
+    present = pc.drop_null(values)
+    if len(present) and not pc.all(pc.and_(pc.equal(pc.floor(present), present),
+                                           pc.less(pc.abs(present), _WHOLE_LIMIT))).as_py():
+        return values, "float"
+    return pc.cast(values, pa.int64()), "int"
 
 
-def _times(cells: list[str]) -> list[datetime | None] | None:
-    """`2016-06-15 00:51:21 UTC` (or ISO 8601) cells as UTC times; None if any is neither."""
-    out: list[datetime | None] = []
-    for cell in cells:
-        if cell in NA_VALUES:
-            out.append(None)
-            continue
-        try:
-            moment = datetime.fromisoformat(cell.removesuffix(" UTC"))
-        except ValueError:
-            return None
-        out.append(moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC))
-    return out
+def _times(text: pa.Array) -> pa.Array | None:
+    """`2016-06-15 00:51:21 UTC` (the exports' form) cells as UTC times; None if any is not."""
+    plain = pc.replace_substring_regex(text, " UTC$", "")
+    try:
+        return pc.strptime(plain, format="%Y-%m-%d %H:%M:%S", unit="us").cast(pa.timestamp("us", tz="UTC"))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
 
 
 def kind_of(values: Iterable[Any]) -> str:

@@ -18,6 +18,7 @@ import pyarrow as pa
 
 from .errors import InputError, Where
 from .frames import Columns
+from .frames_in import FLOAT_COLUMNS_KEY
 
 Layout = Literal["wide", "marks", "clusters"]
 LAYOUTS: tuple[str, ...] = ("wide", "marks", "clusters")
@@ -80,24 +81,30 @@ def _mark_property(rest: str) -> str:
 def _long(columns: Columns, groups: dict[tuple[int, str, int], dict[str, str]], item: str) -> Columns:
     meta = [n for n in columns.values if n in _META]  # in the file's order
     props = list(dict.fromkeys(p for group in groups.values() for p in group))
-    rows: dict[str, list[Any]] = {n: [] for n in [*meta, "frame", "tool", item, *props]}
+    cells = {name: columns.as_list(name) for group in groups.values() for name in group.values()}
+    source: list[int] = []  # the wide row each long row comes from
+    rows: dict[str, list[Any]] = {n: [] for n in ["frame", "tool", item, *props]}
     for index in range(columns.rows):
         for (frame, _task, tool), group in groups.items():
-            cells = {p: columns.values[n][index] for p, n in group.items()}
-            count = max((len(v) for v in cells.values() if isinstance(v, list | tuple)), default=0)
+            lists = {p: cells[n][index] for p, n in group.items()}
+            count = max((len(v) for v in lists.values() if isinstance(v, list | tuple)), default=0)
             for position in range(count):
-                for name in meta:
-                    rows[name].append(columns.values[name][index])
+                source.append(index)
                 rows["frame"].append(frame)
                 rows["tool"].append(tool)
                 rows[item].append(position)
                 for prop in props:
-                    cell = cells.get(prop)
+                    cell = lists.get(prop)
                     rows[prop].append(cell[position] if isinstance(cell, list | tuple)
                                       and position < len(cell) else None)
-    out = Columns()
+    out = Columns(floated=columns.floated & set(meta))
+    take = pa.array(source, pa.int64())
+    for name in meta:
+        values = columns.values[name]
+        out.add(name, values.take(take) if isinstance(values, pa.Array) else [values[i] for i in source],
+                columns.kinds[name])
     for name, values in rows.items():
-        out.add(name, values, columns.kinds[name] if name in meta else None)
+        out.add(name, values)
     return out
 
 
@@ -112,22 +119,28 @@ def to_pandas(columns: Columns) -> Any:
     import numpy as np
     import pandas as pd
 
+    # Arrow-held columns convert in one go; nullable integers and booleans keep their type
+    arrow = {n: v for n, v in columns.values.items() if isinstance(v, pa.Array)}
+    mapping = {pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype()}
+    converted = pa.table(arrow).to_pandas(types_mapper=mapping.get) if arrow else pd.DataFrame()
     data: dict[str, Any] = {}
     for name, values in columns.values.items():
         kind = columns.kinds[name]
-        if kind == "int":
+        if name in arrow:
+            data[name] = converted[name].array
+        elif kind == "int":
             data[name] = pd.array(values, dtype="Int64")
         elif kind == "float":
             data[name] = np.array([math.nan if v is None else v for v in values], dtype=float)
         elif kind == "bool":
             data[name] = pd.array(values, dtype="boolean")
-        elif kind == "datetime":
-            data[name] = pd.to_datetime(pd.Series(values, dtype=object), utc=True)
         else:
             cells = np.empty(len(values), dtype=object)  # lists stay lists, not numpy rows
             cells[:] = values
             data[name] = cells
-    return pd.DataFrame(data, columns=list(columns.values))
+    frame = pd.DataFrame(data, columns=list(columns.values))
+    frame.attrs[FLOAT_COLUMNS_KEY] = sorted(columns.floated)
+    return frame
 
 
 _ARROW_TYPES = {"int": pa.int64(), "float": pa.float64(), "bool": pa.bool_(), "text": pa.string(),
@@ -138,6 +151,9 @@ def to_arrow(columns: Columns) -> pa.Table:
     arrays: dict[str, pa.Array] = {}
     for name, values in columns.values.items():
         kind = columns.kinds[name]
+        if isinstance(values, pa.Array):
+            arrays[name] = values
+            continue
         if kind in _ARROW_TYPES:
             arrays[name] = pa.array(values, _ARROW_TYPES[kind])
             continue
@@ -147,4 +163,4 @@ def to_arrow(columns: Columns) -> pa.Table:
             # lists of mixed types have no Arrow type: JSON text, as zooagg's Parquet files hold them
             arrays[name] = pa.array([None if v is None else orjson.dumps(v, default=str).decode()
                                      for v in values], pa.string())
-    return pa.table(arrays)
+    return pa.table(arrays).replace_schema_metadata({FLOAT_COLUMNS_KEY: "\n".join(sorted(columns.floated))})

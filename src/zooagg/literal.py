@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import math
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -47,6 +48,12 @@ def parse_literal(text: str) -> Any:
         return orjson.loads(text)  # most numeric lists are JSON too, and orjson is ~20x faster
     except orjson.JSONDecodeError:
         pass
+    as_json = _json_of_repr(text)
+    if as_json is not None:
+        try:
+            return orjson.loads(as_json)
+        except orjson.JSONDecodeError:
+            pass
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except (SyntaxError, MemoryError, RecursionError) as exc:
@@ -55,6 +62,33 @@ def parse_literal(text: str) -> Any:
         return _value(tree.body)
     except RecursionError as exc:
         raise ValueError("not a literal: nested too deeply") from exc
+
+
+#: in a repr with no `"` and no backslash, a string is `'...'` with nothing escaped inside
+_REPR_TOKEN = re.compile(r"'[^']*'|\b(?:True|False|None)\b|[A-Za-z_]\w*|\(")
+_JSON_WORDS = {"True": "true", "False": "false", "None": "null"}
+
+
+def _json_of_repr(text: str) -> str | None:
+    """The JSON for a repr of lists, dicts, strings, numbers, True/False/None (what the
+    peer's detail and text cells hold), or None when the text has anything else (nan,
+    numpy reprs, tuples, escapes): the common case in a few regex steps instead of a parse."""
+    if '"' in text or "\\" in text:
+        return None
+    unsure = False
+
+    def swap(match: re.Match[str]) -> str:
+        nonlocal unsure
+        token = match.group()
+        if token[0] == "'":
+            return f'"{token[1:-1]}"'
+        if token in _JSON_WORDS:
+            return _JSON_WORDS[token]
+        unsure = True  # a name (nan, np.float64, ...) or a tuple: leave it to the parser
+        return token
+
+    converted = _REPR_TOKEN.sub(swap, text)
+    return None if unsure else converted
 
 
 def _value(node: ast.AST) -> Any:
