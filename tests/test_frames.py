@@ -180,3 +180,10 @@ _VALUES = st.recursive(_SCALARS, lambda inner: st.lists(inner, max_size=4) | st.
 @given(_VALUES)
 def test_a_repr_parses_back_to_its_value(value: object) -> None:
     assert parse_literal(repr(value)) == value
+
+
+def test_a_missing_bool_stays_missing() -> None:
+    # line_text extracts: data.frame0.gold_standard is empty on some rows, False on others
+    frame = zooagg.read_table(GOLDEN / "many-tools-cats-lines" / "expected" / "line_text_extractor_extractions.csv")
+    column = frame["data.frame0.gold_standard"]
+    assert str(column.dtype) == "boolean" and column.isna().any() and not column.dropna().any()

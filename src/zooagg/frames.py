@@ -175,7 +175,8 @@ def _from_text(name: str, text: pa.Array) -> tuple[Values, str]:
     if learned.present and learned.floats:
         return pc.cast(nulled, pa.float64()), "float"
     if learned.present and learned.bools:
-        return pc.is_in(nulled, value_set=_TRUE, skip_nulls=True), "bool"
+        # is_in says False for a missing cell: keep it missing
+        return pc.if_else(pc.is_null(nulled), pa.scalar(None, pa.bool_()), pc.is_in(nulled, value_set=_TRUE)), "bool"
     if name == "created_at" and learned.present:
         times = _times(nulled)
         if times is not None:
