@@ -58,5 +58,6 @@ def test_docstring_examples(module_name: str, monkeypatch: pytest.MonkeyPatch) -
     module = importlib.import_module(module_name)
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE,
                              report=True, verbose=False)
-    assert result.attempted > 0 and result.failed == 0
+    assert result.attempted > 0
+    assert result.failed == 0
     assert os.getcwd() == str(ROOT)

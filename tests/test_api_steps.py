@@ -45,9 +45,9 @@ def test_a_frame_read_from_extracts_reduces_to_the_files_bytes(case: str, extrac
                                                                output: str, tmp_path: Path) -> None:
     # read_table parses every cell (lists, counts as ints, times); reduce writes the frame back
     # in the peer's encodings: the reduction must be the one the file itself gives
-    from_file = zooagg.reduce(extracts, config, filter="all", directory=tmp_path / "file", output=output,
+    from_file = zooagg.reduce(extracts, config, filter_how="all", directory=tmp_path / "file", output=output,
                               quiet=True)
-    from_frame = zooagg.reduce(zooagg.read_table(extracts), config, filter="all",
+    from_frame = zooagg.reduce(zooagg.read_table(extracts), config, filter_how="all",
                                directory=tmp_path / "frame", output=output, quiet=True)
     written = sorted((tmp_path / "file").glob(f"*_{output}.csv"))
     assert len(written) == 1
@@ -107,7 +107,7 @@ def test_run_project_equals_zooagg_run(tmp_path: Path) -> None:
     assert list(project.reductions()) == ["question_reducer_reductions"]
 
 
-def Project_open_runs(folder: Path) -> list[dict[str, object]]:  # noqa: N802 - reads as what it does
+def Project_open_runs(folder: Path) -> list[dict[str, object]]:
     return zooagg.Project.open(folder).manifest["runs"]  # type: ignore[no-any-return]
 
 

@@ -36,7 +36,9 @@ def test_literals(text: str, expected: object) -> None:
 
 def test_nan_stays_a_float_nan() -> None:
     value = parse_literal("[np.float64(nan), nan, 1365766]")
-    assert math.isnan(value[0]) and math.isnan(value[1]) and value[2] == 1365766
+    assert math.isnan(value[0])
+    assert math.isnan(value[1])
+    assert value[2] == 1365766
 
 
 @pytest.mark.parametrize("text", [
@@ -57,22 +59,26 @@ def test_vote_counts_are_integers_and_ids_parsed() -> None:
     frame = zooagg.read_table(SLSN / "question_reducer_reductions_user_ids.csv")
     first = frame.iloc[0]
     assert (first["subject_id"], first["task"], first["data.no"]) == (96588105, "T0", 1)
-    assert str(frame["data.no"].dtype) == "Int64" and frame["data.yes"].isna().iloc[0]
-    assert len(first["data.user_ids_no"]) == 1 and math.isnan(first["data.user_ids_no"][0])
+    assert str(frame["data.no"].dtype) == "Int64"
+    assert frame["data.yes"].isna().iloc[0]
+    assert len(first["data.user_ids_no"]) == 1
+    assert math.isnan(first["data.user_ids_no"][0])
     assert first["data.aggregation_version"] == "5.3.1"
 
 
 def test_extract_columns_typed() -> None:
     frame = zooagg.read_table(SLSN / "question_extractor_extractions.csv")
     assert str(frame["classification_id"].dtype) == "Int64"
-    assert str(frame["created_at"].dtype).startswith("datetime64") and str(frame["created_at"].dt.tz) == "UTC"
+    assert str(frame["created_at"].dtype).startswith("datetime64")
+    assert str(frame["created_at"].dt.tz) == "UTC"
 
 
 def test_numpy_reprs_and_nested_details() -> None:
     frame = zooagg.read_table(BOXES / "shape_reducer_dbscan_reductions.csv")
     details = frame.loc[0, "data.frame0.T0_tool1_clusters_details"]
     user_ids = details[0][0]["user_ids"]  # written `[np.float64(nan), 1365766, 1456360]`
-    assert math.isnan(user_ids[0]) and user_ids[1:] == [1365766, 1456360]
+    assert math.isnan(user_ids[0])
+    assert user_ids[1:] == [1365766, 1456360]
     assert details[0][0]["consensus_text"] == "30.05"
     assert frame.loc[0, "data.frame0.T0_tool1_clusters_x"] == [669.1861165364584, 699.5328979492188]
 
@@ -120,7 +126,8 @@ def test_arrow_table_without_pandas(monkeypatch: pytest.MonkeyPatch) -> None:
     assert table.column("data.no").to_pylist()[:2] == [1, None]
     assert table.column("subject_id")[0].as_py() == 96588105
     mixed = zooagg.read_table(BOXES / "shape_reducer_dbscan_reductions.csv")
-    assert isinstance(mixed, pa.Table) and mixed.num_rows == 8
+    assert isinstance(mixed, pa.Table)
+    assert mixed.num_rows == 8
 
 
 def test_text_frame_as_source() -> None:
@@ -186,4 +193,6 @@ def test_a_missing_bool_stays_missing() -> None:
     # line_text extracts: data.frame0.gold_standard is empty on some rows, False on others
     frame = zooagg.read_table(GOLDEN / "many-tools-cats-lines" / "expected" / "line_text_extractor_extractions.csv")
     column = frame["data.frame0.gold_standard"]
-    assert str(column.dtype) == "boolean" and column.isna().any() and not column.dropna().any()
+    assert str(column.dtype) == "boolean"
+    assert column.isna().any()
+    assert not column.dropna().any()

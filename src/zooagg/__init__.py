@@ -41,11 +41,23 @@ _PUBLIC: dict[str, str] = {
 }
 
 __all__ = [  # the same names as _PUBLIC (tests/test_api.py checks)
-    "AGGREGATION_VERSION", "__version__",
-    "read_table", "make_configs", "extract", "reduce", "run_project",
-    "consensus_table", "Configs", "Project",
-    "ZooaggError", "InputError", "ConfigError", "RowError", "ExtractError", "ReduceError",
+    "AGGREGATION_VERSION",
+    "ConfigError",
+    "Configs",
+    "ExtractError",
+    "InputError",
+    "Project",
+    "ReduceError",
+    "RowError",
+    "ZooaggError",
     "ZooaggWarning",
+    "__version__",
+    "consensus_table",
+    "extract",
+    "make_configs",
+    "read_table",
+    "reduce",
+    "run_project",
 ]
 
 if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ imports on demand

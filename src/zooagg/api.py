@@ -208,14 +208,14 @@ def extract(classifications: Source, configs: Configs | PathLike, *, directory: 
     return {p.stem.removesuffix(f"_{output}"): read_table(p) for p in paths}
 
 
-def reduce(extracts: Source, configs: Configs | PathLike, *, filter: str = "first",
+def reduce(extracts: Source, configs: Configs | PathLike, *, filter_how: str = "first",
            directory: PathLike | None = None, output: str = "reductions", cpu_count: int | None = None,
            strict: bool = False, quiet: bool = False) -> Frame:
     """Each subject's consensus from one extractor's extracts, as `zooagg reduce` writes it.
 
     `extracts` is an extract file or a frame of one (as `extract` or `read_table` return);
     `configs` what `make_configs` returned (the reducer config of the extracts' extractor is
-    used) or a reducer config file. `filter` keeps a volunteer's `first`, `last` or `all`
+    used) or a reducer config file. `filter_how` keeps a volunteer's `first`, `last` or `all`
     classifications of a subject (the CLI's `-F`); `cpu_count` is `-c` (default: every core
     for big files). The file (`{reducer}_{output}.csv`) goes to `directory` (default: the
     configs' folder).
@@ -238,7 +238,7 @@ def reduce(extracts: Source, configs: Configs | PathLike, *, filter: str = "firs
         config_path = configs.reducer_for(_extractor_of(path))
     else:
         config_path = Path(configs)
-    result = run.reduce(path, str(config_path), out, output, filter_how=filter, strict=strict,
+    result = run.reduce(path, str(config_path), out, output, filter_how=filter_how, strict=strict,
                         cpu_count=cpu_count, console=console(quiet))
     if result is None:
         raise InputError("no reductions were written", hint="check the extracts and the reducer config",

@@ -80,7 +80,7 @@ class Project:
 
 def run_project(*exports: Source, workflow_ids: tuple[int, ...] | list[int] = (), directory: PathLike | None = None,
                 version: str | None = None, min_version: str | None = None, max_version: str | None = None,
-                keywords: dict[str, dict[str, Any]] | None = None, filter: str = "first",
+                keywords: dict[str, dict[str, Any]] | None = None, filter_how: str = "first",
                 cpu_count: int | None = None, strict: bool = False, quiet: bool = False) -> Project:
     """config -> extract -> reduce for a project's exports, as `zooagg run EXPORTS...` does.
 
@@ -106,7 +106,7 @@ def run_project(*exports: Source, workflow_ids: tuple[int, ...] | list[int] = ()
     out = folder(directory)
     inputs = [input_csv(export, out, f"export_{index}.csv") for index, export in enumerate(exports)]
     inputs += [str(w) for w in workflow_ids]
-    steps = run.Steps(filter_how=filter, cpu_count=cpu_count, strict=strict, console=console(quiet))
+    steps = run.Steps(filter_how=filter_how, cpu_count=cpu_count, strict=strict, console=console(quiet))
     manifest = run.run_project(inputs, out, version, min_version, max_version, keywords, steps)
     return Project(out, manifest)
 
