@@ -131,11 +131,12 @@ TOOLS = [
               fem_mark("transcriptionLine", x1=14, y1=49, x2=202, y2=51)],
      "transcription", 10, {"T0_toolIndex0_clusters_x1": [12.0], "T0_toolIndex0_clusters_x2": [202.0],
                            "T0_toolIndex0_clusters_y2": [51.0]}),
-    # graph2dRangeX: x is the centre (100, 102, 104), width 10, 12, 14: left edges 95, 96, 97
+    # graph2dRangeX: x is the centre (100, 102, 104), width 10, 12, 14; with no classic column on the
+    # subject the centres are kept, as the peer writes them: mean 102
     ("column", [{"tool": 0, "toolType": "graph2dRangeX", "x": 100, "width": 10, "zoomLevelOnCreation": 1},
                 {"tool": 0, "toolType": "graph2dRangeX", "x": 102, "width": 12, "zoomLevelOnCreation": 1},
                 {"tool": 0, "toolType": "graph2dRangeX", "x": 104, "width": 14, "zoomLevelOnCreation": 2}],
-     "dataVisAnnotation", 10, {"T0_tool0_clusters_x": [96.0], "T0_tool0_clusters_width": [12.0]}),
+     "dataVisAnnotation", 10, {"T0_tool0_clusters_x": [102.0], "T0_tool0_clusters_width": [12.0]}),
 ]
 
 
@@ -392,10 +393,10 @@ def test_the_conversions_run_once_and_keep_what_fem_wrote() -> None:
     # before 2023 FEM circles wrote `radius`
     (circle,) = normalise_annotation(drawing([fem_mark("circle", x_center=5, y_center=6, radius=7)]))["value"]
     assert (circle["x"], circle["y"], circle["r"]) == (5, 6, 7)
+    # a range keeps its centre x, as the peer writes it (the shape reducer converts on mixed subjects)
     (rng,) = normalise_annotation(drawing([{"tool": 1, "toolType": "graph2dRangeX", "x": 100, "width": 10}]))["value"]
-    assert (rng["x"], rng["x_center"], rng["frame"], rng["details"]) == (95, 100, 0, [])
-    assert normalise_annotation(rng_twice := drawing([dict(rng)]))["value"][0]["x"] == 95
-    assert rng_twice["value"][0]["x_center"] == 100
+    assert (rng["x"], rng["frame"], rng["details"]) == (100, 0, [])
+    assert "x_center" not in rng
 
 
 def test_classic_marks_are_left_as_they_are() -> None:

@@ -26,13 +26,9 @@ import pytest
 from .conftest import free_port, spawn
 
 CASES = json.loads((Path(__file__).parents[1] / "data" / "fem" / "peer_v2_cases.json").read_text())
-#: where zooagg answers differently on purpose, and why: the reader gives a graph2dRangeX mark the
-#: classic column's geometry (x = the centre 15 minus half the width 0.92: the left edge, so
-#: classic and FEM columns cluster together; docs/fem.md), where the peer keeps the centre
-DIFFERENT = {
-    "TestShapeColumnTess": {"frame0": {"T1_tool0_x": [15 - 0.92 / 2], "T1_tool0_width": [0.92]}},
-    "TestShapeColumnTaskTess": {"frame0": {"T1_tool0_x": [15 - 0.92 / 2], "T1_tool0_width": [0.92]}},
-}
+#: where zooagg answers differently on purpose, and why (none now: a graph2dRangeX mark keeps the
+#: peer's centre x; only a subject that also has classic columns is converted, by the reducer)
+DIFFERENT: dict[str, dict[str, Any]] = {}
 
 
 @pytest.fixture(scope="module")

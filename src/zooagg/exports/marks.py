@@ -9,10 +9,11 @@ an extractor that must reproduce the peer's FEM-specific output can still see th
 FEM shapes are also given the classic geometry (docs/fem.md has the table), so a shape drawn
 on either front end has the same numbers and clusters with its twin: rectangles and rotated
 rectangles get the top-left corner `x`, `y` from `x_center`, `y_center`; circles and ellipses
-get `x`, `y` (ellipse angles change sign: FEM stores the screen angle, classic its negative);
-graph2dRangeX's `x` (the centre of the range) becomes the left edge, as the classic column
-tool writes it, the centre kept as `x_center`. Each conversion runs only on a mark that lacks
-the classic key it writes, so normalising a mark twice changes nothing.
+get `x`, `y` (ellipse angles change sign: FEM stores the screen angle, classic its negative).
+Each conversion runs only on a mark that lacks the classic key it writes, so normalising a mark
+twice changes nothing. graph2dRangeX marks keep their `x` (the centre of the range, which the
+peer writes as it is): only a subject that also has classic column marks needs the left edge,
+and the shape reducer converts there (`tasks.drawing_reduce.ranges_as_left_edges`).
 
 Marks an extractor reads but cannot use (a missing coordinate, a mark of another shape) are
 not errors of the whole classification: the extractor notes them with `tasks.dropped.note_dropped` and
@@ -49,20 +50,12 @@ def _ellipse(mark: dict[str, Any]) -> None:
             mark["angle"] = -mark["angle"]
 
 
-def _range_x(mark: dict[str, Any]) -> None:
-    """graph2dRangeX: `x` is the centre of the range; classic `column` writes the left edge."""
-    if "x_center" not in mark and _numbers(mark, "x", "width"):
-        mark["x_center"] = mark["x"]
-        mark["x"] = mark["x"] - mark["width"] / 2
-
-
 #: conversions to the classic geometry, by FEM toolType (other tools share the classic keys)
 _TO_CLASSIC = {
     "rectangle": _corner_from_centre,
     "rotateRectangle": _corner_from_centre,
     "circle": _circle,
     "ellipse": _ellipse,
-    "graph2dRangeX": _range_x,
 }
 
 

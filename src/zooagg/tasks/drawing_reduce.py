@@ -14,6 +14,8 @@ follows Python's string hashing and changes from run to run.
 A subject drawn on both front ends has classic extracts (`T0_tool0_x`) and FEM ones
 (`T0_toolIndex0_x`) of the same tool; `unify_front_ends` renames the classic keys of such a
 tool to the FEM ones, so the marks cluster together (the reader gave them one geometry).
+FEM ranges (graph2dRangeX) keep their centre `x` from the reader, as the peer writes it; on a
+subject that also has classic columns (left-edge `x`), `ranges_as_left_edges` converts them.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import numpy as np
 
 from ..clustering.wrappers import cluster_ids, run_dbscan, run_hdbscan
 from ..registry import Param, reducer
+from .drawing_details import classifier_version
 from .drawing_details_reduce import reduce_details
 
 DBSCAN_PARAMS = {
@@ -88,6 +91,46 @@ def _renamed(mapping: dict[str, Any], fem: set[tuple[str, str]]) -> dict[str, An
             key = f"{found[1]}_toolIndex{found[2]}_{found[3]}"
         out[key] = _renamed(value, fem) if isinstance(value, dict) and key.startswith("frame") else value
     return out
+
+
+def _is_fem(extract: dict[str, Any]) -> bool:
+    """An extract of a FEM classification: the drawing extractors stamp `classifier_version` 2.x."""
+    version = extract.get("classifier_version")
+    return version is not None and classifier_version({"metadata": {"classifier_version": version}})[0] >= (2,)
+
+
+def ranges_as_left_edges(extracts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Column extracts with each FEM range's `x` (graph2dRangeX: the centre of the range) moved to
+    its left edge, `x - width / 2`, as a classic column writes it, for every frame and tool that
+    also has classic column marks on this subject, so both front ends' ranges cluster together;
+    the same list when no tool mixes them (a subject of one front end keeps its own `x`, the
+    peer's numbers)."""
+    fem: set[tuple[str, str]] = set()
+    classic: set[tuple[str, str]] = set()
+    for extract in extracts:
+        into = fem if _is_fem(extract) else classic
+        into.update((frame, key) for frame, value in extract.items() if isinstance(value, dict)
+                    for key in value if key.endswith("_x"))
+    mixed = fem & classic
+    if not mixed:
+        return extracts
+    return [_shifted(extract, mixed) if _is_fem(extract) else extract for extract in extracts]
+
+
+def _shifted(extract: dict[str, Any], mixed: set[tuple[str, str]]) -> dict[str, Any]:
+    out = dict(extract)
+    for frame, key in mixed:
+        values = out.get(frame)
+        widths = values.get(key[:-1] + "width") if isinstance(values, dict) else None
+        if not (isinstance(values, dict) and isinstance(values.get(key), list) and isinstance(widths, list)):
+            continue
+        out[frame] = {**values, key: [x - w / 2 if _number(x) and _number(w) else x
+                                      for x, w in zip(values[key], widths, strict=False)]}
+    return out
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def tool_of_key(key: str) -> str:

@@ -25,7 +25,7 @@ from ..clustering.wrappers import cluster_ids, run_dbscan, run_hdbscan, run_opti
 from ..errors import ConfigError
 from ..registry import Param, reducer
 from .drawing_details_reduce import reduce_details
-from .drawing_reduce import DETAILS, frames_of, natural, unify_front_ends
+from .drawing_reduce import DETAILS, frames_of, natural, ranges_as_left_edges, unify_front_ends
 
 _TOOL = re.compile(r"(T[0-9]+)_(tool(?:Index)?[0-9]+)")
 
@@ -71,6 +71,8 @@ def group_shapes(extracts: list[dict[str, Any]], shape: str, symmetric: bool) ->
     params = SHAPE_PARAMS[shape]
     grouped: dict[str, dict[str, list[Any]]] = {}
     extracts = unify_front_ends(extracts)
+    if shape == "column":
+        extracts = ranges_as_left_edges(extracts)
     for frame in frames_of(extracts):
         in_frame = [d[frame] for d in extracts if isinstance(d.get(frame), dict)]
         tools = sorted({shape_tool(k) for f in in_frame for k in f}, key=natural)
