@@ -8,6 +8,8 @@ import pytest
 from conftest import classification_row, leftovers, read_rows, write_export, write_yaml
 
 from zooagg import tables
+from zooagg.engine.rejects import Rejects
+from zooagg.errors import RowError, Where
 
 CONFIG = """extractor_config:
     question_extractor: [{task: T0}]
@@ -164,3 +166,26 @@ def test_interrupted_write_never_leaves_a_partial_output(interrupted_extract) ->
     result, out = interrupted_extract
     assert result.code == 130
     assert [p.name for p in out.iterdir() if not p.name.endswith(".part")] == []
+
+
+def test_the_rejects_file_writes_zero_and_false_and_leaves_only_missing_cells_empty(tmp_path: Path) -> None:
+    rejects = Rejects(tmp_path / "r.csv")
+    rejects.add(RowError("a count of zero", "give a positive count", Where("f.csv", "0", "data.yes", "T0", 0)))
+    rejects.add(RowError("not an answer", "", Where("f.csv", "7", "data.no", "T1", False)))
+    rejects.add(RowError("empty text", "", Where("f.csv", "8", "data.text", "T2", "")))
+    rejects.add(RowError("no value", "", Where(file="f.csv", row="9")))
+    assert rejects.finish() == tmp_path / "r.csv"
+    assert (tmp_path / "r.csv").read_text(encoding="utf-8").splitlines() == [
+        "file,row,column,task,value,reason",
+        "f.csv,0,data.yes,T0,0,a count of zero (give a positive count)",
+        "f.csv,7,data.no,T1,False,not an answer",
+        "f.csv,8,data.text,T2,,empty text",
+        "f.csv,9,,,,no value",
+    ]
+
+
+def test_a_rejected_row_says_what_to_do(run_cli, tmp_path: Path, bad_export: Path, config: Path) -> None:
+    out = tmp_path / "out"
+    assert run_cli(["extract", bad_export, config, "-d", out, "-hb"], tmp_path).code == 0
+    reasons = [r["reason"] for r in read_rows(out / "extractions_rejects.csv")]
+    assert reasons[0] == "invalid JSON (unexpected end of data) (the cell is damaged; re-export or fix the row)"

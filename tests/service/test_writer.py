@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -76,21 +75,30 @@ def test_columns_another_process_learned_reach_this_one(server: Server, tmp_path
 
 
 def test_a_busy_writer_waits_a_moment_for_more_posts_and_an_idle_one_does_not(server: Server) -> None:
-    writer = GroupWriter(server.state.store, gather=0.05)
+    """What each call gathers, never how long it took: a post arriving a moment after an idle
+    writer looked is left for the next transaction; a busy writer (or one with posts being
+    prepared) waits for it, up to `gather` seconds (long here, so a slow machine changes nothing)."""
+    writer = GroupWriter(server.state.store, gather=30.0)
     plan: Any = None  # the jobs are gathered, not written
-    jobs = [_Job(Batch(plan, [])) for _ in range(3)]
-    for job in jobs[1:]:
+    jobs = [_Job(Batch(plan, [])) for _ in range(4)]
+    for job in jobs[1:3]:
         writer._queue.put(job)
-    started = time.monotonic()
-    assert writer._gather(jobs[0], busy=False) == (jobs, False)  # nothing on its way: at once
-    assert time.monotonic() - started < 0.04
-    writer._queue.put(jobs[1])
-    started = time.monotonic()
-    assert writer._gather(jobs[0], busy=True) == (jobs[:2], False)  # busy: waits for more, then goes
-    assert time.monotonic() - started >= 0.05
+    assert writer._gather(jobs[0], busy=False) == (jobs[:3], False)  # those already queued: taken
+    late = threading.Timer(0.05, writer._queue.put, [jobs[3]])
+    late.start()
+    assert writer._gather(jobs[0], busy=False) == ([jobs[0]], False)  # idle: not waited for
+    late.join()
+    assert writer._gather(jobs[0], busy=False) == ([jobs[0], jobs[3]], False)  # the next one takes it
+    arrive_late(writer, jobs[1])  # busy: waited for, up to the stop that ends the wait
+    assert writer._gather(jobs[0], busy=True) == ([jobs[0], jobs[1]], True)
     writer.arriving = 1  # a post still being prepared: waited for too
-    threading.Timer(0.01, writer._queue.put, [jobs[2]]).start()
-    assert writer._gather(jobs[0], busy=False)[0] == [jobs[0], jobs[2]]
-    writer._queue.put(None)
-    writer.arriving = 0
-    assert writer._gather(jobs[0], busy=False) == ([jobs[0]], True)
+    arrive_late(writer, jobs[2])
+    assert writer._gather(jobs[0], busy=False) == ([jobs[0], jobs[2]], True)
+
+
+def arrive_late(writer: GroupWriter, job: _Job) -> None:
+    """`job` and then the stop signal reach the writer's queue a moment from now."""
+    def put() -> None:
+        writer._queue.put(job)
+        writer._queue.put(None)
+    threading.Timer(0.05, put).start()

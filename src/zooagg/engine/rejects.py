@@ -51,13 +51,18 @@ class Rejects:
             writer = csv_writer(handle)
             writer.writerow(COLUMNS)
             for error in self.errors:
-                where = error.where
-                value = "" if where.value is None else str(where.value)
-                reason = error.message + (f" ({error.hint})" if error.hint else "")
-                writer.writerow([where.file or "", where.row or "", where.column or "", where.task or "",
-                                 value, reason])
+                writer.writerow(reject_row(error))
         commit(tmp, self.path)
         return self.path
+
+
+def reject_row(error: RowError) -> list[str]:
+    """The rejects file's cells for one error: where (each cell as written, a 0 or False
+    included: only a missing one is empty) and the reason with what to do."""
+    where = error.where
+    cells = [where.file, where.row, where.column, where.task, where.value]
+    reason = error.message + (f" ({error.hint})" if error.hint else "")
+    return ["" if cell is None else str(cell) for cell in cells] + [reason]
 
 
 def dropped_marks(step_name: str, file: str, classification_id: str, task: str) -> list[MarkDropped]:
