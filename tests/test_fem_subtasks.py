@@ -143,3 +143,42 @@ def test_classic_answers_follow_their_marks_into_fem_clusters() -> None:
     assert frame["T0_toolIndex0_subtask1_clusters"] == [{"value": [{"1": 3}]}, {"value": [{"2": 1}]}]
     assert "T0_tool0_clusters_details" not in frame  # the classic marks have no clusters of their own
     assert "classifier_version" not in result
+
+
+def test_use_v1_keys_names_fem_sub_tasks_as_their_marks() -> None:
+    """With `use_v1_keys` a FEM mark's columns are `T0_tool0_*`, and so are its sub-task answers
+    (`T0_tool0_subtask0`), whichever of the two key forms the details config uses."""
+    from zooagg.exports.marks import normalise_annotations
+    from zooagg.tasks.drawing import shape_extractor
+
+    annotations = normalise_annotations([
+        {"task": "T0", "taskType": "drawing",
+         "value": [{"frame": 0, "toolIndex": 0, "toolType": "point", "x": 5, "y": 6, "details": [{"task": "T0.0.0"}]}]},
+        {"task": "T0.0.0", "taskType": "single", "markIndex": 0, "value": 1}])
+    fem = {"metadata": {"classifier_version": "2.0"}}
+    for details in ({"T0_toolIndex0_subtask0": "question_extractor"}, {"T0_tool0_subtask0": "question_extractor"}):
+        v1 = shape_extractor(annotations, fem, shape="point", details=details, use_v1_keys=True)
+        assert v1["frame0"] == {"T0_tool0_x": [5], "T0_tool0_y": [6], "T0_tool0_subtask0": [{"1": 1}]}
+    plain = shape_extractor(annotations, fem, shape="point", details={"T0_toolIndex0_subtask0": "question_extractor"})
+    assert plain["frame0"]["T0_toolIndex0_subtask0"] == [{"1": 1}]
+
+
+def test_with_v1_keys_classic_answers_join_the_fem_sub_task_once() -> None:
+    """The mixed subject above with v1 names: every mark is `T0_tool0`, one label list; the
+    classic answers go into sub-task 0's clusters (ages 0, 1 classic, 0, 0 FEM near x=100; 1, 1,
+    1, 0 near 300), and the classic `details` key is not reduced a second time over labels that
+    count the FEM marks too."""
+    classic = [{"frame0": {"T0_tool0_x": [100, 300], "T0_tool0_y": [100, 300],
+                           "T0_tool0_details": [[{"0": 1}], [{"1": 1}]]}},
+               {"frame0": {"T0_tool0_x": [101, 301], "T0_tool0_y": [99, 300],
+                           "T0_tool0_details": [[{"1": 1}], [{"1": 1}]]}}]
+    fem = [{"classifier_version": "2.0",
+            "frame0": {"T0_tool0_x": [100, 299], "T0_tool0_y": [101, 302], "T0_tool0_subtask0": [{"0": 1}, {"1": 1}]}},
+           {"classifier_version": "2.0",
+            "frame0": {"T0_tool0_x": [102, 300], "T0_tool0_y": [100, 298], "T0_tool0_subtask0": [{"0": 1}, {"0": 1}]}}]
+    out = point_reducer_dbscan(classic + fem, user_ids=[1, 2, 3, 4], eps=5, min_samples=2,
+                               details={"T0_tool0": ["question_reducer"], "T0_tool0_subtask0": "question_reducer"})
+    frame = out["frame0"]
+    assert frame["T0_tool0_cluster_labels"] == [0, 1, 0, 1, 0, 1, 0, 1]
+    assert frame["T0_tool0_subtask0_clusters"] == [{"0": 3, "1": 1}, {"1": 3, "0": 1}]
+    assert "T0_tool0_clusters_details" not in frame

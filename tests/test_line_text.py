@@ -8,6 +8,7 @@ import pytest
 
 from zooagg import registry
 from zooagg.errors import ExtractError, ReduceError
+from zooagg.tasks.dropped import take_dropped
 from zooagg.tasks.line_text import fitted_slope, line_text_extractor, poly_line_text_extractor
 from zooagg.tasks.line_text_optics import optics_line_text_reducer, strip_tags
 from zooagg.tasks.line_text_reduce import gutters, poly_line_text_reducer
@@ -46,15 +47,43 @@ def test_line_extract_empty() -> None:
 
 
 @pytest.mark.parametrize(("mark", "reason"), [
-    ({"tool": 0, "frame": 0, "x1": 1, "y1": 2, "y2": 3, "details": [{"value": "a"}]}, "has no x2 coordinate"),
     (line(1, 2, 3, float("nan"), "a"), "not a finite number"),
     (line(1, 2, 3, 4, 17), "must be a string, got int"),
     (line(1, 2, 3, 4, ["a"]), "must be a string, got list"),
-    ({"tool": 0, "frame": 0, "x1": 1, "y1": 2, "x2": 3, "y2": 4, "details": []}, "has no text answer"),
 ])
-def test_line_extract_bad_marks(mark: dict[str, Any], reason: str) -> None:
+def test_line_extract_broken_marks_reject_the_classification(mark: dict[str, Any], reason: str) -> None:
     with pytest.raises(ExtractError, match=reason):
         extract_of(mark)
+
+
+@pytest.mark.parametrize(("mark", "reason"), [
+    ({"tool": 0, "frame": 0, "x1": 1, "y1": 2, "y2": 3, "details": [{"value": "a"}]},
+     "line 1 of task T0 has no x2: mark dropped, the rest of the classification kept"),
+    ({"tool": 0, "frame": 0, "x1": 1, "y1": 2, "x2": 3, "y2": 4, "details": []},
+     "line 1 of task T0 has no text answer (no text sub-task answer in its details): mark dropped, "
+     "the rest of the classification kept"),
+    (["not", "a", "mark"], "mark 1 of task T0 is not an object: mark dropped, the rest of the classification kept"),
+])
+def test_line_extract_incomplete_marks_are_dropped_and_noted(mark: Any, reason: str) -> None:
+    take_dropped()
+    out = extract_of(line(0, 0, 10, 0, "kept"), mark, line(0, 50, 10, 50, "also kept"))
+    assert out["frame0"]["text"] == [["kept"], ["also kept"]]
+    assert take_dropped() == [(reason, mark)]
+
+
+def test_fem_line_without_its_text_annotation_is_dropped_and_noted() -> None:
+    take_dropped()
+    annotations = [
+        {"task": "T0", "taskType": "transcription",
+         "value": [{"toolIndex": 0, "frame": 0, "x1": 0, "y1": 0, "x2": 10, "y2": 0, "details": [{"task": "T0.0.0"}]},
+                   {"toolIndex": 0, "frame": 0, "x1": 0, "y1": 9, "x2": 10, "y2": 9, "details": [{"task": "T0.0.0"}]}]},
+        {"task": "T0.0.0", "taskType": "text", "markIndex": 0, "value": "hello"},
+    ]
+    out = line_text_extractor(annotations, {"metadata": {"classifier_version": "2.0"}})
+    assert out["frame0"]["text"] == [["hello"]]
+    [(why, _)] = take_dropped()
+    assert why == ("line 1 of task T0 has no text answer (no T0.0.0 annotation with markIndex 1): "
+                   "mark dropped, the rest of the classification kept")
 
 
 def poly(points: list[tuple[float, float]], text: str) -> dict[str, Any]:
@@ -68,6 +97,21 @@ def test_poly_extract_dot_freq() -> None:
     by_word = poly_line_text_extractor([{"task": "T0", "value": marks}], None, dot_freq="word")
     assert by_word["frame0"]["text"] == [["two", "words"]]
     assert by_word["frame0"]["points"]["x"] == [[0, 50, 100]]
+
+
+def test_poly_marks_that_do_not_fit_dot_freq_are_noted() -> None:
+    take_dropped()
+    marks = [poly([(0, 0), (100, 0)], "one line"), poly([(0, 50), (50, 50), (100, 50)], "two words"),
+             {"tool": 0, "frame": 0, "details": [{"value": "no dots"}]}]
+    poly_line_text_extractor([{"task": "T0", "value": marks}], None)
+    assert [why for why, _ in take_dropped()] == [
+        "polygon 1 of task T0 has 3 dots where dot_freq 'line' needs 2: mark dropped, the rest of the "
+        "classification kept",
+        "polygon 2 of task T0 has no points: mark dropped, the rest of the classification kept"]
+    poly_line_text_extractor([{"task": "T0", "value": marks[:2]}], None, dot_freq="word")
+    assert [why for why, _ in take_dropped()] == [
+        "polygon 0 of task T0 has 2 dots where dot_freq 'word' needs 3: mark dropped, the rest of the "
+        "classification kept"]
 
 
 def test_fitted_slope_vertical_and_point() -> None:

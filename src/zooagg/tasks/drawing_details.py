@@ -22,6 +22,7 @@ from typing import Any
 
 from ..call import ExtractorCall
 from ..errors import ConfigError, ExtractError, Where
+from .dropped import note_dropped
 
 NO_EXTRACTOR = "No extractor for this subtask type"
 #: annotation types whose value is a list of marks (FEM `transcription`: transcriptionLine marks)
@@ -82,8 +83,8 @@ def drawing_context(annotations: list[dict[str, Any]], classification: Any,
 
 
 def _kept_marks(annotation: dict[str, Any], value: list[Any], wanted: set[Any] | None) -> list[tuple[int, dict[str, Any]]]:
-    """(index, mark) of the marks made with a wanted tool; ExtractError at the first mark that is
-    not an object."""
+    """(index, mark) of the marks made with a wanted tool; a mark that is not an object is noted
+    as dropped (`note_dropped`) and left out, its index kept for the others' sub-tasks."""
     if all(map(isinstance, value, repeat(dict))):
         if wanted is None:
             return list(enumerate(value))
@@ -91,8 +92,9 @@ def _kept_marks(annotation: dict[str, Any], value: list[Any], wanted: set[Any] |
     marks = []
     for index, mark in enumerate(value):
         if not isinstance(mark, dict):
-            raise ExtractError(f"mark {index} of task {annotation.get('task')} is {mark!r}, not an object",
-                               hint="fix or remove this mark in the export", where=Where(value=mark))
+            note_dropped(f"mark {index} of task {annotation.get('task')} is not an object: mark dropped, "
+                         "the rest of the classification kept", mark)
+            continue
         tool = mark.get("toolIndex", mark.get("tool"))
         if wanted is None or tool in wanted:
             marks.append((index, mark))
@@ -140,14 +142,18 @@ def add_details(extract: dict[str, Any], kept: list[tuple[str, int, dict[str, An
             parts = subtask.split(".")
             if len(parts) != 3:
                 continue
-            subtask_key = f"{parts[0]}_toolIndex{parts[1]}_subtask{parts[2]}"
-            if subtask_key not in details:
+            # the config names it `T0_toolIndex1_subtask0` (or, as `use_v1_keys` writes it, `T0_tool1_subtask0`);
+            # the extract names it after the mark's own columns (`key`)
+            config_key = next((k for k in (f"{parts[0]}_toolIndex{parts[1]}_subtask{parts[2]}",
+                                           f"{parts[0]}_tool{parts[1]}_subtask{parts[2]}") if k in details), None)
+            if config_key is None:
                 continue
+            subtask_key = f"{key}_subtask{parts[2]}"
             answer = context.subtasks.get((subtask, index))
             if answer is None:
                 raise ExtractError(f"{key}: no answer for sub-task {subtask} of mark {index}",
                                    hint="the export lacks the sub-task annotation with this markIndex",
                                    where=Where(value=detail))
-            name = details[subtask_key]
+            name = details[config_key]
             name = name[0] if isinstance(name, list) and name else name
             target.setdefault(subtask_key, []).append(run_detail_extractor(name, answer, classification))

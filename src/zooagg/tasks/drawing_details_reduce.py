@@ -27,7 +27,7 @@ from ..clustering.wrappers import cluster_ids
 
 NO_REDUCER = "No reducer for this subtask type"
 FEM_KEY = re.compile(r"_subtask\d+$")
-FEM_SUBTASK = re.compile(r"(.+)_toolIndex(\d+)_subtask(\d+)")
+FEM_SUBTASK = re.compile(r"((.+)_tool(?:Index)?(\d+))_subtask(\d+)")  # (`use_v1_keys`: T0_tool1_subtask0)
 
 
 def _version_of(extract: dict[str, Any]) -> tuple[int, ...]:
@@ -91,6 +91,8 @@ def reduce_details(result: dict[str, Any], extracts: list[dict[str, Any]], detai
     classic_at = [i for i, v in enumerate(versions) if v < (2,)]
     if fem and fem_at and classic_at and _as_fem_answers(result, [extracts[i] for i in classic_at], fem):
         fem_at = list(range(len(extracts)))  # the classic marks were clustered with the FEM ones
+        # (with `use_v1_keys` both front ends' marks are `T0_tool1`: its answers are reduced once, as FEM's)
+        classic = {k: v for k, v in classic.items() if k not in {FEM_KEY.sub("", s) for s in fem}}
     if classic and classic_at:
         _classic(result, [extracts[i] for i in classic_at], classic, [user_ids[i] for i in classic_at])
     if fem and fem_at:
@@ -110,11 +112,11 @@ def _as_fem_answers(result: dict[str, Any], classic: list[dict[str, Any]], fem: 
         found = FEM_SUBTASK.fullmatch(subtask)
         if found is None:
             continue
-        task, tool, position = found.group(1), found.group(2), int(found.group(3))
+        named, task, tool, position = found.group(1), found.group(2), found.group(3), int(found.group(4))
         classic_key = f"{task}_tool{tool}"
         for frame_key, frame in result.items():
-            if not isinstance(frame, dict) or f"{classic_key}_cluster_labels" in frame or \
-                    f"{task}_toolIndex{tool}_cluster_labels" not in frame:
+            if not isinstance(frame, dict) or f"{named}_cluster_labels" not in frame or \
+                    (named != classic_key and f"{classic_key}_cluster_labels" in frame):
                 continue  # not clustered together: each front end is reduced on its own
             for extract in classic:
                 rows = extract.get(frame_key, {}).get(f"{classic_key}_details")

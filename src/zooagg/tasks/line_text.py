@@ -12,10 +12,15 @@ slope: [degrees per mark], gold_standard: bool}}`. The slope is the angle of the
 first to its last dot (a least-squares fit through every dot for polygons), in degrees, with
 y increasing downward as in the image.
 
-Bad marks. A line without one of its four coordinates, a coordinate that is not a finite
-number, a mark without a text answer, or a text answer that is not a string raise
-`ExtractError` naming the mark (the peer stops the whole run on these). A null text answer is
-kept as null, as the peer keeps it; the reducer treats it as a blank line.
+Bad marks. A mark that cannot be used (not an object, a line without one of its four
+coordinates, a polygon without points or with a point lacking a coordinate, a mark without a
+text answer, a polygon whose dots do not fit `dot_freq`) is left out on its own and noted
+(`tasks.dropped.note_dropped`): the engine writes it to the rejects file and counts it in the
+run summary as a dropped mark, and the rest of the classification is extracted. A coordinate
+that is not a finite number, or a text answer that is not a string, is a broken export, not an
+incomplete mark: `ExtractError` naming the mark, and the classification goes to the rejects
+file. A null text answer is kept as null, as the peer keeps it; the reducer treats it as a
+blank line.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from ..errors import ExtractError, Where
 from ..registry import Param, extractor
 from .drawing import frame_key
 from .drawing_details import classifier_version
+from .dropped import note_dropped
 from .text import checked_text, gold_standard_of
 
 try:  # numpy >= 2
@@ -49,10 +55,17 @@ def _bad(message: str, mark: Any, hint: str = "fix or remove this mark in the ex
     return ExtractError(message, hint=hint, where=Where(value=mark))
 
 
+def _dropped(label: str, why: str, mark: Any) -> None:
+    note_dropped(f"{label} {why}: mark dropped, the rest of the classification kept", mark)
+
+
+def _lacks(mark: dict[str, Any], keys: tuple[str, ...]) -> list[str]:
+    """The keys of `keys` the mark has no value for."""
+    return [key for key in keys if mark.get(key) is None]
+
+
 def _coordinate(mark: dict[str, Any], key: str, label: str) -> float:
     value = mark.get(key)
-    if value is None:
-        raise _bad(f"{label} has no {key} coordinate", mark)
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise _bad(f"{label}: {key} is {value!r}, not a finite number", mark)
     return value
@@ -66,11 +79,15 @@ def _text(value: Any, label: str) -> Any:
     return checked_text(value, f"the text of {label}")
 
 
+#: a mark without a text answer (told apart from a null answer, which is kept)
+NO_TEXT = object()
+
+
 def _detail_text(mark: dict[str, Any], label: str) -> Any:
+    """The text answer in a classic mark's details, or NO_TEXT."""
     details = mark.get("details")
     if not isinstance(details, list) or not details or not isinstance(details[0], dict):
-        raise _bad(f"{label} has no text answer in its details", mark,
-                   "the tool must have exactly one text sub-task")
+        return NO_TEXT
     return _text(details[0].get("value"), label)
 
 
@@ -87,7 +104,8 @@ def _marks(annotation: dict[str, Any] | None, tools: list[Any] | None) -> list[t
     out = []
     for index, mark in enumerate(value):
         if not isinstance(mark, dict):
-            raise _bad(f"mark {index} is {mark!r}, not an object", mark)
+            _dropped(f"mark {index} of task {annotation.get('task')}", "is not an object", mark)
+            continue
         tool = mark.get("toolIndex", mark.get("tool"))
         if tools is None or tool in tools:
             out.append((index, mark))
@@ -129,20 +147,23 @@ def line_text_extractor(annotations: list[dict[str, Any]], classification: Any =
     gold = gold_standard_of(classification)
     extract: dict[str, Any] = {}
     for index, mark in _marks(lines, tools):
-        label = f"line {index}"
-        frame = extract.setdefault(frame_key(mark, label), _new_frame())
+        label = f"line {index} of task {(lines or {}).get('task')}"
+        frame_name = frame_key(mark, label)
         if fem:
             details = mark.get("details") or [{}]
             task = details[0].get("task") if isinstance(details[0], dict) else None
             answer = answers.get((task, index))
-            if answer is None:
-                raise _bad(f"{label} has no text answer (no {task} annotation with markIndex {index})", mark,
-                           "the transcription task must have a text sub-task")
-            text = _text(answer.get("value"), label)
+            text = NO_TEXT if answer is None else _text(answer.get("value"), label)
+            missing = f"no {task} annotation with markIndex {index}"
         else:
-            text = _detail_text(mark, label)
+            text, missing = _detail_text(mark, label), "no text sub-task answer in its details"
+        lacks = _lacks(mark, ("x1", "y1", "x2", "y2"))
+        if lacks or text is NO_TEXT:
+            _dropped(label, f"has no {', '.join(lacks)}" if lacks else f"has no text answer ({missing})", mark)
+            continue
         x = [_coordinate(mark, "x1", label), _coordinate(mark, "x2", label)]
         y = [_coordinate(mark, "y1", label), _coordinate(mark, "y2", label)]
+        frame = extract.setdefault(frame_name, _new_frame())
         _add(frame, x, y, [text], line_slope(x, y))
         frame["gold_standard"] = gold
     return extract
@@ -171,14 +192,17 @@ def fitted_slope(x: list[float], y: list[float]) -> float:
         return float(np.rad2deg(np.arctan2(rise, swapped_x[-1] - swapped_x[0])) - 90)
 
 
-def _polygon_points(mark: dict[str, Any], label: str) -> tuple[list[float], list[float]]:
+def _polygon_points(mark: dict[str, Any], label: str) -> tuple[list[float], list[float]] | str:
+    """The polygon's dots, or why the mark cannot be used."""
     points = mark.get("points")
     if not isinstance(points, list):
-        raise _bad(f"{label} has no points", mark)
+        return "has no points"
     x, y = [], []
     for number, point in enumerate(points):
         if not isinstance(point, dict):
             raise _bad(f"{label}: point {number} is {point!r}, not an object", mark)
+        if lacks := _lacks(point, ("x", "y")):
+            return f"has no {', '.join(lacks)} in point {number}"
         x.append(_coordinate(point, "x", f"{label} point {number}"))
         y.append(_coordinate(point, "y", f"{label} point {number}"))
     return x, y
@@ -191,7 +215,7 @@ def poly_line_text_extractor(annotations: list[dict[str, Any]], classification: 
                              details: Any = None) -> dict[str, Any]:
     """Polygon marks with a text sub-task. With `dot_freq: line` only marks of exactly two dots
     are kept; with `word` only marks with one more dot than words (as the peer does; other
-    marks are left out, their frame still listed)."""
+    marks are left out, their frame still listed, and each is noted as a dropped mark)."""
     if dot_freq not in ("line", "word"):
         raise ExtractError(f"dot_freq must be 'line' or 'word', got {dot_freq!r}", hint="fix dot_freq in the config")
     if not annotations:
@@ -199,19 +223,20 @@ def poly_line_text_extractor(annotations: list[dict[str, Any]], classification: 
     gold = gold_standard_of(classification)
     extract: dict[str, Any] = {}
     for index, mark in _marks(annotations[0], tools):
-        label = f"polygon {index}"
+        label = f"polygon {index} of task {annotations[0].get('task')}"
         frame = extract.setdefault(frame_key(mark, label), _new_frame(gold))
         text = _detail_text(mark, label)
-        x, y = _polygon_points(mark, label)
-        if len(x) < 2:
+        dots = _polygon_points(mark, label)
+        if text is NO_TEXT or isinstance(dots, str):
+            _dropped(label, "has no text answer in its details" if text is NO_TEXT else str(dots), mark)
             continue
-        slope = fitted_slope(x, y)
-        if dot_freq == "word":
-            if not isinstance(text, str):
-                raise _bad(f"{label} has a null text answer; dot_freq 'word' needs words", mark)
-            words = text.split(" ")
-            if len(words) + 1 == len(x):
-                _add(frame, x, y, words, slope)
-        elif len(x) == 2:
-            _add(frame, x, y, [text], slope)
+        x, y = dots
+        if dot_freq == "word" and not isinstance(text, str):
+            raise _bad(f"{label} has a null text answer; dot_freq 'word' needs words", mark)
+        words = text.split(" ") if dot_freq == "word" else [text]
+        wanted = len(words) + 1 if dot_freq == "word" else 2
+        if len(x) != wanted:
+            _dropped(label, f"has {len(x)} dots where dot_freq {dot_freq!r} needs {wanted}", mark)
+            continue
+        _add(frame, x, y, words, fitted_slope(x, y))
     return extract
