@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PEER_VENV ?= .peer-venv
 PEER_STAMP := $(PEER_VENV)/.installed
 
-.PHONY: venv demo test lint typecheck pytest bench parity peer docs clean
+.PHONY: venv demo test lint typecheck pytest bench parity peer peer-cases docs clean
 
 # two install levels: the demo needs only zooagg and its 'plot' extra (for the report); the
 # tests need every extra and the dev tools. Each level has its own stamp.
@@ -53,6 +53,10 @@ $(PEER_STAMP):
 
 parity: venv peer
 	PEER=$(CURDIR)/$(PEER_VENV)/bin/panoptes_aggregation ZOOAGG=$(CURDIR)/$(BIN)/zooagg $(BIN)/python scripts/parity.py
+
+# the peer's own component test cases, recorded afresh from its package, through a live zooagg serve
+peer-cases: venv peer
+	PEER_PYTHON=$(CURDIR)/$(PEER_VENV)/bin/python $(BIN)/python scripts/peer_cases.py --record
 
 bench: venv
 	$(if $(PEER),$(MAKE) peer,)

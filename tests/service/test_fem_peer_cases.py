@@ -14,7 +14,6 @@ out `{'value': []}`.
 from __future__ import annotations
 
 import json
-import math
 import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +21,7 @@ from typing import Any
 
 import httpx
 import pytest
+from peer_cases import close, rounded, without_version
 
 from .conftest import free_port, spawn
 
@@ -42,35 +42,6 @@ def zooagg_serve(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         process.wait(timeout=30)
 
 
-def _without_version(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _without_version(v) for k, v in value.items() if k != "aggregation_version"}
-    if isinstance(value, list):
-        return [_without_version(v) for v in value]
-    return value
-
-
-def _close(got: Any, expected: Any) -> bool:
-    """Equal, floats within 1e-5 (the peer's own tolerance for line slopes, `assert_allclose`)."""
-    if isinstance(expected, float) and isinstance(got, int | float):
-        return math.isclose(got, expected, rel_tol=1e-7, abs_tol=1e-5)
-    if isinstance(expected, dict):
-        return isinstance(got, dict) and got.keys() == expected.keys() and \
-            all(_close(got[k], expected[k]) for k in expected)
-    if isinstance(expected, list):
-        return isinstance(got, list) and len(got) == len(expected) and \
-            all(_close(g, e) for g, e in zip(got, expected, strict=True))
-    return bool(got == expected)
-
-
-def _rounded(value: Any, digits: int) -> Any:
-    if isinstance(value, dict):
-        return {k: _rounded(v, digits) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_rounded(v, digits) for v in value]
-    return round(value, digits) if isinstance(value, float) else value
-
-
 def test_the_recorded_cases_are_the_fem_modules() -> None:
     modules = {case["module"] for case in CASES}
     assert "extractor_tests.test_subtask_extractor_v2" in modules
@@ -87,12 +58,12 @@ def test_peer_fem_case_through_serve(zooagg_serve: str, case: dict[str, Any]) ->
         body = [{**item, "data": {**item["data"], "aggregation_version": "5.3.1"}} for item in body]
     answer = httpx.post(f"{zooagg_serve}/{route}/{case['name']}?{query}", json=body, timeout=60)
     assert answer.status_code == 200, answer.text
-    got, expected = _without_version(answer.json()), _without_version(case["expected"])
+    got, expected = without_version(answer.json()), without_version(case["expected"])
     if case["test"] in DIFFERENT:
         expected = {**expected, **DIFFERENT[case["test"]]}
     if case.get("round") is not None:
-        got, expected = _rounded(got, case["round"]), _rounded(expected, case["round"])
-    assert _close(got, expected), f"{case['test']}: {json.dumps(got)[:600]}"
+        got, expected = rounded(got, case["round"]), rounded(expected, case["round"])
+    assert close(got, expected), f"{case['test']}: {json.dumps(got)[:600]}"
 
 
 def test_a_mark_dropdown_sub_task_gives_the_options(zooagg_serve: str) -> None:

@@ -1,0 +1,64 @@
+"""panoptes_aggregation 5.3.1's own component test cases, each sent to a real `zooagg serve`.
+
+Every test method of the peer's extractor, reducer and running reducer tests that makes a
+component call is recorded in `tests/data/peer/peer_cases.json` (scripts/record_peer_cases.py)
+with its request and expected answer; here each is posted to its route and judged as the
+peer's test judges it (tests/peer_cases.py). The methods no HTTP call can show (internal
+helpers, in-process types and warnings) are counted, with their reasons, by
+`make peer-cases`, which writes bench/peer-cases.md. Cases another issue owns are expected to
+fail until it lands (`PENDING`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from peer_cases import DIFFERENT, check, load_cases
+
+from .conftest import free_port, spawn
+
+CASES = [case for case in load_cases() if case["status"] == "http"]
+#: case id prefix -> the open issue that owns it
+PENDING = {
+    "reducer_tests.test_user_skill_reducer::": "user_skill_reducer's relevant_reduction input (issue 16)",
+    "extractor_tests.test_i2a_extractor::": "i2a_extractor not built yet (issue 15)",
+    "extractor_tests.test_nfn_extractor::": "nfn_extractor not built yet (issue 15)",
+    "extractor_tests.test_sw_": "sw_* extractors not built yet (issue 15)",
+    "reducer_tests.test_sw_variant_reducer::": "sw_variant_reducer not built yet (issue 15)",
+    "reducer_tests.test_polygon_reducer_contours::": "rasterization and num_grid_points (issue 15)",
+    "reducer_tests.test_shape_reducer_rectangle::TestRectReducer": "IoU with empty sub-tasks (issue 15)",
+}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[httpx.Client, str]]:
+    port = free_port()
+    process = spawn(["--data-dir", str(tmp_path_factory.mktemp("data"))], port)
+    try:
+        with httpx.Client() as client:
+            yield client, f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def _marks(case: dict[str, Any]) -> list[pytest.MarkDecorator]:
+    pending = next((why for prefix, why in PENDING.items() if case["id"].startswith(prefix)), None)
+    return [pytest.mark.xfail(reason=pending, strict=False)] if pending else []
+
+
+def test_every_applicable_method_is_recorded() -> None:
+    every = load_cases()
+    assert len(every) == 1177
+    assert len(CASES) == 404
+    assert all(case["reason"] for case in every if case["status"] == "n/a")
+    assert set(DIFFERENT) <= {case["id"] for case in CASES}
+
+
+@pytest.mark.parametrize("case", [pytest.param(c, id=c["id"], marks=_marks(c)) for c in CASES])
+def test_peer_case_through_serve(server: tuple[httpx.Client, str], case: dict[str, Any]) -> None:
+    passed, detail = check(*server, case)
+    assert passed, detail
