@@ -471,12 +471,17 @@ def _write(data: Any, path: Path, header: str) -> None:
 
 
 def _options(task: TaskEvidence, selects: list[Any]) -> None:
-    """Remember each select's option value -> label (first label seen wins)."""
+    """Remember each select's option key -> label (first label seen wins). The key is what the
+    dropdown extractor votes on: `option_index` in the dropdown-simple form exported since
+    2026-04 (its `value` is then the option's own value), else `value`."""
     for index, chosen in enumerate(selects):
-        if isinstance(chosen, dict) and isinstance(chosen.get("label"), str) and chosen.get("value") is not None:
+        if not (isinstance(chosen, dict) and isinstance(chosen.get("label"), str)):
+            continue
+        key = chosen.get("option_index", chosen.get("value"))
+        if key is not None and not isinstance(key, bool):
             known = task.options.setdefault(index, {})
             if len(known) < MAX_ANSWERS:
-                known.setdefault(str(chosen["value"]), chosen["label"])
+                known.setdefault(str(key), chosen["label"])
 
 
 def task_labels(inference: Inference) -> dict[str, Any]:

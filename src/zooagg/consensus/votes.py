@@ -99,7 +99,10 @@ class Labels:
         return choice
 
     def option(self, task: str, select: int, value: str) -> str:
-        """A dropdown option value -> its label (`T1.selects.0.options.*.3.label: {value: label}`)."""
+        """A dropdown vote key -> its option's label (`T1.selects.0.options.*.3.label: {value:
+        label}`). Classic dropdowns vote on the option's value; FEM's dropdown-simple, in each of
+        its forms, on the option's index (docs/fem.md), so a key that is no option's value but a
+        whole number is taken as the index of an option of the first select (`*`)."""
         prefix = f"{task}.selects.{select}.options."
         wanted = value.casefold()
         for key, entry in self.labels.items():
@@ -107,6 +110,9 @@ class Labels:
                 for option, label in entry.items():
                     if str(option).casefold() == wanted:
                         return str(label)
+        by_index = self.labels.get(f"{prefix}*.{value}.label") if value.isdigit() else None
+        if isinstance(by_index, Mapping) and len(by_index) == 1:
+            return str(next(iter(by_index.values())))
         return value
 
 
