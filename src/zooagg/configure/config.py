@@ -47,6 +47,12 @@ def _load_yaml(path: Path) -> Any:
     except yaml.YAMLError as exc:
         raise ConfigError(f"not valid YAML: {str(exc).splitlines()[0]}", hint="fix the file",
                           where=Where(file=str(path))) from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at position {exc.start})",
+                          hint="save the config as UTF-8", where=Where(file=str(path))) from exc
+    except IsADirectoryError as exc:
+        raise InputError("is a folder, not a config file", hint="give the YAML file",
+                         where=Where(file=str(path))) from exc
 
 
 @dataclass

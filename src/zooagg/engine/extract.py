@@ -244,7 +244,7 @@ def run_extract(
     executor = make_executor(engine, cpu_count, scheduler)
     try:
         for result in executor.map(extract_batch, reader.arrow_batches(plan.needs_subject_data), plan):
-            for error in result.rejects:
+            for error in (*_taken(reader.stats.bad_rows), *result.rejects):
                 rejects.add(error)
             for name, (blob, columns) in result.tables.items():
                 if columns.rows:
@@ -254,6 +254,8 @@ def run_extract(
                 progress(reader.stats.rows_read)
     finally:
         executor.close()
+    for error in _taken(reader.stats.bad_rows):  # those of the last block's rows
+        rejects.add(error)
     stats = reader.stats
     _check_matches(config, stats, str(classification_csv))
     user_id_format = _float_id if stats.user_id_is_float else str
@@ -276,6 +278,13 @@ def run_extract(
     summary.latin1_rows = stats.latin1_rows
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _taken(errors: list[RowError]) -> list[RowError]:
+    """The errors in the list, which is emptied (the reader adds to it as it reads)."""
+    taken = errors[:len(errors)]
+    del errors[:len(taken)]
+    return taken
 
 
 def _float_id(value: Any) -> str:

@@ -20,7 +20,7 @@ import pyarrow.csv as pacsv
 import pyarrow.ipc as ipc
 
 from ..errors import InputError, Where
-from ..exports.csvio import header_of, require_columns
+from ..exports.csvio import FATAL, GROWTH, MAX_BLOCK, header_of, iter_batches, require_columns
 from ..tables import ColumnKind
 
 NEEDED = ("subject_id", "task", "created_at", "user_name", "workflow_id")
@@ -106,11 +106,17 @@ def read_whole(path: Path) -> tuple[pa.Table, list[str]]:
     header = check_header(path)
     with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as whole:
         quoted = whole.find(b'"') >= 0  # no quotes, no newlines inside values: parsing is ~20% faster told so
-    try:
-        table = pacsv.read_csv(path, parse_options=pacsv.ParseOptions(newlines_in_values=quoted),
-                               convert_options=_convert_options(header))
-    except pa.ArrowInvalid as exc:
-        raise _malformed(path, exc) from exc
+    block = 1 << 22
+    while True:
+        try:
+            table = pacsv.read_csv(path, read_options=pacsv.ReadOptions(block_size=block),
+                                   parse_options=pacsv.ParseOptions(newlines_in_values=quoted),
+                                   convert_options=_convert_options(header))
+            break
+        except pa.ArrowInvalid as exc:
+            if "straddl" not in str(exc) or block >= MAX_BLOCK:
+                raise _malformed(path, exc) from exc
+            block = min(block * GROWTH, MAX_BLOCK)  # a cell bigger than the block: bigger blocks
     if table.num_rows == 0:
         raise _no_rows(path)
     return table, pc.unique(table.column("task")).to_pylist()
@@ -119,13 +125,7 @@ def read_whole(path: Path) -> tuple[pa.Table, list[str]]:
 def partition(path: Path, workdir: Path, count: int, block_size: int = 1 << 20) -> Partitions:
     """Split the extract CSV into `count` bucket files by subject (phase 1)."""
     header = check_header(path)
-    options = _convert_options(header)
-    try:
-        reader = pacsv.open_csv(path, read_options=pacsv.ReadOptions(block_size=block_size),
-                                parse_options=pacsv.ParseOptions(newlines_in_values=True),
-                                convert_options=options)
-    except pa.ArrowInvalid as exc:
-        raise _malformed(path, exc) from exc
+    batches = iter_batches(path, block_size, on_bad_row=FATAL, kind=pa.string())
     schema = pa.schema([*(pa.field(n, pa.string()) for n in header), pa.field(ROW, pa.int64())])
     files = [workdir / f"bucket-{i:04d}.arrow" for i in range(count)]
     writers = [ipc.new_file(str(f), schema) for f in files]
@@ -133,13 +133,7 @@ def partition(path: Path, workdir: Path, count: int, block_size: int = 1 << 20) 
     tasks: dict[str, None] = {}
     result = Partitions(header, files, kinds, [], bucket_rows=[0] * count)
     try:
-        while True:
-            try:
-                batch = reader.read_next_batch()
-            except StopIteration:
-                break
-            except pa.ArrowInvalid as exc:
-                raise _malformed(path, exc) from exc
+        for batch in batches:
             rows = int_array(np.arange(result.rows, result.rows + batch.num_rows, dtype=np.int64))
             batch = pa.RecordBatch.from_arrays([*batch.columns, rows], schema=schema)
             result.rows += batch.num_rows

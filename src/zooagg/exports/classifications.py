@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 
 from ..errors import InputError, RowError, Where
 from .combos import unpack_combo_annotations
-from .csvio import decode, header_of, iter_batches, require_columns
+from .csvio import BadRow, decode, header_of, iter_batches, require_columns
 from .marks import normalise_annotations
 from .versions import VersionRange, parse_version
 
@@ -78,6 +78,8 @@ class ReadStats:
     other_workflow: int = 0
     other_version: int = 0
     latin1_rows: list[str] = field(default_factory=list)
+    #: rows with more or fewer fields than the header (of this workflow, or of none that can be told)
+    bad_rows: list[RowError] = field(default_factory=list)
     workflow_ids: set[str] = field(default_factory=set)
     #: pandas (and so the peer) writes user_id as float when any is missing or has a ".0"
     user_id_is_float: bool = False
@@ -97,10 +99,22 @@ def _check_header(path: Path, header: list[str]) -> None:
             hint="pass the classification export, the file named …-classifications.csv",
             where=Where(file=str(path)),
         )
+    _check_unique(path, header)
     missing = [c for c in REQUIRED if c not in columns]
     if not (set(USER_COLUMNS) <= columns or "extended_user_id" in columns):
         missing += [c for c in USER_COLUMNS if c not in columns]
     require_columns(path, missing, "a classification export needs " + ", ".join(REQUIRED + USER_COLUMNS))
+
+
+def _check_unique(path: Path, header: list[str]) -> None:
+    """A column zooagg reads must be named once: two would leave which one is meant to chance."""
+    read = {*TEXT_COLUMNS, *JSON_COLUMNS, "extended_user_id"}
+    for name in header:
+        if name in read and header.count(name) > 1:
+            places = [str(i + 1) for i, n in enumerate(header) if n == name]
+            raise InputError(f"the header names column {name} {len(places)} times (columns {', '.join(places)})",
+                             hint="remove or rename all but one of them",
+                             where=Where(file=str(path), column=name))
 
 
 def _normal_user_id(text: str) -> tuple[str, bool]:
@@ -138,7 +152,7 @@ class ClassificationReader:
     def arrow_batches(self, subject_data: bool = True) -> Iterator[pa.RecordBatch]:
         """Record batches (raw bytes) of the rows of the workflow and versions, needed columns only."""
         names = self.columns(subject_data)
-        for batch in iter_batches(self.path, self.block_size, self._read_columns(names)):
+        for batch in iter_batches(self.path, self.block_size, self._read_columns(names), self._bad_row):
             self.stats.rows_read += batch.num_rows
             if not self.stats.user_id_is_float:
                 self._scan_user_ids(batch)
@@ -159,9 +173,20 @@ class ClassificationReader:
             if batch.num_rows:
                 yield batch.select(names)
 
+    def _bad_row(self, row: BadRow) -> None:
+        """A row with a wrong number of fields: rejected, unless it is plainly another
+        workflow's (counted so, as its well-formed rows are)."""
+        self.stats.rows_read += 1
+        workflow = row.cell(self.header, "workflow_id")
+        if self.workflow_id is not None and workflow.isdigit() and workflow != self.workflow_id:
+            self.stats.other_workflow += 1
+            return
+        self.stats.rows_kept += 1
+        self.stats.bad_rows.append(row.error(str(self.path), self.header))
+
     def _read_columns(self, names: list[str]) -> list[str] | None:
         """The columns worth converting: `names` and those the filters and checks read (all
-        of them when the header repeats a name)."""
+        of them when the header repeats a name no check reads)."""
         if len(set(self.header)) < len(self.header):
             return None
         wanted = {*names, "workflow_id", "workflow_version", "user_id", "extended_user_id"}
