@@ -109,3 +109,18 @@ def test_contours_count_how_many_volunteers_agree() -> None:
     # x-extents: at least one of [0,10],[5,15],[2,12] -> [0,15]; two -> [2,12]; three -> [5,10]
     assert areas == pytest.approx([150, 100, 50])
     assert row["parameters"] == {"min_samples": 2, "eps": 0.9}
+
+
+def test_contours_take_the_peers_rasterisation_parameters_and_stay_exact() -> None:
+    extracts = [extract(square(0, 0)), extract(square(5, 0)), extract(square(2, 0))]
+    exact = polygon_reducer_contours(extracts, eps=0.9)
+    params = registry.get("reducer", "polygon_reducer_contours").parse_params(
+        {"rasterization": "True", "num_grid_points": "150", "smoothing": "rounded"})
+    assert polygon_reducer_contours(extracts, eps=0.9, **params) == exact
+    assert exact[0]["parameters"] == {"min_samples": 2, "eps": 0.9}
+
+
+@pytest.mark.parametrize(("key", "value"), [("rasterisation", "maybe"), ("num_grid_points", 1)])
+def test_a_bad_rasterisation_setting_is_refused(key: str, value: object) -> None:
+    with pytest.raises(ConfigError, match=key):
+        polygon_reducer_contours([extract(square(0, 0))], **{key: value})

@@ -28,8 +28,6 @@ PENDING = {
     "extractor_tests.test_nfn_extractor::": "nfn_extractor not built yet (issue 15)",
     "extractor_tests.test_sw_": "sw_* extractors not built yet (issue 15)",
     "reducer_tests.test_sw_variant_reducer::": "sw_variant_reducer not built yet (issue 15)",
-    "reducer_tests.test_polygon_reducer_contours::": "rasterization and num_grid_points (issue 15)",
-    "reducer_tests.test_shape_reducer_rectangle::TestRectReducer": "IoU with empty sub-tasks (issue 15)",
 }
 
 

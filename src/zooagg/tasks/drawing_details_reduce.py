@@ -12,7 +12,11 @@ gets `T0_toolIndex1_subtask0` (all marks' answers) and `T0_toolIndex1_subtask0_c
 Sub-reducers are called with their default parameters and the volunteers' user_ids, as
 the peer calls them. Where the peer stops with an error (a configured tool that no
 volunteer used on the subject, marks with different numbers of answers) zooagg reduces
-what is there: an empty list of clusters, answers reduced per answer index.
+what is there: an empty list of clusters, answers reduced per answer index. A classic mark
+whose answers are an empty list (the volunteer opened no sub-task) is left out of
+`T0_tool1_details`, and then, its answers no longer lining up with the marks, the tool gets no
+`T0_tool1_clusters_details` in that frame: the peer's answer for any metric, DBSCAN, HDBSCAN or
+OPTICS (its own cases TestRectReducerOneEmptySubtasks, TestRectReducerEmptySubtasksClustersOfOne).
 """
 
 from __future__ import annotations
@@ -136,6 +140,9 @@ def _classic(result: dict[str, Any], extracts: list[dict[str, Any]], details: di
             answers = frame.get(f"{tool}_details", [])
             who = users.get((frame_key, f"{tool}_details"), [])
             names = names if isinstance(names, list) else [names]
+            if any(row == [] for row in answers):
+                frame[f"{tool}_details"] = [row for row in answers if row != []]
+                continue
             for _, member in _clusters(frame, tool):
                 rows, members = _pick(answers, member), _pick(who, member)
                 width = max((len(r) for r in rows), default=0)

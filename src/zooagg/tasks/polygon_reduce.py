@@ -18,7 +18,10 @@ themself. DBSCAN runs on the precomputed distance matrix. For each cluster:
   the union, holes filled), `intersection`, or `last` (the member drawn last).
 
 `polygon_reducer_contours` writes, per cluster, the "agreement contours": contour *i* is
-the largest connected area that at least *i* volunteers outlined (exact polygon overlay).
+the largest connected area that at least *i* volunteers outlined (exact polygon overlay). The
+peer's `rasterisation`/`rasterization`, `num_grid_points` and `smoothing` are accepted and
+checked but change nothing: the exact overlay is what a rasterised grid approximates (within one
+grid cell), and the peer's own reducer drops these parameters before they reach it.
 """
 
 from __future__ import annotations
@@ -49,6 +52,17 @@ CONTOUR_PARAMS = {
     "min_samples": Param(int, 2, "DBSCAN: neighbours a core polygon needs (itself included)"),
     "eps": Param(float, 0.5, "DBSCAN: the largest IoU distance between two neighbours"),
 }
+_EXACT = ("the contours are always the exact overlay, which the peer's rasterisation approximates; "
+          "accepted so the peer's configs and query strings work (its reducer drops it too)")
+#: the peer's rasterisation settings: accepted and checked, never needed (docs/differences.md)
+RASTER_PARAMS = {
+    "rasterisation": Param(str, "auto", f"auto, true or false: {_EXACT}"),
+    "rasterization": Param(str, "auto", "the same as rasterisation"),
+    "num_grid_points": Param(int, 100, f"grid points per axis when rasterising: {_EXACT}"),
+    "smoothing": Param(str, "minimal_sides", f"smoothing of rasterised contours: {_EXACT}",
+                       ("minimal_sides", "rounded", "no_smoothing")),
+}
+_RASTER_CHOICES = {"auto", "true", "false", "1", "0", "yes", "no"}
 
 Member = tuple[Any, int]  # (shapely polygon, index of its classification)
 
@@ -270,9 +284,24 @@ def agreement_contours(polygons: list[Any], most: int = 10) -> list[Any]:
     return contours
 
 
-@reducer("polygon_reducer_contours", params=CONTOUR_PARAMS)
-def polygon_reducer_contours(extracts: list[dict[str, Any]], **options: Any) -> list[dict[str, Any]]:
+def _check_raster(options: dict[str, Any]) -> None:
+    for key in ("rasterisation", "rasterization"):
+        value = str(options.get(key, "auto")).lower()
+        if value not in _RASTER_CHOICES:
+            raise ConfigError(f"{key} must be auto, true or false; got {options[key]!r}",
+                              hint=f"set {key}: auto (zooagg always gives the exact contours)")
+    if options.get("num_grid_points", 100) < 2:
+        raise ConfigError(f"num_grid_points must be at least 2; got {options['num_grid_points']!r}",
+                          hint="leave it out: zooagg always gives the exact contours")
+
+
+@reducer("polygon_reducer_contours", params={**CONTOUR_PARAMS, **RASTER_PARAMS})
+def polygon_reducer_contours(extracts: list[dict[str, Any]], *, rasterisation: str = "auto",
+                             rasterization: str = "auto", num_grid_points: int = 100,
+                             smoothing: str = "minimal_sides", **options: Any) -> list[dict[str, Any]]:
     """One row per polygon cluster with its agreement contours (see the module docstring)."""
+    _check_raster({"rasterisation": rasterisation, "rasterization": rasterization,
+                   "num_grid_points": num_grid_points, "smoothing": smoothing})
     opts = {k: options.get(k, p.default) for k, p in CONTOUR_PARAMS.items()}
     rows: list[dict[str, Any]] = []
     for frame, tools in group_polygons(extracts).items():
