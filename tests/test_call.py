@@ -66,3 +66,34 @@ def test_no_version_leaves_the_stamp_off_and_rows_are_a_list() -> None:
     assert call.stamp is False
     assert "no_version" not in call.params
     assert call.rows([{"a": 1}], lambda want: [None]) == [{"a": 1}]
+
+
+def test_the_line_text_reducers_get_the_stamp_before_their_parameters() -> None:
+    """The peer writes `aggregation_version` before `parameters` in these reductions (column
+    order in the file); call.py puts it there, the reducers do not stamp themselves."""
+    from zooagg.tasks.line_text import line_text_extractor
+    from zooagg.tasks.line_text_reduce import poly_line_text_reducer
+
+    extract = line_text_extractor([{"task": "T0", "value": [
+        {"tool": 0, "frame": 0, "x1": 0, "y1": 0, "x2": 10, "y2": 0, "details": [{"value": "a"}]}]}], {"metadata": {}})
+    assert "aggregation_version" not in poly_line_text_reducer([extract], user_ids=[1])
+    for name in ("poly_line_text_reducer", "optics_line_text_reducer"):
+        keys = list(ReducerCall.named("reducer", name)([extract], {"user_ids": [1]}))
+        assert keys[-2:] == ["aggregation_version", "parameters"], name
+    assert ReducerCall.named("reducer", "question_reducer", {"no_version": True}).version is None
+    assert ReducerCall.named("reducer", "question_reducer").version == AGGREGATION_VERSION
+
+
+def test_only_call_py_stamps_the_version() -> None:
+    """Every stamp goes through call.py (issue 13): no other module writes the key."""
+    import re
+    from pathlib import Path
+
+    import zooagg
+
+    writes = re.compile(r"""\[["']aggregation_version["']\]\s*=|["']aggregation_version["']\s*:\s*AGGREGATION""")
+    root = Path(zooagg.__file__).parent
+    stampers = sorted(str(p.relative_to(root)) for p in root.rglob("*.py") if writes.search(p.read_text()))
+    assert stampers == ["call.py", "service/app.py"]  # app.py: the server's version route names it, no result
+    assert "data[" not in next(line for line in (root / "service/app.py").read_text().splitlines()
+                               if "aggregation_version" in line)

@@ -6,7 +6,11 @@ and the drawing sub-task reducers all call components through here.
   extractor once per annotation when `recursive`, adds the `pluck`ed values, and stamps
   `aggregation_version` unless `no_version`.
 - `ReducerCall` (reducers and running reducers): passes the per-extract lists the reducer
-  `wants` (user_ids, created_at, classification_ids, relevant_reduction) and stamps the result.
+  `wants` (user_ids, created_at, classification_ids, relevant_reduction) and stamps the result
+  (at the end, or in front of the reducer's `stamp_before` key, where the peer puts it).
+
+This is the only place that stamps `aggregation_version` on a result; the engine's whole-column
+vote path asks `ReducerCall.version` for the value of its constant column.
 
 Each is built once per config entry from the typed parameters, so per row there is only the
 call: the extract loop (engine/extract.py) uses `func`, `params` and `stamp` directly.
@@ -144,6 +148,11 @@ class ExtractorCall:
                 data["aggregation_version"] = AGGREGATION_VERSION
         return results
 
+    def stamp_one(self, data: dict[str, Any]) -> None:
+        """`stamped` for the usual result, one dict (the engine's per-row fast path)."""
+        if self.stamp:
+            data["aggregation_version"] = AGGREGATION_VERSION
+
     def __call__(self, classification: Classification) -> Any:
         """One classification's extract (a dict; a list for list-valued extractors and
         `recursive`), stamped: what the Caesar route answers."""
@@ -221,8 +230,20 @@ class ReducerCall:
         result = self(extracts, extras)
         return result if isinstance(result, list) else [result]
 
+    @property
+    def version(self) -> str | None:
+        """The stamp's value, None with `no_version`."""
+        return AGGREGATION_VERSION if self.stamp else None
+
     def stamped(self, result: Any) -> Any:
-        if self.stamp:
-            for data in result if isinstance(result, list) else [result]:
-                data["aggregation_version"] = AGGREGATION_VERSION
-        return result
+        if not self.stamp:
+            return result
+        if isinstance(result, list):
+            return [self.stamped(data) for data in result]
+        before = self.component.stamp_before
+        if before is None or before not in result or "aggregation_version" in result:
+            result["aggregation_version"] = AGGREGATION_VERSION
+            return result
+        at = list(result).index(before)
+        items = list(result.items())
+        return dict([*items[:at], ("aggregation_version", AGGREGATION_VERSION), *items[at:]])

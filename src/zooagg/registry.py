@@ -136,6 +136,9 @@ class Component:
     #: the whole-column vote form the engine can reduce this reducer with (engine/votes.py:
     #: "presence", "survey" or "slider"), used when `columnar_ok(params)`; None: no such form
     vote_form: str | None = None
+    #: a reducer whose result has this key gets its `aggregation_version` stamp just before it
+    #: (where the peer puts it: `parameters` of the line-text reducers); else at the end
+    stamp_before: str | None = None
 
     @property
     def all_params(self) -> dict[str, Param]:
@@ -243,11 +246,13 @@ def reducer(
     columnar: Callable[..., Any] | None = None,
     columnar_ok: Callable[[dict[str, Any]], bool] | None = None,
     vote_form: str | None = None,
+    stamp_before: str | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Register a reducer: `func(extracts, **params) -> dict | list` (one subject, one task)."""
+    """Register a reducer: `func(extracts, **params) -> dict | list` (one subject, one task).
+    `stamp_before`: the result key the `aggregation_version` stamp goes in front of (call.py)."""
 
     def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
-        extra: dict[str, Any] = {"columnar": columnar, "vote_form": vote_form}
+        extra: dict[str, Any] = {"columnar": columnar, "vote_form": vote_form, "stamp_before": stamp_before}
         if columnar_ok is not None:
             extra["columnar_ok"] = columnar_ok
         _register("reducer", name, func, params=params or {}, wants=wants, aliases=aliases, **extra)

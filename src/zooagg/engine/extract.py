@@ -11,7 +11,6 @@ from typing import Any
 
 import pyarrow as pa
 
-from .. import AGGREGATION_VERSION
 from ..call import ExtractorCall, by_task
 from ..configure.config import ExtractorConfig
 from ..errors import ExtractError, RowError, Where, ZooaggError
@@ -178,8 +177,7 @@ def _extract_classification(parsed: Classification, sinks: list[_Sink], result: 
             if not sink.simple:
                 rows = step.rows(parsed, annotations)
             elif type(data := step.func(annotations, parsed, **step.params)) is dict:  # the usual case
-                if step.stamp:
-                    data["aggregation_version"] = AGGREGATION_VERSION
+                step.stamp_one(data)
                 rows = None
             else:
                 rows = step.rows_of(parsed, data)

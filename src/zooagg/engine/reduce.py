@@ -19,7 +19,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .. import AGGREGATION_VERSION
 from ..call import NOT_GIVEN, ReducerCall
 from ..configure.config import ReducerConfig
 from ..errors import ReduceError, RowError, Where, ZooaggError
@@ -230,7 +229,7 @@ def _reduce_votes(path: Path, workdir: Path, config: ReducerConfig, form: str, o
     """The vote reducers' columnar path; None when the data needs the general one."""
     from .votes_out import merge, write_csv, write_spooled
 
-    version = None if config.params.get("no_version") else AGGREGATION_VERSION
+    version = ReducerCall.of(config.component, config.params).version
     template = VoteJob(None, {}, None, [], form, filter_how, version)
     front = REDUCTION_FRONT
     try:

@@ -27,7 +27,6 @@ from typing import Any
 import numpy as np
 from rapidfuzz.distance import Levenshtein
 
-from .. import AGGREGATION_VERSION
 from ..clustering.shapes import angle_distance, mean_angle
 from ..clustering.wrappers import run_dbscan
 from ..errors import ReduceError, Where
@@ -204,7 +203,7 @@ def _min_samples(raw: Any) -> Any:
         return "auto"  # as the peer: a value that is not a whole number means auto
 
 
-@reducer("optics_line_text_reducer", params=OPTICS_PARAMS, wants=("user_ids",))
+@reducer("optics_line_text_reducer", params=OPTICS_PARAMS, wants=("user_ids",), stamp_before="parameters")
 def optics_line_text_reducer(extracts: list[dict[str, Any]], *, user_ids: list[Any], min_samples: Any = "auto",
                              max_eps: float | None = None, xi: float = 0.15, angle_eps: float = 30.0,
                              gutter_eps: float = 300.0, low_consensus_threshold: float = 3.0,
@@ -239,7 +238,6 @@ def optics_line_text_reducer(extracts: list[dict[str, Any]], *, user_ids: list[A
         reduction[frame] = reading_order(found, angle_eps, gutter_eps)
         reduction.update({"low_consensus_lines": low, "transcribed_lines": total,
                           "reducer": "optics_line_text_reducer"})
-    reduction["aggregation_version"] = AGGREGATION_VERSION
     reduction["parameters"] = {"min_samples": min_samples, "max_eps": max_eps, "xi": xi, "angle_eps": angle_eps,
                                "gutter_eps": gutter_eps, "low_consensus_threshold": low_consensus_threshold,
                                "minimum_views": minimum_views, "min_line_length": min_line_length}

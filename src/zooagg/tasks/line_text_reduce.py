@@ -26,7 +26,6 @@ from typing import Any
 
 import numpy as np
 
-from .. import AGGREGATION_VERSION
 from ..clustering.wrappers import run_dbscan
 from ..errors import ReduceError, Where
 from ..registry import Param, reducer
@@ -181,7 +180,7 @@ def _lines_of_frame(marks: list[Mark], params: dict[str, Any]) -> list[dict[str,
     return lines
 
 
-@reducer("poly_line_text_reducer", params=POLY_PARAMS, wants=("user_ids",))
+@reducer("poly_line_text_reducer", params=POLY_PARAMS, wants=("user_ids",), stamp_before="parameters")
 def poly_line_text_reducer(extracts: list[dict[str, Any]], *, user_ids: list[Any], eps_slope: float = 25.0,
                            eps_line: float = 40.0, eps_word: float = 40.0, gutter_tol: float = 0.0,
                            min_word_count: int = 1, dot_freq: str = "line", min_samples: int = 1,
@@ -211,8 +210,6 @@ def poly_line_text_reducer(extracts: list[dict[str, Any]], *, user_ids: list[Any
         total += len(lines)
         reduction[frame] = lines
     reduction.update({"low_consensus_lines": low, "transcribed_lines": total, "reducer": "poly_line_text_reducer",
-                      # the peer stamps the version before the parameters; the engine overwrites it in place
-                      "aggregation_version": AGGREGATION_VERSION,
                       "parameters": {**params, "low_consensus_threshold": low_consensus_threshold,
                                      "minimum_views": minimum_views, "process_by_line": process_by_line}})
     return reduction
