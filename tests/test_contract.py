@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from zooagg import registry
+from zooagg.exports.classifications import Classification
 from zooagg.exports.marks import normalise_annotation
 
 EXTRACTORS = registry.components("extractor")
@@ -50,6 +51,26 @@ TYPICAL_ANNOTATIONS: dict[str, tuple[list[dict[str, Any]], dict[str, Any]]] = {
         {"start": 0, "end": 5, "text": "Hello", "labelInformation": {"label": "Person", "color": "#ff0"}}]}], {}),
     "bezier_extractor": ([{"task": "T0", "value": [
         _mark(points=[{"x": 0, "y": 0}, {"x": 2, "y": 2}, {"x": 4, "y": 0}])]}], {}),
+    # project plugins (zooagg.projects)
+    "sw_extractor": ([{"task": "T0", "value": [{"type": "text", "text": "the <sl>cat</sl> sat<br>",
+                                                 "startPoint": {"x": 10, "y": 100}, "endPoint": {"x": 210, "y": 102}}]}],
+                     {}),
+    "sw_graphic_extractor": ([{"task": "T0", "value": [
+        {"type": "graphic", "tag": "<graphic>seal</graphic>", "x": 1, "y": 2, "width": 3, "height": 4}]}], {}),
+    "sw_variant_extractor": ([{"task": "T0", "value": [{"type": "text", "text": "ye", "variants": ["ye"]}]}], {}),
+    "nfn_extractor": ([{"task": "T0", "value": [{"value": 1976, "option": True}]}], {"workflow": "herbarium", "year": "T0"}),
+    "i2a_extractor": ([{"task": "T0", "value": [_mark(x=541.77, width=80.36)]}], {}),
+}
+
+#: the classification an extractor that reads more than the annotations is given (else None)
+TYPICAL_CLASSIFICATIONS: dict[str, Classification] = {
+    name: Classification(
+        classification_id="1", user_name="ada", user_id="7", workflow_id="1", workflow_version="1.1",
+        created_at="2019-05-22 10:28:13 UTC", subject_ids="9", annotations=[],
+        metadata={"utc_offset": "21600", "subject_dimensions": [{"naturalWidth": 1152}]},
+        subject_data_raw=json.dumps({"9": {"RA": "121.6", "Dec": "17.4", "#Published_Redshift": "0.109",
+                                           "SVG_filename": "1237.svg", "URL": "http://sdss"}}).encode())
+    for name in ("nfn_extractor", "i2a_extractor")
 }
 
 #: for each reducer: the extractor whose output it reduces, and its own parameters
@@ -82,6 +103,7 @@ REDUCER_INPUT: dict[str, tuple[str, dict[str, Any]]] = {
     "user_skill_reducer": ("extract:feedback", {}),
     "tess_gold_standard_reducer": ("extract:tess_feedback", {}),
     "tess_reducer_column": ("shape_extractor:column", {"min_samples": 1}),
+    "sw_variant_reducer": ("sw_variant_extractor", {}),
 }
 
 #: typical extracts given as they are, for reducers whose input no extractor here makes
@@ -127,7 +149,8 @@ def _typical_extract(reducer_name: str) -> tuple[dict[str, Any], dict[str, Any]]
         return json.loads(json.dumps(LITERAL_EXTRACTS[extractor_name])), reducer_params
     annotations, params = TYPICAL_ANNOTATIONS[extractor_name]
     annotations = [normalise_annotation(json.loads(json.dumps(a))) for a in annotations]
-    extract = EXTRACTORS[extractor_name.split(":")[0]].func(annotations, None, **params)
+    name = extractor_name.split(":")[0]
+    extract = EXTRACTORS[name].func(annotations, TYPICAL_CLASSIFICATIONS.get(name), **params)
     first = extract[0] if isinstance(extract, list) else extract
     assert first, f"{extractor_name} gave an empty extract for its typical annotation"
     return first, reducer_params
@@ -153,7 +176,7 @@ def test_extractor_on_typical_annotation(key: str) -> None:
         pytest.skip(f"{name} is in TYPICAL_ANNOTATIONS but not registered")
     annotations, params = TYPICAL_ANNOTATIONS[key]
     result = EXTRACTORS[name].func([normalise_annotation(json.loads(json.dumps(a))) for a in annotations],
-                                   None, **params)
+                                   TYPICAL_CLASSIFICATIONS.get(name), **params)
     assert _is_extract(result), f"{name} returned {result!r}"
     assert result, f"{name} returned {result!r}"
     json.dumps(result)  # extracts must be plain JSON data (they go to CSV, Parquet and HTTP)

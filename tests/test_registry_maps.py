@@ -33,6 +33,9 @@ PEER_REDUCERS = {
     "polygon_extractor": "polygon_reducer", "bezier_extractor": "polygon_reducer",
     "slider_extractor": "slider_reducer", "text_extractor": "text_reducer",
     "all_tasks_empty_extractor": "first_n_true_reducer", "highlighter_extractor": "highlighter_reducer",
+    # the plugins of zooagg.projects: the reducers the peer's config pairs with them on SW/AnnoTate workflows
+    "sw_extractor": "poly_line_text_reducer", "sw_graphic_extractor": "rectangle_reducer",
+    "sw_variant_extractor": "sw_variant_reducer",
 }
 
 

@@ -24,10 +24,6 @@ CASES = [case for case in load_cases() if case["status"] == "http"]
 #: case id prefix -> the open issue that owns it
 PENDING = {
     "reducer_tests.test_user_skill_reducer::": "user_skill_reducer's relevant_reduction input (issue 16)",
-    "extractor_tests.test_i2a_extractor::": "i2a_extractor not built yet (issue 15)",
-    "extractor_tests.test_nfn_extractor::": "nfn_extractor not built yet (issue 15)",
-    "extractor_tests.test_sw_": "sw_* extractors not built yet (issue 15)",
-    "reducer_tests.test_sw_variant_reducer::": "sw_variant_reducer not built yet (issue 15)",
 }
 
 
