@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 from zooagg.engine.extract import _float_id
 from zooagg.engine.extract_rows import CsvRows, CsvTable, lead_of, row_head
 from zooagg.exports.classifications import ReadStats, parse_batch, parse_record
-from zooagg.tables import EXTRACT_COLUMNS, SpooledTable
+from zooagg.tables.layout import EXTRACT_COLUMNS
+from zooagg.tables.spool import SpooledTable
 from zooagg.tasks.drawing import coordinates, extract_marks, plain_extract
 
 TEXT = st.text(alphabet=st.sampled_from(['a', 'b', ',', '"', '\r', '\n', ' ', 'é', '.', '{']), max_size=6)

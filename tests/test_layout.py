@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from zooagg.tables import EXTRACT_COLUMNS, SpooledTable, finish_tables
+from zooagg.tables.layout import EXTRACT_COLUMNS
+from zooagg.tables.spool import SpooledTable, finish_tables
 
 
 def _tables(folder: Path, count: int = 3) -> list[SpooledTable]:

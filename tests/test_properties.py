@@ -17,7 +17,9 @@ from conftest import classification_row, read_header, read_rows, write_export, w
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from zooagg.tables import NA_VALUES, SpooledTable, parse_cell, type_column
+from zooagg.tables.cells import parse_cell
+from zooagg.tables.kinds import NA_VALUES, type_column
+from zooagg.tables.spool import SpooledTable
 from zooagg.tasks.question import question_extractor, question_reducer
 
 ANSWERS = ["Yes", "No", "Maybe", "Red", "Blue green", None, 3]

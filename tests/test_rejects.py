@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from conftest import classification_row, leftovers, read_rows, write_export, write_yaml
 
-from zooagg import tables
+from zooagg.tables import spool as tables
 from zooagg.engine.rejects import Rejects
 from zooagg.errors import RowError, Where
 
@@ -141,7 +141,7 @@ def test_reduce_rejects_a_subject_it_cannot_reduce(run_cli, tmp_path: Path) -> N
 def interrupted_extract(run_cli, tmp_path: Path, bad_export: Path, config: Path,
                         monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     """An extract stopped by Ctrl-C after one row of the layout was written: (result, out folder)."""
-    real_records = tables.SpooledTable._records
+    real_records = tables.SpooledTable.records
 
     def interrupted(self):  # one row written, then Ctrl-C
         for index, record in enumerate(real_records(self)):
@@ -149,7 +149,7 @@ def interrupted_extract(run_cli, tmp_path: Path, bad_export: Path, config: Path,
                 raise KeyboardInterrupt
             yield record
 
-    monkeypatch.setattr(tables.SpooledTable, "_records", interrupted)
+    monkeypatch.setattr(tables.SpooledTable, "records", interrupted)
     out = tmp_path / "out"
     return run_cli(["extract", bad_export, config, "-d", out, "-hb"], tmp_path), out
 

@@ -319,11 +319,11 @@ def main(argv: list[str] | None = None) -> int:
         click.echo(f"Error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), err=True)
         return 2
     finally:
-        # partial files come only from zooagg.tables; importing it just for this would cost
-        # pyarrow and numpy before a command can say how it wants them (run.reduce)
-        tables = sys.modules.get("zooagg.tables")
-        if tables is not None:
-            tables.discard_partials()
+        # partial files come only from zooagg.tables.atomic; importing it just for this is
+        # needless when no command got as far as writing
+        atomic = sys.modules.get("zooagg.tables.atomic")
+        if atomic is not None:
+            atomic.discard_partials()
     return 0
 
 

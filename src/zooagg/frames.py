@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 
 from .errors import InputError, Where
 from .literal import parse_text_cell
-from .tables import NA_VALUES, ColumnKind
+from .tables.kinds import NA_VALUES, ColumnKind
 
 #: columns that hold ids: whole numbers become integers whatever the file wrote
 ID_COLUMNS = frozenset({"classification_id", "user_id", "subject_id", "workflow_id"})

@@ -21,7 +21,7 @@ from typing import Any
 import click
 
 from .errors import InputError
-from .tables import parse_cell, unflatten
+from .tables.cells import parse_cell, unflatten
 
 #: the parameters that make a shape, most specific first
 SHAPES: list[tuple[str, frozenset[str]]] = [

@@ -341,7 +341,7 @@ def run_project(inputs: tuple[str, ...] | list[str], out: Path, version: str | N
     from .configure.groups import plan_groups, versions_in
     from .configure.tool_versions import split_inferred
     from .exports.workflows import read_workflows
-    from .tables import discard_partials
+    from .tables.atomic import discard_partials
 
     keywords = keywords or {}
     console = steps.console
@@ -421,7 +421,7 @@ def _run_group(group: Any, exports: dict[str, str], keywords: Keywords, folder: 
 
 
 def _write_manifest(manifest: dict[str, Any], path: Path) -> None:
-    from .tables import atomic_open, commit
+    from .tables.atomic import atomic_open, commit
 
     handle, tmp = atomic_open(path)
     with handle:

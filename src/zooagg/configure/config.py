@@ -278,7 +278,7 @@ def task_labels_for(workflow: WorkflowVersion, extractor_config: dict[str, list[
 
 
 def dump_yaml(data: Any, path: Path) -> None:
-    from ..tables import atomic_open, commit
+    from ..tables.atomic import atomic_open, commit
 
     handle, tmp = atomic_open(path)
     with handle:

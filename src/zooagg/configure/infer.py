@@ -461,7 +461,7 @@ def front_end(metadata: Any) -> str:
 
 
 def _write(data: Any, path: Path, header: str) -> None:
-    from ..tables import atomic_open, commit
+    from ..tables.atomic import atomic_open, commit
 
     handle, tmp = atomic_open(path)
     with handle:

@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from ..errors import InputError, Where
-from ..tables import parse_cell
+from ..tables.cells import parse_cell
 from .build import ConsensusTable, consensus_table
 
 #: text cells a parser must leave alone (a transcription "[illegible]" is not a list)
@@ -131,7 +131,7 @@ def table_name(folder: Path, workflow_id: str) -> str:
 
 def write_table(table: ConsensusTable, path: Path, fmt: str = "csv") -> Path:
     """Write atomically as CSV (spreadsheet-ready: empty for no value) or typed Parquet."""
-    from ..tables import atomic_open, commit
+    from ..tables.atomic import atomic_open, commit
 
     if fmt == "parquet":
         import pyarrow.parquet as pq

@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
-from ..tables import is_missing
+from ..tables.cells import is_missing
 from .votes import DIGITS, Cells, Row, number
 
 MARK_COLUMN = re.compile(r"^data\.frame(\d+)\.(.+?)_tool(?:Index)?(\d+)_(\w+)$")

@@ -11,7 +11,7 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from ..tables import is_missing
+from ..tables.cells import is_missing
 
 Row = Mapping[str, Any]
 Cells = dict[str, Any]

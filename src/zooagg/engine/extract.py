@@ -21,14 +21,8 @@ from ..exports.classifications import (
     parse_batch,
     parse_record,
 )
-from ..tables import (
-    EXTRACT_COLUMNS,
-    ColumnStats,
-    SpooledTable,
-    encode_rows,
-    finish_tables,
-    paused_gc,
-)
+from ..tables.layout import EXTRACT_COLUMNS, ColumnStats
+from ..tables.spool import SpooledTable, encode_rows, finish_tables, paused_gc
 from ..tasks.dropped import DROPPED
 from .executors import keep_freed_memory, make_executor
 from .extract_rows import CsvRows, CsvTable, lead_of, row_head, with_subject

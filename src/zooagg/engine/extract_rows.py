@@ -18,7 +18,8 @@ from operator import call
 from pathlib import Path
 from typing import Any
 
-from ..tables import (
+from ..tables.atomic import atomic_open
+from ..tables.cells import (
     _BOOL,
     _FLOAT,
     _INT,
@@ -27,17 +28,14 @@ from ..tables import (
     _STR,
     NEEDS_QUOTES,
     Column,
-    ColumnStats,
-    SpooledTable,
     _float_text,
     _object_text,
     _tag,
-    atomic_open,
     csv_cell,
-    csv_writer,
-    encode_rows,
     flatten,
 )
+from ..tables.layout import ColumnStats, csv_writer
+from ..tables.spool import SpooledTable, encode_rows
 
 #: whole numbers up to this size are written as float by appending ".0" (repr(float(n)) == f"{n}.0")
 _EXACT = 2**53
@@ -281,7 +279,7 @@ class CsvTable(SpooledTable):
             shapes: list[Shape] | None = None
             templates: list[str] = []
             lines: list[str] = []
-            records: Iterator[Any] = self._records()  # rows of `CsvRows`: (shapes, shape index, texts...)
+            records: Iterator[Any] = self.records()  # rows of `CsvRows`: (shapes, shape index, texts...)
             for row in records:
                 if row[0] is not shapes:
                     shapes = row[0]

@@ -15,7 +15,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..tables import NA_VALUES, ColumnKind, is_missing, parse_cell, unflatten
+from ..tables.cells import is_missing, parse_cell, unflatten
+from ..tables.kinds import NA_VALUES, ColumnKind
 from .partition import ROW
 
 _NA = pa.array(sorted(NA_VALUES), pa.string())

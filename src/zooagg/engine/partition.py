@@ -21,7 +21,7 @@ import pyarrow.ipc as ipc
 
 from ..errors import InputError, Where
 from ..exports.csvio import FATAL, GROWTH, MAX_BLOCK, header_of, iter_batches, require_columns
-from ..tables import ColumnKind
+from ..tables.kinds import ColumnKind
 
 NEEDED = ("subject_id", "task", "created_at", "user_name", "workflow_id")
 ROW = "__row"  # the row's number in the file: ties in the sort keep file order, as pandas does

@@ -22,14 +22,9 @@ from typing import TYPE_CHECKING, Any
 from ..call import NOT_GIVEN, ReducerCall
 from ..configure.config import ReducerConfig
 from ..errors import ReduceError, RowError, Where, ZooaggError
-from ..tables import (
-    REDUCTION_COLUMNS,
-    REDUCTION_FRONT,
-    ColumnKind,
-    SpooledTable,
-    column_order,
-    paused_gc,
-)
+from ..tables.kinds import ColumnKind
+from ..tables.layout import REDUCTION_COLUMNS, REDUCTION_FRONT, column_order
+from ..tables.spool import SpooledTable, paused_gc
 from .partition import partition, read_bucket, read_whole
 from .rejects import Rejects
 from .vote_forms import reduce_votes

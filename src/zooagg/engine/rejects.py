@@ -9,7 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import MarkDropped, RowError, Where
-from ..tables import atomic_open, commit, csv_writer
+from ..tables.atomic import atomic_open, commit
+from ..tables.layout import csv_writer
 from ..tasks.dropped import take_dropped
 
 COLUMNS = ("file", "row", "column", "task", "value", "reason")

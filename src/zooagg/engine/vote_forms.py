@@ -13,7 +13,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..tables import ColumnKind
+from ..tables.kinds import ColumnKind
 from .partition import bool_array, int_array
 from .slider_form import slider_votes
 from .votes import (

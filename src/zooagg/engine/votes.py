@@ -22,7 +22,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..tables import NA_VALUES, ColumnKind
+from ..tables.kinds import NA_VALUES, ColumnKind
 from .partition import ROW, bool_array, int_array
 
 NA = pa.array(sorted(NA_VALUES), pa.string())

@@ -18,7 +18,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..tables import REDUCTION_COLUMNS, SpooledTable, atomic_open, commit, csv_cell
+from ..tables.atomic import atomic_open, commit
+from ..tables.cells import csv_cell
+from ..tables.layout import REDUCTION_COLUMNS
+from ..tables.spool import SpooledTable
 from .partition import int_array
 from .votes import NotColumnar, NumberColumn, VotePart, distinct
 

@@ -27,7 +27,7 @@ def build_reports(root: Path, classifications: Path | None = None, out: Path | N
     except ImportError:
         raise InputError("zooagg report needs matplotlib",
                          hint="pip install 'zooagg[plot]'") from None
-    from ..tables import atomic_open, commit
+    from ..tables.atomic import atomic_open, commit
     from .data import activity_from_export, load_run, manifest_for, run_folders
     from .page import render
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from ..tables import parse_cell
+from ..tables.cells import parse_cell
 from .marks import (
     DRAWING_EXTRACTORS,
     MIN_CLASSIFICATIONS,

@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from ..tables import parse_cell
+from ..tables.cells import parse_cell
 from .texts import TextLine, consensus_lines, extract_lines, is_line_text, line_texts
 
 #: one classification agrees with itself: agreement is stated only over subjects with this many

@@ -15,7 +15,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from ..tables import parse_cell
+from ..tables.cells import parse_cell
 
 LINE_POINTS = re.compile(r"^data\.frame(\d+)\.points\.([xy])$")
 LINE_FRAME = re.compile(r"^data\.frame(\d+)$")
