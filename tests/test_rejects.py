@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from conftest import classification_row, leftovers, read_rows, write_export, write_yaml
 
-from zooagg.tables import spool as tables
 from zooagg.engine.rejects import Rejects
 from zooagg.errors import RowError, Where
+from zooagg.tables import spool as tables
 
 CONFIG = """extractor_config:
     question_extractor: [{task: T0}]
