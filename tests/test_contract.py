@@ -14,6 +14,7 @@ from zooagg.exports.marks import normalise_annotation
 EXTRACTORS = registry.components("extractor")
 REDUCERS = registry.components("reducer")
 RUNNING = registry.components("running_reducer")
+WEIGHTINGS = registry.components("weighting")
 
 
 def _mark(**fields: Any) -> dict[str, Any]:
@@ -104,6 +105,8 @@ REDUCER_INPUT: dict[str, tuple[str, dict[str, Any]]] = {
     "tess_gold_standard_reducer": ("extract:tess_feedback", {}),
     "tess_reducer_column": ("shape_extractor:column", {"min_samples": 1}),
     "sw_variant_reducer": ("sw_variant_extractor", {}),
+    # SWAP's volunteer agent learns from a yes/no extract that carries the gold answer
+    "swap_skill": ("extract:gold", {}),
 }
 
 #: typical extracts given as they are, for reducers whose input no extractor here makes
@@ -116,6 +119,7 @@ LITERAL_EXTRACTS: dict[str, dict[str, Any]] = {
     },
     # TESS feedback as Caesar's pluck field extractor gives it
     "extract:tess_feedback": {"feedback": [{"success": True}, {"success": False}]},
+    "extract:gold": {"yes": 1, "gold": "yes"},
 }
 
 #: for each running reducer: the plain reducer input it shares (its key in REDUCER_INPUT)
@@ -126,6 +130,8 @@ RUNNING_INPUT: dict[str, str] = {
     "tess_gold_standard_reducer": "tess_gold_standard_reducer",
     "tess_reducer_column": "tess_reducer_column",
     "tess_user_reducer": "tess_gold_standard_reducer",  # the volunteer's feedback
+    "swap": "question_reducer",
+    "swap_skill": "swap_skill",
 }
 
 
@@ -254,7 +260,8 @@ def test_running_vote_reducers_answer_as_the_plain_reducer() -> None:
 
 @pytest.mark.parametrize(("kind", "name"), [("extractor", n) for n in sorted(EXTRACTORS)]
                          + [("reducer", n) for n in sorted(REDUCERS)]
-                         + [("running_reducer", n) for n in sorted(RUNNING)])
+                         + [("running_reducer", n) for n in sorted(RUNNING)]
+                         + [("weighting", n) for n in sorted(WEIGHTINGS)])
 def test_component_is_documented(kind: str, name: str) -> None:
     component = registry.components(kind)[name]  # type: ignore[arg-type]
     assert component.doc.strip(), f"{kind} {name} has no docstring"
@@ -265,7 +272,8 @@ def test_component_is_documented(kind: str, name: str) -> None:
 
 @pytest.mark.parametrize(("kind", "name"), [("extractor", n) for n in sorted(EXTRACTORS)]
                          + [("reducer", n) for n in sorted(REDUCERS)]
-                         + [("running_reducer", n) for n in sorted(RUNNING)])
+                         + [("running_reducer", n) for n in sorted(RUNNING)]
+                         + [("weighting", n) for n in sorted(WEIGHTINGS)])
 def test_defaults_parse_as_their_own_parameters(kind: str, name: str) -> None:
     component = registry.components(kind)[name]  # type: ignore[arg-type]
     defaults = {k: v for k, v in component.defaults().items() if v is not None}
@@ -277,10 +285,11 @@ def test_list_shows_every_registered_name(run_cli) -> None:
     assert result.code == 0, result.err
     lines = result.out.splitlines()
     shown = {line.strip().split(":")[0] for line in lines if line.startswith("  ") and not line.startswith("    ")}
-    assert shown == set(EXTRACTORS) | set(REDUCERS) | set(RUNNING)
+    assert shown == set(EXTRACTORS) | set(REDUCERS) | set(RUNNING) | set(WEIGHTINGS)
     assert "extractors:" in lines
     assert "reducers:" in lines
     assert "running reducers:" in lines
+    assert "weightings:" in lines
     assert "      pairs (bool, default False): count each combination of answers (joined with +) " \
            "instead of each answer" in lines
 
@@ -292,6 +301,7 @@ def test_list_json_matches_registry(run_cli) -> None:
     assert [item["name"] for item in listing["extractors"]] == sorted(EXTRACTORS)
     assert [item["name"] for item in listing["reducers"]] == sorted(REDUCERS)
     assert [item["name"] for item in listing["running_reducers"]] == sorted(RUNNING)
+    assert [item["name"] for item in listing["weightings"]] == sorted(WEIGHTINGS)
     question = next(item for item in listing["reducers"] if item["name"] == "question_reducer")
     assert question["params"]["pairs"]["default"] is False
     assert question["params"]["pairs"]["type"] == "bool"

@@ -57,7 +57,7 @@ def test_a_task_type_has_one_default_extractor() -> None:
 
 def test_describe_is_what_list_and_the_docs_show() -> None:
     listing = registry.describe()
-    assert list(listing) == ["extractors", "reducers", "running_reducers"]
+    assert list(listing) == ["extractors", "reducers", "running_reducers", "weightings"]
     shape = next(i for i in listing["extractors"] if i["name"] == "shape_extractor")
     assert shape["task_types"] == [*SHAPES, "temporalPoint", "temporalRotateRectangle", "graph2dRangeX"]
     assert shape["default_reducer"] == "shape_reducer_dbscan"

@@ -84,6 +84,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "serve": "zooagg.service.cli:serve",
     "member": "zooagg.service.cli:member",
     "plot": "zooagg.plot:plot_command",
+    "weight": "zooagg.weighting.command:weight_command",
 }
 
 

@@ -1,7 +1,7 @@
 """The one registry of extractors, reducers and running reducers.
 
-`@extractor(...)`, `@reducer(...)` and `@running_reducer(...)` register a pure function with
-its typed parameters.
+`@extractor(...)`, `@reducer(...)`, `@running_reducer(...)` and `@weighting(...)` register a
+pure function with its typed parameters.
 The registry alone feeds `config` defaults, CLI choices, `zooagg list`, the HTTP routes and
 the docs index. Third-party packages add components through the `zooagg.plugins`
 entry-point group: each entry point names a module that is imported (and registers on import).
@@ -28,9 +28,9 @@ from typing import Any, Literal
 
 from .errors import ConfigError, Where
 
-Kind = Literal["extractor", "reducer", "running_reducer"]
+Kind = Literal["extractor", "reducer", "running_reducer", "weighting"]
 #: every kind, in the order listings show them
-KINDS: tuple[Kind, ...] = ("extractor", "reducer", "running_reducer")
+KINDS: tuple[Kind, ...] = ("extractor", "reducer", "running_reducer", "weighting")
 
 _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off", ""}
@@ -142,8 +142,7 @@ class Component:
 
     @property
     def all_params(self) -> dict[str, Param]:
-        common = COMMON_EXTRACTOR_PARAMS if self.kind == "extractor" else COMMON_REDUCER_PARAMS
-        return {**common, **self.params}
+        return {**common_params(self.kind), **self.params}
 
     def parse_params(self, raw: Mapping[str, Any] | None) -> dict[str, Any]:
         """Typed keyword arguments from a YAML mapping or query string; unknown keys rejected."""
@@ -162,12 +161,19 @@ class Component:
         return {k: p.default for k, p in self.params.items()}
 
 
+def common_params(kind: Kind) -> dict[str, Param]:
+    """The wrapper parameters every component of a kind takes (a weighting method: none)."""
+    if kind == "weighting":
+        return {}
+    return COMMON_EXTRACTOR_PARAMS if kind == "extractor" else COMMON_REDUCER_PARAMS
+
+
 _REGISTRY: dict[Kind, dict[str, Component]] = {kind: {} for kind in KINDS}
 _LOADED = False
 
 #: a registering decorator in a task module's source: its kind, its name and what follows up to
 #: the decorated function (where `aliases=(...)` would be)
-_DECORATOR = re.compile(r'^@(extractor|reducer|running_reducer|plucked)\(\s*"([^"]+)"(.*?)^def ', re.M | re.S)
+_DECORATOR = re.compile(r'^@(extractor|reducer|running_reducer|weighting|plucked)\(\s*"([^"]+)"(.*?)^def ', re.M | re.S)
 _ALIASES = re.compile(r'aliases=\(([^)]*)\)')
 
 
@@ -282,6 +288,27 @@ def running_reducer(
     return decorate
 
 
+def weighting(
+    name: str,
+    *,
+    params: dict[str, Param] | None = None,
+    binary: bool = False,
+    seeded: bool = False,
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register a volunteer-weighting method: `func(answers, **params) -> Weighted`
+    (tasks/weighting.py): every volunteer's answers to one task over a whole workflow in, each
+    subject's label probabilities and each volunteer's skill out. `binary`: the method takes
+    yes/no tasks only (SWAP); `seeded`: it learns from gold subjects (wants "gold"), so scoring
+    holds each gold subject out of its own seed. Its names are its own namespace."""
+
+    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        _register("weighting", name, func, params=params or {}, task_types=("binary",) if binary else (),
+                  wants=("gold",) if seeded else ())
+        return func
+
+    return decorate
+
+
 #: pluck forms: a pluck key whose value a task family reads in a form of its own (the key ->
 #: a function of the plucked value; None drops it), and the module that registers each one
 _PLUCK_FORMS: dict[str, Callable[[Any], Any]] = {}
@@ -333,7 +360,7 @@ def describe() -> dict[str, list[dict[str, Any]]]:
             reducer_types.setdefault(component.default_reducer, []).extend(component.task_types)
     listing: dict[str, list[dict[str, Any]]] = {}
     for kind in KINDS:
-        common = COMMON_EXTRACTOR_PARAMS if kind == "extractor" else COMMON_REDUCER_PARAMS
+        common = common_params(kind)
         listing[kind + "s"] = [{
             "name": name,
             "summary": component.doc.splitlines()[0] if component.doc else "",

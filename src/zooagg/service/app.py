@@ -170,6 +170,8 @@ def _add_meta_routes(app: FastAPI) -> None:
 
 
 def registry_listing() -> dict[str, Any]:
-    """`registry.describe()`, each kind keyed by name, with the component's route."""
-    return {kind: {item["name"]: {**item, "url": f"/{kind}/{item['name']}"} for item in items}
+    """`registry.describe()`, each kind keyed by name, with the component's route (a weighting
+    method has none: it runs over a whole workflow, `zooagg weight`)."""
+    return {kind: {item["name"]: {**item, "url": None if kind == "weightings" else f"/{kind}/{item['name']}"}
+                   for item in items}
             for kind, items in registry.describe().items()}

@@ -223,8 +223,7 @@ def _openapi(component: registry.Component) -> dict[str, Any]:
 def router() -> APIRouter:
     """One GET+POST route per registered component of each kind, plus a did-you-mean 404."""
     api = APIRouter(tags=["caesar"])
-    for kind in registry.KINDS:
-        prefix = PREFIXES[kind]
+    for kind, prefix in PREFIXES.items():  # weighting methods run over a whole workflow: no route
         for name, component in registry.components(kind).items():
             endpoint = _endpoint(kind, name)
             summary = component.doc.splitlines()[0] if component.doc else name

@@ -1,0 +1,80 @@
+"""`zooagg weight` on real extracts (the Michigan ZoomIn golden case): the tables it writes,
+scoring against a truth file, and its errors."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from conftest import read_rows
+
+CASE = Path(__file__).parent / "golden" / "michigan-2276"
+EXTRACTS = [CASE / "expected" / "question_extractor_extractions.csv",
+            CASE / "expected" / "survey_extractor_extractions.csv"]
+
+
+def _truth(path: Path, rows: list[tuple[str, str, str]]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["subject_id", "task", "label"])
+        writer.writerows(rows)
+    return path
+
+
+def test_weight_writes_subjects_and_volunteers(run_cli, tmp_path: Path) -> None:
+    result = run_cli(["weight", *EXTRACTS, "-m", "dawid_skene", "-m", "majority_vote", "-d", tmp_path,
+                      "--classifications", CASE / "classifications.csv"])
+    assert result.code == 0, result.err
+    subjects = read_rows(tmp_path / "weighted_subjects_dawid_skene.csv")
+    assert {row["task"] for row in subjects} == {"T2", "T3", "T3.howmanyanimalsdoyousee", "T3.whatistheanimalsdoing"}
+    weather = [row for row in subjects if row["task"] == "T2"]
+    assert all(0 < float(row["probability"]) <= 1 for row in weather)
+    assert all(row["majority_label"] in ("clear", "snow-or-snow-covered", "raining", "flooded") for row in weather)
+    volunteers = read_rows(tmp_path / "weighted_volunteers_dawid_skene.csv")
+    first = volunteers[0]
+    assert int(first["answers"]) >= 1
+    confusion = json.loads(first["confusion"])
+    for row in confusion.values():
+        assert sum(row.values()) == pytest.approx(1, abs=1e-3)
+    assert "gold/expert answers: 21" in result.out  # the expert's rows are not a volunteer's
+
+
+def test_weight_scores_against_a_truth_file(run_cli, tmp_path: Path) -> None:
+    subjects = sorted({row["subject_id"] for row in read_rows(EXTRACTS[0])})[:12]
+    truth = _truth(tmp_path / "truth.csv", [(s, "T2", "clear") for s in subjects])
+    result = run_cli(["weight", *EXTRACTS, "--truth", truth, "--score", "-m", "majority_vote",
+                      "-m", "dawid_skene", "-m", "one_coin_dawid_skene", "-d", tmp_path, "--format", "parquet"])
+    assert result.code == 0, result.err
+    header = next(line for line in result.out.splitlines() if line.startswith("task"))
+    assert header.split() == ["task", "method", "truth_subjects", "accuracy", "macro_f1", "brier", "calibration_error"]
+    scores = pq.read_table(tmp_path / "weighting_scores.parquet").to_pylist()
+    assert {row["method"] for row in scores} == {"majority_vote", "dawid_skene", "one_coin_dawid_skene"}
+    assert all(row["truth_subjects"] == 12 and 0 <= row["accuracy"] <= 1 for row in scores)
+    table = pq.read_table(tmp_path / "weighted_subjects_dawid_skene.parquet").to_pylist()
+    assert {row["truth"] for row in table if row["task"] == "T2" and row["subject_id"] in subjects} == {"clear"}
+
+
+def test_a_truth_file_naming_an_unknown_task_is_one_error(run_cli, tmp_path: Path) -> None:
+    truth = _truth(tmp_path / "truth.csv", [("4597474", "T9", "clear")])
+    result = run_cli(["weight", *EXTRACTS, "--truth", truth, "-d", tmp_path])
+    assert result.code == 2
+    assert "the truth names task 'T9', which has no answers here" in result.err
+    assert "row 4597474 (line 2)" in result.err
+    assert "column task" in result.err
+    assert "T2, T3" in result.err
+
+
+def test_an_unknown_method_says_what_there_is(run_cli, tmp_path: Path) -> None:
+    result = run_cli(["weight", *EXTRACTS, "-m", "dawid_skeen", "-d", tmp_path])
+    assert result.code == 2
+    assert "unknown weighting 'dawid_skeen'" in result.err
+    assert "did you mean 'dawid_skene'?" in result.err
+
+
+def test_swap_skips_tasks_that_are_not_yes_no(run_cli, tmp_path: Path) -> None:
+    result = run_cli(["weight", *EXTRACTS, "-m", "swap", "-d", tmp_path])
+    assert result.code == 0, result.err
+    assert "Skipped: swap takes yes/no tasks; T2 has 4 answers" in result.out
