@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from zooagg.cli import main
-from zooagg.plot import Mark, marks_of, plot_files, plot_subject
+from zooagg.subject_plot import Mark, marks_of, plot_files, plot_subject
 
 CASE = Path(__file__).parent / "golden" / "many-tools-cats-drawing" / "expected"
 CIRCLES = CASE / "shape_extractor_circle_extractions.csv"

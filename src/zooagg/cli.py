@@ -79,11 +79,11 @@ def _parse_keywords(text: str | None) -> dict[str, dict[str, Any]]:
 #: name -> "module:attribute". Add one line per command.
 LAZY_COMMANDS: dict[str, str] = {
     "consensus": "zooagg.consensus.command:consensus_command",
-    "download": "zooagg.download:download_command",
+    "download": "zooagg.panoptes_download:download_command",
     "report": "zooagg.report:report_command",
     "serve": "zooagg.service.cli:serve",
     "member": "zooagg.service.cli:member",
-    "plot": "zooagg.plot:plot_command",
+    "plot": "zooagg.subject_plot:plot_command",
     "weight": "zooagg.weighting.command:weight_command",
 }
 

@@ -36,7 +36,7 @@ PARALLEL_FROM_BYTES = 20_000_000
 
 
 @dataclass
-class Plan:
+class ExtractPlan:
     """What to extract, in a picklable form (worker processes rebuild the components)."""
 
     entries: list[tuple[str, str, dict[str, Any]]]  # (written name, registered name, params)
@@ -45,7 +45,7 @@ class Plan:
     csv_rows: bool = False
 
     @classmethod
-    def of(cls, config: ExtractorConfig, file: str, csv_rows: bool = False) -> Plan:
+    def of(cls, config: ExtractorConfig, file: str, csv_rows: bool = False) -> ExtractPlan:
         return cls([(e.name, e.component.name, e.params) for e in config.entries], file, csv_rows)
 
     @property
@@ -78,28 +78,28 @@ def _failure(step: ExtractorCall, file: str, classification: Classification, exc
         where=Where(file, classification.classification_id, "annotations", step.task, value))
 
 
-def extract_batch(batch: pa.RecordBatch, plan: Plan) -> BatchResult:
+def extract_batch(batch: pa.RecordBatch, plan: ExtractPlan) -> BatchResult:
     """Parse and extract one record batch (runs in a worker process)."""
     with paused_gc():
         stats = ReadStats()
         return _extract_parsed(parse_batch(batch, plan.file, stats), plan, stats)
 
 
-def extract_records(records: list[dict[str, bytes]], plan: Plan) -> BatchResult:
+def extract_records(records: list[dict[str, bytes]], plan: ExtractPlan) -> BatchResult:
     """Parse and extract raw records (column -> bytes)."""
     with paused_gc():
         stats = ReadStats()
         return _extract_parsed([parse_record(record, plan.file, stats) for record in records], plan, stats)
 
 
-def _extract_parsed(parsed_rows: list[Classification | RowError], plan: Plan, stats: ReadStats) -> BatchResult:
+def _extract_parsed(parsed_rows: list[Classification | RowError], plan: ExtractPlan, stats: ReadStats) -> BatchResult:
     DROPPED.clear()  # notes of calls made outside a batch (a library user's) are not this file's
     result = _extract_text(parsed_rows, plan) if plan.csv_rows else _extract_values(parsed_rows, plan)
     result.latin1_rows = stats.latin1_rows
     return result
 
 
-def _extract_values(parsed_rows: list[Classification | RowError], plan: Plan) -> BatchResult:
+def _extract_values(parsed_rows: list[Classification | RowError], plan: ExtractPlan) -> BatchResult:
     """Extract rows kept as values, their columns learned row by row (`tables.ColumnStats`)."""
     result = BatchResult()
     steps = plan.steps()
@@ -130,7 +130,7 @@ def _extract_values(parsed_rows: list[Classification | RowError], plan: Plan) ->
     return result
 
 
-def _extract_text(parsed_rows: list[Classification | RowError], plan: Plan) -> BatchResult:
+def _extract_text(parsed_rows: list[Classification | RowError], plan: ExtractPlan) -> BatchResult:
     """As `_extract_values`, the rows made as CSV text (`extract_rows.CsvRows`)."""
     result = BatchResult()
     steps = plan.steps()
@@ -222,7 +222,7 @@ def run_extract(
     if cpu_count is None:
         big = os.path.getsize(classification_csv) > PARALLEL_FROM_BYTES
         cpu_count = (os.cpu_count() or 1) if big else 1
-    plan = Plan.of(config, str(classification_csv), csv_rows=fmt == "csv")
+    plan = ExtractPlan.of(config, str(classification_csv), csv_rows=fmt == "csv")
     base = os.path.splitext(output_name)[0]
     kind = CsvTable if plan.csv_rows else SpooledTable
     tables: dict[str, SpooledTable] = {}
