@@ -126,7 +126,9 @@ class Component:
     #: an extractor: the reducer `zooagg config` pairs with it
     default_reducer: str | None = None
     doc: str = ""
-    #: extra per-extract lists a reducer needs (user_ids, created_at)
+    #: extra per-extract lists a reducer needs (user_ids, created_at); an extractor:
+    #: "subject_data" when it reads the classification's subject metadata (offline, the engine
+    #: reads that large column only then)
     wants: tuple[str, ...] = ()
     aliases: tuple[str, ...] = field(default_factory=tuple)
     #: optional columnar form of a reducer: `columnar(keys, presence_matrix, **params)`, used when
@@ -223,8 +225,11 @@ def extractor(
     task_types: tuple[str, ...] = (),
     default_reducer: str | None = None,
     aliases: tuple[str, ...] = (),
+    wants: tuple[str, ...] = (),
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register an extractor: `func(annotations, classification, **params) -> dict | list`.
+
+    `wants=("subject_data",)`: it reads `classification.subject_data` (the subject's metadata).
 
     `task_types`: the task types (and drawing tool types) `zooagg config` configures with this
     extractor; one extractor per type. `default_reducer`: the reducer config pairs with it.
@@ -237,7 +242,7 @@ def extractor(
                 raise ConfigError(f"{func.__module__} gives task type {task_type!r} to {name}, but {taken} has it",
                                   hint="a task type has one default extractor")
         _register("extractor", name, func, params=params or {}, task_types=task_types,
-                  default_reducer=default_reducer, aliases=aliases)
+                  default_reducer=default_reducer, aliases=aliases, wants=wants)
         return func
 
     return decorate

@@ -118,6 +118,18 @@ def spawn(args: list[str], port: int, scheme: str = "http", verify: object = Tru
             time.sleep(0.1)
 
 
+@pytest.fixture(scope="module")
+def zooagg_serve(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`zooagg serve` in a process of its own, for a module's calls to the stateless routes; its URL."""
+    port = free_port()
+    process = spawn(["--data-dir", str(tmp_path_factory.mktemp("data"))], port)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
 def add_member(data_dir: Path, name: str = "ada", database: str | None = None) -> str:
     """`zooagg member add` in a subprocess; returns the token it prints."""
     where = ["--database", database] if database else ["--data-dir", str(data_dir)]

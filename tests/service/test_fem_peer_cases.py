@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import urllib.parse
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,23 +22,10 @@ import httpx
 import pytest
 from peer_cases import close, rounded, without_version
 
-from .conftest import free_port, spawn
-
 CASES = json.loads((Path(__file__).parents[1] / "data" / "fem" / "peer_v2_cases.json").read_text())
 #: where zooagg answers differently on purpose, and why (none now: a graph2dRangeX mark keeps the
 #: peer's centre x; only a subject that also has classic columns is converted, by the reducer)
 DIFFERENT: dict[str, dict[str, Any]] = {}
-
-
-@pytest.fixture(scope="module")
-def zooagg_serve(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = free_port()
-    process = spawn(["--data-dir", str(tmp_path_factory.mktemp("data"))], port)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def test_the_recorded_cases_are_the_fem_modules() -> None:

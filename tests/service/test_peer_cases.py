@@ -18,8 +18,6 @@ import httpx
 import pytest
 from peer_cases import DIFFERENT, check, load_cases
 
-from .conftest import free_port, spawn
-
 CASES = [case for case in load_cases() if case["status"] == "http"]
 #: case id prefix -> the open issue that owns it
 PENDING = {
@@ -28,15 +26,9 @@ PENDING = {
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[httpx.Client, str]]:
-    port = free_port()
-    process = spawn(["--data-dir", str(tmp_path_factory.mktemp("data"))], port)
-    try:
-        with httpx.Client() as client:
-            yield client, f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+def client() -> Iterator[httpx.Client]:
+    with httpx.Client() as session:
+        yield session
 
 
 def _marks(case: dict[str, Any]) -> list[pytest.MarkDecorator]:
@@ -53,6 +45,6 @@ def test_every_applicable_method_is_recorded() -> None:
 
 
 @pytest.mark.parametrize("case", [pytest.param(c, id=c["id"], marks=_marks(c)) for c in CASES])
-def test_peer_case_through_serve(server: tuple[httpx.Client, str], case: dict[str, Any]) -> None:
-    passed, detail = check(*server, case)
+def test_peer_case_through_serve(client: httpx.Client, zooagg_serve: str, case: dict[str, Any]) -> None:
+    passed, detail = check(client, zooagg_serve, case)
     assert passed, detail

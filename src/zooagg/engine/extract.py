@@ -11,6 +11,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from .. import registry
 from ..call import ExtractorCall, by_task
 from ..configure.config import ExtractorConfig
 from ..errors import ExtractError, RowError, Where, ZooaggError
@@ -27,9 +28,6 @@ from ..tasks.dropped import DROPPED
 from .executors import keep_freed_memory, make_executor
 from .extract_rows import CsvRows, CsvTable, lead_of, row_head, with_subject
 from .rejects import Rejects, dropped_marks
-
-#: extractors that read the classification's subject_data (the other ones skip that large column)
-SUBJECT_DATA_EXTRACTORS = frozenset({"pluck_and_split_extractor"})
 
 #: below this size, starting worker processes costs more than it saves
 PARALLEL_FROM_BYTES = 20_000_000
@@ -50,7 +48,8 @@ class ExtractPlan:
 
     @property
     def needs_subject_data(self) -> bool:
-        return any(params.get("pluck") or registered in SUBJECT_DATA_EXTRACTORS
+        """A pluck or an extractor that wants it reads subject_data (others skip that large column)."""
+        return any(params.get("pluck") or "subject_data" in registry.get("extractor", registered).wants
                    for _, registered, params in self.entries)
 
     def steps(self) -> list[ExtractorCall]:

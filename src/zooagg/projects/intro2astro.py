@@ -33,16 +33,17 @@ NEEDED = ("RA", "Dec", "#Published_Redshift", "SVG_filename", "URL")
 def wavelength(x: float, width: float, natural_width: float) -> float:
     """The wavelength (nm) at the centre of a mark from x to x + width."""
     low, high = int(PIXEL_MIN / IMAGE_WIDTH * natural_width), int(PIXEL_MAX / IMAGE_WIDTH * natural_width)
-    return (x + width / 2.0 - low) * (LAMBDA_MAX - LAMBDA_MIN) / (high - low) + LAMBDA_MIN
+    per_pixel = (LAMBDA_MAX - LAMBDA_MIN) / (high - low)  # nm, computed first: the peer's rounding
+    return (x + width / 2.0 - low) * per_pixel + LAMBDA_MIN
 
 
 def _fail(what: str, column: str, value: Any = None) -> ExtractError:
-    return ExtractError(f"i2a_extractor: {what}", where=Where(column=column, value=value),
+    return ExtractError(what, where=Where(column=column, value=value),
                         hint="i2a_extractor needs a column mark (x, width), the image's subject_dimensions "
                              f"in metadata, and the subject metadata fields {', '.join(NEEDED)}")
 
 
-@extractor("i2a_extractor")
+@extractor("i2a_extractor", wants=("subject_data",))
 def i2a_extractor(annotations: list[dict[str, Any]], classification: Any = None) -> dict[str, Any]:
     """Intro2Astro: the marked line's wavelength, the galaxy's redshift, velocity and distance, and its ids."""
     marks = annotations[0].get("value") if annotations else None

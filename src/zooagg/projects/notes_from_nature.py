@@ -83,7 +83,7 @@ def _day_part(moment: datetime) -> str:
     return next(name for start, name in DAY_PARTS if moment.hour >= start)
 
 
-@extractor("nfn_extractor", params=NFN_PARAMS)
+@extractor("nfn_extractor", params=NFN_PARAMS, wants=("subject_data",))
 def nfn_extractor(annotations: list[dict[str, Any]], classification: Any = None, *, workflow: str | None = None,
                   year: str | None = None, country: str | None = None, state: str | None = None) -> dict[str, Any]:
     """Notes from Nature's Field Book facts: workflow, decade, country, state, time of day, Earth Day, WeDigBio."""
@@ -94,13 +94,13 @@ def nfn_extractor(annotations: list[dict[str, Any]], classification: Any = None,
     try:
         moment = _moment(created_at)
     except ValueError:
-        raise ExtractError(f"nfn_extractor: created_at {created_at!r} is not a date and time",
+        raise ExtractError(f"created_at {created_at!r} is not a date and time",
                            hint="nfn_extractor reads the time of day from created_at",
                            where=Where(column="created_at", value=created_at)) from None
     try:
         offset = int(metadata["utc_offset"])
     except (KeyError, ValueError, TypeError):
-        raise ExtractError("nfn_extractor: metadata has no whole-number utc_offset",
+        raise ExtractError("metadata has no whole-number utc_offset",
                            hint="the time of day is created_at plus the browser's utc_offset (seconds); "
                                 "classifications from Panoptes' front ends have it",
                            where=Where(column="metadata", value=metadata.get("utc_offset"))) from None

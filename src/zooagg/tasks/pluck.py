@@ -82,7 +82,7 @@ def classification_document(annotations: list[dict[str, Any]], classification: A
     return document
 
 
-@extractor("pluck_and_split_extractor", params={
+@extractor("pluck_and_split_extractor", wants=("subject_data",), params={
     "path": Param(str, None, "JSONPath of the values, e.g. $.subject.metadata.tags"),
     "split_str": Param(str, ",", "split each value on this string"),
 })
