@@ -78,3 +78,23 @@ def test_swap_skips_tasks_that_are_not_yes_no(run_cli, tmp_path: Path) -> None:
     result = run_cli(["weight", *EXTRACTS, "-m", "swap", "-d", tmp_path])
     assert result.code == 0, result.err
     assert "Skipped: swap takes yes/no tasks; T2 has 4 answers" in result.out
+
+
+def test_the_consensus_table_gains_the_weighted_answers(run_cli, tmp_path: Path) -> None:
+    folder = tmp_path / "workflow_2276"
+    folder.mkdir()
+    for path in (CASE / "expected").iterdir():
+        (folder / path.name).write_bytes(path.read_bytes())
+    assert run_cli(["consensus", tmp_path]).code == 0
+    result = run_cli(["weight", folder, "-m", "dawid_skene"])
+    assert result.code == 0, result.err
+    assert "Saving consensus table (with the weighted answers)" in result.out
+    table = read_rows(folder / "consensus_workflow_2276.csv")
+    header = list(table[0])
+    assert header.index("T2_dawid_skene") == header.index("T2_tie") + 1
+    assert header.index("T2_dawid_skene_probability") == header.index("T2_dawid_skene") + 1
+    weighted = {row["subject_id"]: row for row in read_rows(folder / "weighted_subjects_dawid_skene.csv")
+                if row["task"] == "T2"}
+    for row in table:
+        if row["subject_id"] in weighted:
+            assert float(row["T2_dawid_skene_probability"]) == float(weighted[row["subject_id"]]["probability"])

@@ -20,9 +20,7 @@ from peer_cases import DIFFERENT, check, load_cases
 
 CASES = [case for case in load_cases() if case["status"] == "http"]
 #: case id prefix -> the open issue that owns it
-PENDING = {
-    "reducer_tests.test_user_skill_reducer::": "user_skill_reducer's relevant_reduction input (issue 16)",
-}
+PENDING: dict[str, str] = {}
 
 
 @pytest.fixture(scope="module")

@@ -16,6 +16,8 @@ import yaml
 from ..errors import InputError, Where
 from ..tables.cells import parse_cell
 from .build import ConsensusTable, consensus_table
+from .votes import Labels
+from .weighted import add_weighted
 
 #: text cells a parser must leave alone (a transcription "[illegible]" is not a list)
 TEXT_KEYS = frozenset({"data.consensus_text", "data.choice", "data.most_likely"})
@@ -119,8 +121,9 @@ def folder_table(folder: Path, subjects: Path | None = None, classifications: Pa
         metadata = metadata_from_subjects(subjects, wanted)
     elif classifications is not None and classifications.exists():
         metadata = metadata_from_classifications(classifications, wanted)
-    table = consensus_table(rows, read_labels(folder), classifications_per_subject(folder), metadata)
-    return table
+    labels = read_labels(folder)
+    table = consensus_table(rows, labels, classifications_per_subject(folder), metadata)
+    return add_weighted(table, folder, Labels(labels))
 
 
 def table_name(folder: Path, workflow_id: str) -> str:

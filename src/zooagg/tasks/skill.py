@@ -109,7 +109,7 @@ SKILL_PARAMS = {
 }
 
 
-@reducer("user_skill_reducer", params=SKILL_PARAMS)
+@reducer("user_skill_reducer", params=SKILL_PARAMS, wants=("relevant_reduction",))
 def user_skill_reducer(extracts: list[dict[str, Any]], *, relevant_reduction: list[Any] | None = None,
                        mode: str = "binary", null_class: str = "NONE", skill_threshold: float = 0.7,
                        count_threshold: int = 10, strategy: str = "mean",
@@ -124,7 +124,7 @@ def user_skill_reducer(extracts: list[dict[str, Any]], *, relevant_reduction: li
     kept = [e for e in extracts if isinstance(e.get("feedback"), dict)]
     if not kept:
         return {}
-    if relevant_reduction is None:
+    if relevant_reduction is None or all(r is None for r in relevant_reduction):
         relevant_reduction = [e.get("relevant_reduction") for e in kept]
     difficulty = [r["data"]["difficulty"] for r in relevant_reduction
                   if isinstance(r, dict) and "difficulty" in (r.get("data") or {})]

@@ -137,6 +137,9 @@ def weight_command(sources: tuple[str, ...], methods: tuple[str, ...], keywords:
         found, counts = load(paths, tasks, export, Path(truth) if truth else None)
         out = folder if directory is None else Path(directory) / (folder.name if len(groups) > 1 else "")
         scores += weigh_folder(found, names, params, out, fmt, score)
+        if out.resolve() == folder.resolve():
+            for path in refresh_consensus(folder):
+                click.echo(f"Saving consensus table (with the weighted answers) to: {path}")
         summary = ", ".join(f"{k}: {v}" for k, v in counts.items())
         click.echo(f"Weighted {len(found)} task(s) of {folder} ({', '.join(sorted(found))}); {summary}")
     if score:
@@ -147,6 +150,17 @@ def weight_command(sources: tuple[str, ...], methods: tuple[str, ...], keywords:
         path = write_rows(scores, out / f"weighting_scores.{'parquet' if fmt == 'parquet' else 'csv'}", fmt)
         click.echo(score_table(scores))
         click.echo(f"Saving scores to: {path}")
+
+
+def refresh_consensus(folder: Path) -> list[Path]:
+    """The folder's consensus table made again, now with the weighted answers beside the
+    majority's (only where `zooagg run` or `zooagg consensus` made one)."""
+    existing = sorted(folder.glob("consensus_workflow_*"))
+    if not existing:
+        return []
+    from ..consensus.command import write_run
+
+    return write_run(folder, "parquet" if existing[0].suffix == ".parquet" else "csv")
 
 
 def weigh_folder(found: dict[str, TaskAnswers], names: list[str], params: dict[str, dict[str, Any]], out: Path,

@@ -1,0 +1,62 @@
+"""The weighted answers in the consensus table: where a run folder has `zooagg weight`'s
+`weighted_subjects_<method>` tables, each task gains `<task>_<method>` (the method's answer,
+by its label) and `<task>_<method>_probability`, beside the task's majority-vote cells."""
+
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+from typing import Any
+
+from .build import ConsensusTable
+from .votes import Labels
+
+WEIGHTED = re.compile(r"^weighted_subjects_(\w+)\.(csv|parquet)$")
+
+
+def weighted_files(folder: Path) -> dict[str, Path]:
+    """method -> its weighted_subjects table (a CSV before a Parquet of the same method)."""
+    found: dict[str, Path] = {}
+    for path in sorted(folder.glob("weighted_subjects_*"), key=lambda p: p.suffix != ".csv"):
+        match = WEIGHTED.match(path.name)
+        if match:
+            found.setdefault(match.group(1), path)
+    return found
+
+
+def _rows(path: Path) -> list[dict[str, Any]]:
+    if path.suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        return [{k: "" if v is None else str(v) for k, v in row.items()} for row in pq.read_table(path).to_pylist()]
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _text(labels: Labels, task: str, label: str, survey: bool) -> str:
+    if survey:
+        return " + ".join(labels.species(task, part) for part in label.split("+"))
+    return labels.answer(task, label)
+
+
+def add_weighted(table: ConsensusTable, folder: Path, labels: Labels) -> ConsensusTable:
+    """The table with each weighted method's answer and probability per subject-level task."""
+    by_subject = {str(row["subject_id"]): row for row in table.rows}
+    for method, path in weighted_files(folder).items():
+        added: dict[str, list[str]] = {}
+        for row in _rows(path):
+            if row.get("choice") or str(row.get("subject_id")) not in by_subject:
+                continue
+            task = str(row["task"])
+            survey = any(c.startswith(f"{task}_") and "species" in c for c in table.columns)
+            answer, probability = f"{task}_{method}", f"{task}_{method}_probability"
+            target = by_subject[str(row["subject_id"])]
+            target[answer] = _text(labels, task, str(row["label"]), survey)
+            target[probability] = float(row["probability"]) if row.get("probability") not in (None, "") else None
+            added.setdefault(task, [answer, probability])
+        for task, columns in added.items():
+            place = max((i for i, c in enumerate(table.columns) if c.startswith(f"{task}_")), default=None)
+            at = place + 1 if place is not None else len(table.columns)
+            table.columns[at:at] = [c for c in columns if c not in table.columns]
+    return table
