@@ -45,9 +45,12 @@ def data_dir() -> Path:
     return DATA
 
 
+#: the `run_cli` fixture: `run_cli(args, cwd=None) -> Result`
+RunCli = Callable[..., Result]
+
+
 @pytest.fixture
-def run_cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-            ) -> Callable[..., Result]:
+def run_cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> RunCli:
     """`run_cli(["extract", ...], cwd)`: run `zooagg.cli.main` in-process inside `cwd`."""
 
     def run(args: Sequence[str | Path], cwd: Path | None = None) -> Result:

@@ -108,7 +108,7 @@ def test_run_project_equals_zooagg_run(tmp_path: Path) -> None:
 
 
 def Project_open_runs(folder: Path) -> list[dict[str, object]]:
-    return zooagg.Project.open(folder).manifest["runs"]  # type: ignore[no-any-return]
+    return zooagg.Project.open(folder).manifest["runs"]
 
 
 def test_configs_inferred_from_classifications(tmp_path: Path) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import orjson
 
 from zooagg import AGGREGATION_VERSION, registry
@@ -9,12 +11,12 @@ from zooagg.call import ExtractorCall, ReducerCall, by_task
 from zooagg.exports.classifications import Classification
 
 
-def _classification(annotations: list[dict], metadata: dict | None = None) -> Classification:
+def _classification(annotations: list[dict[str, Any]], metadata: dict[str, Any] | None = None) -> Classification:
     return Classification("101", "alice", "7", "5", "1.2", "2024-01-01", "42", annotations, metadata or {},
                           subject_data_raw=orjson.dumps({"42": {"site": "north"}}))
 
 
-def _extract(params: dict, classification: Classification) -> ExtractorCall:
+def _extract(params: dict[str, Any], classification: Classification) -> ExtractorCall:
     component = registry.get("extractor", "question_extractor")
     return ExtractorCall.of("question_extractor", component.name, component.parse_params(params))
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import DATA
+from conftest import DATA, RunCli
 
 from zooagg import registry
 
@@ -20,7 +20,7 @@ NAMES = ["Extractor_config_workflow_10_V16.55.yaml", "Reducer_config_workflow_10
          "Task_labels_workflow_10_V16.55.yaml"]
 
 
-def test_config_matches_the_peer_byte_for_byte(run_cli, tmp_path: Path) -> None:
+def test_config_matches_the_peer_byte_for_byte(run_cli: RunCli, tmp_path: Path) -> None:
     result = run_cli(["config", WORKFLOWS, "10", "-d", tmp_path / "out"], tmp_path)
     assert result.code == 0, result.err
     written = sorted(p.name for p in (tmp_path / "out").iterdir())
@@ -30,13 +30,13 @@ def test_config_matches_the_peer_byte_for_byte(run_cli, tmp_path: Path) -> None:
     assert f"Saving Extractor config to:\n{tmp_path / 'out' / NAMES[0]}" in result.out
 
 
-def test_config_defaults_to_the_current_folder(run_cli, tmp_path: Path) -> None:
+def test_config_defaults_to_the_current_folder(run_cli: RunCli, tmp_path: Path) -> None:
     result = run_cli(["config", WORKFLOWS, "10"], tmp_path)
     assert result.code == 0, result.err
     assert sorted(p.name for p in tmp_path.glob("*.yaml")) == sorted(NAMES)
 
 
-def test_keywords_put_pairs_into_the_reducer_config(run_cli, tmp_path: Path) -> None:
+def test_keywords_put_pairs_into_the_reducer_config(run_cli: RunCli, tmp_path: Path) -> None:
     # the peer puts every -k keyword into the extractor config, where question_extractor has no `pairs`
     result = run_cli(["config", WORKFLOWS, "10", "-k", '{"T0": {"pairs": true}}', "-d", tmp_path], tmp_path)
     assert result.code == 0, result.err
@@ -46,7 +46,7 @@ def test_keywords_put_pairs_into_the_reducer_config(run_cli, tmp_path: Path) -> 
     assert extractor == (PEER / NAMES[0]).read_bytes()  # untouched: no pairs in it
 
 
-def test_keywords_for_the_extractor_stay_in_the_extractor_config(run_cli, tmp_path: Path) -> None:
+def test_keywords_for_the_extractor_stay_in_the_extractor_config(run_cli: RunCli, tmp_path: Path) -> None:
     result = run_cli(["config", WORKFLOWS, "10", "-k", '{"T1": {"no_version": true}}', "-d", tmp_path], tmp_path)
     assert result.code == 0, result.err
     extractor = yaml.safe_load((tmp_path / NAMES[0]).read_text(encoding="utf-8"))
@@ -57,7 +57,7 @@ def test_keywords_for_the_extractor_stay_in_the_extractor_config(run_cli, tmp_pa
 
 
 @pytest.mark.parametrize(("max_version", "chosen"), [("15", "15.55"), ("14", "14.55")])
-def test_major_only_max_version_includes_its_minors(run_cli, tmp_path: Path, max_version: str,
+def test_major_only_max_version_includes_its_minors(run_cli: RunCli, tmp_path: Path, max_version: str,
                                                     chosen: str) -> None:
     # the peer does not raise a major-only max in `config`: --max_version 15 gives it 14.55, and
     # --max_version 14 fails ("combination does not exist") although 14.52 .. 14.55 exist
@@ -80,21 +80,21 @@ def test_major_only_max_version_includes_its_minors(run_cli, tmp_path: Path, max
     (["--min_version", "14.54", "--max_version", "15.55"], "\n    max: '15.55'\n    min: '14.54'", "15.55"),
     (["-v", "14", "--min_version", "15.1"], "\n    min: '15.1'", "16.55"),  # --min/--max override -v
 ])
-def test_version_flags(run_cli, tmp_path: Path, flags: list[str], written: str, chosen: str) -> None:
+def test_version_flags(run_cli: RunCli, tmp_path: Path, flags: list[str], written: str, chosen: str) -> None:
     result = run_cli(["config", WORKFLOWS, "10", *flags, "-d", tmp_path], tmp_path)
     assert result.code == 0, result.err
     text = (tmp_path / f"Extractor_config_workflow_10_V{chosen}.yaml").read_text(encoding="utf-8")
     assert text.endswith(f"workflow_version:{' ' if written.startswith(chr(39)) else ''}{written}\n")
 
 
-def test_config_makes_the_output_folder(run_cli, tmp_path: Path) -> None:
+def test_config_makes_the_output_folder(run_cli: RunCli, tmp_path: Path) -> None:
     target = tmp_path / "new" / "folder"
     result = run_cli(["config", WORKFLOWS, "10", "-d", target], tmp_path)
     assert result.code == 0, result.err
     assert sorted(p.name for p in target.iterdir()) == sorted(NAMES)
 
 
-def test_generated_config_runs_end_to_end(run_cli, tmp_path: Path) -> None:
+def test_generated_config_runs_end_to_end(run_cli: RunCli, tmp_path: Path) -> None:
     assert run_cli(["config", WORKFLOWS, "10", "-d", tmp_path], tmp_path).code == 0
     extract = run_cli(["extract", DATA / "slsn_cls_export.csv", tmp_path / NAMES[0], "-d", tmp_path, "-hb"],
                       tmp_path)
@@ -106,7 +106,7 @@ def test_generated_config_runs_end_to_end(run_cli, tmp_path: Path) -> None:
     assert "14 extracts, 7 subjects" in reduce.out
 
 
-def test_handmade_workflow_config(run_cli, tmp_path: Path) -> None:
+def test_handmade_workflow_config(run_cli: RunCli, tmp_path: Path) -> None:
     """Every task type: the peer's extractors (a combo's inner tasks are configured on their own)."""
     result = run_cli(["config", DATA / "handmade_workflows.csv", "77", "-d", tmp_path], tmp_path)
     assert result.code == 0, result.err

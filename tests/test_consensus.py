@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import DATA
+from conftest import DATA, RunCli
 
 from zooagg.consensus import consensus_table
 from zooagg.consensus.marks import centres
@@ -20,7 +20,7 @@ from zooagg.consensus.marks import centres
 CONSENSUS = DATA / "consensus"
 
 
-def table_of(run_cli, tmp_path: Path, *inputs: str | Path) -> dict[str, dict[str, str]]:
+def table_of(run_cli: RunCli, tmp_path: Path, *inputs: str | Path) -> dict[str, dict[str, str]]:
     result = run_cli(["run", *inputs, "-d", "out", "-hb"], tmp_path)
     assert result.code == 0, result.err
     paths = sorted((tmp_path / "out").rglob("consensus_workflow_*.csv"))
@@ -29,7 +29,7 @@ def table_of(run_cli, tmp_path: Path, *inputs: str | Path) -> dict[str, dict[str
         return {row["subject_id"]: row for row in csv.DictReader(handle)}
 
 
-def test_question_text_points_circles_and_lines(run_cli, tmp_path: Path) -> None:
+def test_question_text_points_circles_and_lines(run_cli: RunCli, tmp_path: Path) -> None:
     rows = table_of(run_cli, tmp_path, CONSENSUS / "many_tools.csv")
     # 458021: cmk24 "Write text" first (then "Sleeping" twice, repeats), anonymous "Sleeping":
     # a tie, shown as the tied answer first in the workflow's order (Sleeping is answer 2, Write text 4)
@@ -59,7 +59,7 @@ def test_question_text_points_circles_and_lines(run_cli, tmp_path: Path) -> None
     assert (lines["T5_lines"], lines["T5_text"], lines["T5_score"]) == ("3", "Ear | Eyes | Ear", "1.0")
 
 
-def test_survey_share_and_species_seen(run_cli, tmp_path: Path) -> None:
+def test_survey_share_and_species_seen(run_cli: RunCli, tmp_path: Path) -> None:
     rows = table_of(run_cli, tmp_path, CONSENSUS / "survey_building_blocks.csv")
     # Pmason: civet first (later genet, hippopotamus: repeats); 4u2c genet; anonymous genet
     row = rows["13118618"]
@@ -67,7 +67,7 @@ def test_survey_share_and_species_seen(run_cli, tmp_path: Path) -> None:
             row["T0_tie"], row["T0_species_seen"]) == ("7", "genet", "2", "3", "0.667", "False", "2")
 
 
-def test_survey_tie_and_shortcut(run_cli, tmp_path: Path) -> None:
+def test_survey_tie_and_shortcut(run_cli: RunCli, tmp_path: Path) -> None:
     rows = table_of(run_cli, tmp_path, CONSENSUS / "kenya.csv")
     # two volunteers said LPHNT (older choice id), two ELEPHANT; the fifth row is a repeat
     row = rows["4592673"]
@@ -78,13 +78,13 @@ def test_survey_tie_and_shortcut(run_cli, tmp_path: Path) -> None:
     assert (rows["4592674"]["T5_answer"], rows["4592674"]["T5_votes"]) == ("Nothing Here", "1")
 
 
-def test_question_and_survey_in_one_workflow(run_cli, tmp_path: Path) -> None:
+def test_question_and_survey_in_one_workflow(run_cli: RunCli, tmp_path: Path) -> None:
     row = table_of(run_cli, tmp_path, CONSENSUS / "michigan.csv")["4593749"]
     assert (row["T2_answer"], row["T2_votes"], row["T2_total"], row["T2_agreement"]) == ("Clear", "2", "3", "0.667")
     assert (row["T3_answer"], row["T3_votes"], row["T3_agreement"], row["T3_species_seen"]) == ("deer", "3", "1.0", "1")
 
 
-def test_dropdown_and_transcribed_text(run_cli, tmp_path: Path) -> None:
+def test_dropdown_and_transcribed_text(run_cli: RunCli, tmp_path: Path) -> None:
     row = table_of(run_cli, tmp_path, CONSENSUS / "nfn.csv")["2060376"]
     # option labels come from the annotations (no workflow export): 840 -> its label, and so on
     assert (row["T1_select0_answer"], row["T1_select0_votes"], row["T1_select0_agreement"]) == \
@@ -95,14 +95,14 @@ def test_dropdown_and_transcribed_text(run_cli, tmp_path: Path) -> None:
     assert (row["T3_text"], row["T3_score"], row["T3_views"]) == ("Collier county. Ca. 1 mile s. of Naples.", "1.75", "2")
 
 
-def test_fem_outlines_and_subject_export_metadata(run_cli, tmp_path: Path) -> None:
+def test_fem_outlines_and_subject_export_metadata(run_cli: RunCli, tmp_path: Path) -> None:
     row = table_of(run_cli, tmp_path, CONSENSUS / "kitteh.csv", DATA / "kitteh_subjects.csv")["458021"]
     assert (row["classifications"], row["T0_tool0_marks"], row["T0_tool0_clusters"],
             row["T0_marks_without_consensus"]) == ("5", "5", "1", "False")
     assert row["metadata.image_name"] == "6672150457_420d61007d_b.jpg"
 
 
-def test_labels_and_metadata_from_a_workflow_export(run_cli, tmp_path: Path) -> None:
+def test_labels_and_metadata_from_a_workflow_export(run_cli: RunCli, tmp_path: Path) -> None:
     rows = table_of(run_cli, tmp_path, DATA / "slsn_wf_export.csv", DATA / "slsn_cls_export.csv", "10")
     assert (rows["96588105"]["T0_answer"], rows["96588105"]["T1_answer"], rows["96588105"]["T1_votes"]) == \
         ("No", "", "0")
@@ -110,7 +110,7 @@ def test_labels_and_metadata_from_a_workflow_export(run_cli, tmp_path: Path) -> 
     assert rows["96588105"]["metadata.objectId"] == "ZTF22abycniv"
 
 
-def test_consensus_command_remakes_the_table_and_writes_parquet(run_cli, tmp_path: Path) -> None:
+def test_consensus_command_remakes_the_table_and_writes_parquet(run_cli: RunCli, tmp_path: Path) -> None:
     table_of(run_cli, tmp_path, CONSENSUS / "michigan.csv")
     path = tmp_path / "out" / "workflow_2276" / "consensus_workflow_2276.csv"
     first = path.read_bytes()
@@ -130,7 +130,7 @@ def test_consensus_command_remakes_the_table_and_writes_parquet(run_cli, tmp_pat
     assert table.column("T2_answer").to_pylist() == ["Clear"]
 
 
-def test_consensus_command_on_a_folder_without_reductions(run_cli, tmp_path: Path) -> None:
+def test_consensus_command_on_a_folder_without_reductions(run_cli: RunCli, tmp_path: Path) -> None:
     result = run_cli(["consensus", tmp_path], tmp_path)
     assert result.code == 2
     assert result.err_lines == [f"Error: file {tmp_path}: no reductions here (run `zooagg run` first and "

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import pytest
+from conftest import RunCli
 
 from zooagg import registry
 from zooagg.exports.classifications import Classification
@@ -136,7 +137,7 @@ RUNNING_INPUT: dict[str, str] = {
 
 
 def _wants(component: registry.Component, n: int) -> dict[str, list[Any]]:
-    values = {"user_ids": [7] * n, "created_at": ["2024-01-01 00:00:00 UTC"] * n,
+    values: dict[str, list[Any]] = {"user_ids": [7] * n, "created_at": ["2024-01-01 00:00:00 UTC"] * n,
               "classification_ids": list(range(1, n + 1)), "relevant_reduction": [None] * n}
     return {want: values[want] for want in component.wants}
 
@@ -280,7 +281,7 @@ def test_defaults_parse_as_their_own_parameters(kind: str, name: str) -> None:
     assert component.parse_params(defaults) == defaults
 
 
-def test_list_shows_every_registered_name(run_cli) -> None:
+def test_list_shows_every_registered_name(run_cli: RunCli) -> None:
     result = run_cli(["list"])
     assert result.code == 0, result.err
     lines = result.out.splitlines()
@@ -294,7 +295,7 @@ def test_list_shows_every_registered_name(run_cli) -> None:
            "instead of each answer" in lines
 
 
-def test_list_json_matches_registry(run_cli) -> None:
+def test_list_json_matches_registry(run_cli: RunCli) -> None:
     result = run_cli(["list", "--json"])
     assert result.code == 0, result.err
     listing = json.loads(result.out)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
+from types import ModuleType
 
 from zooagg import registry
 from zooagg.cli import cli
@@ -12,7 +13,7 @@ from zooagg.cli import cli
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _make_docs():  # type: ignore[no-untyped-def]
+def _make_docs() -> ModuleType:
     spec = importlib.util.spec_from_file_location("make_docs", ROOT / "scripts" / "make_docs.py")
     assert spec
     assert spec.loader

@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import pytest
-from conftest import DATA, leftovers
+from conftest import DATA, RunCli, leftovers
 
 pytest.importorskip("panoptes_client")
 
@@ -180,7 +180,7 @@ def error_line(result: Any) -> str:
     return result.err_lines[0]
 
 
-def test_ready_exports_are_downloaded(run_cli, tmp_path: Path, panoptes: Panoptes) -> None:
+def test_ready_exports_are_downloaded(run_cli: RunCli, tmp_path: Path, panoptes: Panoptes) -> None:
     result = run_cli(["download", "1", "-d", tmp_path / "exports", "-hb"], tmp_path)
     assert result.code == 0, result.err
     folder = tmp_path / "exports"
@@ -192,7 +192,7 @@ def test_ready_exports_are_downloaded(run_cli, tmp_path: Path, panoptes: Panopte
     assert "POST /api/projects/1/classifications_export" not in panoptes.log
 
 
-def test_workflow_export_and_generate_then_wait(run_cli, tmp_path: Path, panoptes: Panoptes) -> None:
+def test_workflow_export_and_generate_then_wait(run_cli: RunCli, tmp_path: Path, panoptes: Panoptes) -> None:
     panoptes.pending_polls = 2
     result = run_cli(["download", "1", "--workflow", "10", "--generate", "--poll", "0.01", "-d", tmp_path, "-hb"],
                      tmp_path)
@@ -204,7 +204,7 @@ def test_workflow_export_and_generate_then_wait(run_cli, tmp_path: Path, panopte
     assert (tmp_path / "project-1-subjects.csv").exists()
 
 
-def test_not_logged_in_is_a_one_line_error(run_cli, tmp_path: Path, panoptes: Panoptes) -> None:
+def test_not_logged_in_is_a_one_line_error(run_cli: RunCli, tmp_path: Path, panoptes: Panoptes) -> None:
     panoptes.require_auth = True
     line = error_line(run_cli(["download", "1", "-d", tmp_path, "-hb"], tmp_path))
     assert line == ("Error: Zooniverse refused the classifications export of project 1: You must be logged "
@@ -214,7 +214,7 @@ def test_not_logged_in_is_a_one_line_error(run_cli, tmp_path: Path, panoptes: Pa
     assert not list(tmp_path.glob("*.csv"))
 
 
-def test_credentials_come_from_the_environment(run_cli, tmp_path: Path, panoptes: Panoptes,
+def test_credentials_come_from_the_environment(run_cli: RunCli, tmp_path: Path, panoptes: Panoptes,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     panoptes.require_auth = True
     monkeypatch.setenv("PANOPTES_CLIENT_ID", "zooagg-test")
@@ -225,12 +225,12 @@ def test_credentials_come_from_the_environment(run_cli, tmp_path: Path, panoptes
     assert (tmp_path / "project-1-classifications.csv").exists()
 
 
-def test_unknown_project_is_a_one_line_error(run_cli, tmp_path: Path, panoptes: Panoptes) -> None:
+def test_unknown_project_is_a_one_line_error(run_cli: RunCli, tmp_path: Path, panoptes: Panoptes) -> None:
     line = error_line(run_cli(["download", "999", "-d", tmp_path], tmp_path))
     assert line == "Error: Zooniverse has no project 999: Could not find project with id='999' (check the id)"
 
 
-def test_export_stuck_pending_times_out(run_cli, tmp_path: Path, panoptes: Panoptes) -> None:
+def test_export_stuck_pending_times_out(run_cli: RunCli, tmp_path: Path, panoptes: Panoptes) -> None:
     panoptes.stuck = True
     line = error_line(run_cli(["download", "1", "--wait", "--timeout", "0.2", "--poll", "0.05", "-d", tmp_path],
                               tmp_path))
@@ -239,14 +239,14 @@ def test_export_stuck_pending_times_out(run_cli, tmp_path: Path, panoptes: Panop
     assert not list(tmp_path.glob("*.csv"))
 
 
-def test_pending_without_wait_says_to_wait(run_cli, tmp_path: Path, panoptes: Panoptes) -> None:
+def test_pending_without_wait_says_to_wait(run_cli: RunCli, tmp_path: Path, panoptes: Panoptes) -> None:
     panoptes.stuck = True
     line = error_line(run_cli(["download", "1", "-d", tmp_path], tmp_path))
     assert line == ("Error: the classifications export of project 1 is not ready (state 'pending') "
                     "(pass --wait to wait for it)")
 
 
-def test_interrupted_download_resumes(run_cli, tmp_path: Path, panoptes: Panoptes) -> None:
+def test_interrupted_download_resumes(run_cli: RunCli, tmp_path: Path, panoptes: Panoptes) -> None:
     panoptes.cut_after = 1000
     first = error_line(run_cli(["download", "1", "-d", tmp_path, "-hb"], tmp_path))
     assert "project-1-classifications.csv" in first
@@ -262,7 +262,7 @@ def test_interrupted_download_resumes(run_cli, tmp_path: Path, panoptes: Panopte
     assert len(media_gets) == 2
 
 
-def test_without_panoptes_client(run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_panoptes_client(run_cli: RunCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import sys
 
     monkeypatch.setitem(sys.modules, "panoptes_client", None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pytest
 
@@ -26,7 +27,7 @@ from zooagg.tasks.drawing_reduce import (
 from zooagg.tasks.shape_reduce import shape_reducer_dbscan
 
 
-def drawing(task: str, *marks: dict) -> list[dict]:
+def drawing(task: str, *marks: dict[str, Any]) -> list[dict[str, Any]]:
     return [normalise_annotation({"task": task, "value": [dict(m) for m in marks]})]
 
 
@@ -96,7 +97,7 @@ def test_fem_subtask_answers_are_found_by_mark_index() -> None:
     ("fullWidthLine", {"y": 7}, {"y": [7]}),
     ("temporalPoint", {"x": 1, "y": 2, "displayTime": 0.5}, {"x": [1], "y": [2], "displayTime": [0.5]}),
 ])
-def test_shape_extractor_keeps_the_shape_parameters(shape: str, mark: dict, expected: dict) -> None:
+def test_shape_extractor_keeps_the_shape_parameters(shape: str, mark: dict[str, Any], expected: dict[str, Any]) -> None:
     out = shape_extractor(drawing("T4", {"tool": 2, **mark}), shape=shape)
     assert out == {"frame0": {f"T4_tool2_{k}": v for k, v in expected.items()}}
 
@@ -123,7 +124,7 @@ def test_a_mark_missing_a_coordinate_is_skipped_alone() -> None:
     ({"tool": "a", "x": 1, "y": 4}, "tool index is 'a', not a whole number"),
     ({"tool": 0, "x": 1, "y": 4, "frame": "one"}, "frame is 'one', not a whole number"),
 ])
-def test_bad_marks_raise_an_extract_error_naming_the_mark(mark: dict, words: str) -> None:
+def test_bad_marks_raise_an_extract_error_naming_the_mark(mark: dict[str, Any], words: str) -> None:
     with pytest.raises(ExtractError) as info:
         point_extractor_by_frame(drawing("T0", mark))
     assert words in info.value.message

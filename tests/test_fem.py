@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import classification_row, read_rows, write_export, write_yaml
+from conftest import RunCli, classification_row, read_rows, write_export, write_yaml
 
 SUBJECT = 7001
 FEM_METADATA = json.dumps({"source": "api", "classifier_version": "2.0",
@@ -49,7 +49,7 @@ def classic_row(classification_id: int, annotations: list[dict[str, Any]], user:
                               user_id=str(user), created_at=f"2026-05-0{user} 10:00:00 UTC")
 
 
-def extract_and_reduce(run_cli, tmp_path: Path, rows: list[dict[str, str]], extractor: str,
+def extract_and_reduce(run_cli: RunCli, tmp_path: Path, rows: list[dict[str, str]], extractor: str,
                        reducer: str) -> tuple[list[dict[str, str]], dict[str, Any], Any]:
     """(extract rows, the subject's reduction as {column without `data.frame0.`: parsed value},
     the extract run's result)."""
@@ -143,7 +143,7 @@ TOOLS = [
 @pytest.mark.parametrize(("shape", "marks", "task_type", "eps", "expected"), TOOLS,
                          ids=[f"{t[0]}-{t[1][0]['toolType']}" for t in TOOLS])
 def test_every_fem_shape_tool_extracts_and_reduces_to_the_hand_worked_cluster(
-        run_cli, tmp_path: Path, shape: str, marks: list[dict[str, Any]], task_type: str | None, eps: float,
+        run_cli: RunCli, tmp_path: Path, shape: str, marks: list[dict[str, Any]], task_type: str | None, eps: float,
         expected: dict[str, Any]) -> None:
     rows, extractor, reducer = shape_case(shape, marks, eps, task_type)
     extracts, reduction, run = extract_and_reduce(run_cli, tmp_path, rows, extractor, reducer)
@@ -156,7 +156,7 @@ def test_every_fem_shape_tool_extracts_and_reduces_to_the_hand_worked_cluster(
         assert reduction[column] == pytest.approx(value), column
 
 
-def test_temporal_points_cluster_at_their_mean(run_cli, tmp_path: Path) -> None:
+def test_temporal_points_cluster_at_their_mean(run_cli: RunCli, tmp_path: Path) -> None:
     marks = [fem_mark("temporalPoint", x=10, y=20, displayTime=0.5, displayTimeStamp="00:00"),
              fem_mark("temporalPoint", x=12, y=22, displayTime=0.5, displayTimeStamp="00:00"),
              fem_mark("temporalPoint", x=14, y=18, displayTime=0.5, displayTimeStamp="00:00")]
@@ -177,7 +177,7 @@ def _shifted(dx: float, dy: float) -> list[tuple[float, float]]:
 
 
 @pytest.mark.parametrize("form", ["polygon", "freehandLine"])
-def test_fem_polygons_and_freehand_lines_cluster_by_overlap(run_cli, tmp_path: Path, form: str) -> None:
+def test_fem_polygons_and_freehand_lines_cluster_by_overlap(run_cli: RunCli, tmp_path: Path, form: str) -> None:
     outlines = [_shifted(0, 0), _shifted(1, 0), _shifted(0, 1)]
     if form == "polygon":
         marks = [fem_mark("polygon", points=[{"x": x, "y": y} for x, y in o]) for o in outlines]
@@ -207,7 +207,7 @@ def classic_mark(tool: int = 0, **geometry: Any) -> dict[str, Any]:
     return {"tool": tool, "frame": 0, "details": [], **geometry}
 
 
-def test_a_rectangle_drawn_on_both_front_ends_is_one_cluster(run_cli, tmp_path: Path) -> None:
+def test_a_rectangle_drawn_on_both_front_ends_is_one_cluster(run_cli: RunCli, tmp_path: Path) -> None:
     rows = [classic_row(100, [drawing([classic_mark(x=40, y=55, width=20, height=10)])], 1),
             # centre (51, 61), 22 x 12: top-left (40, 55); centre (53, 63), 24 x 14: (41, 56)
             fem_row(101, [drawing([fem_mark("rectangle", x_center=51, y_center=61, width=22, height=12)])], 2),
@@ -223,7 +223,7 @@ def test_a_rectangle_drawn_on_both_front_ends_is_one_cluster(run_cli, tmp_path: 
     assert not [k for k in reduction if k.startswith("T0_tool0_")]
 
 
-def test_an_ellipse_drawn_on_both_front_ends_is_one_cluster_despite_the_angle_sign(run_cli, tmp_path: Path) -> None:
+def test_an_ellipse_drawn_on_both_front_ends_is_one_cluster_despite_the_angle_sign(run_cli: RunCli, tmp_path: Path) -> None:
     rows = [classic_row(100, [drawing([classic_mark(x=50, y=60, rx=20, ry=10, angle=-20)])], 1),
             fem_row(101, [drawing([fem_mark("ellipse", x_center=51, y_center=61, rx=21, ry=10, angle=20)])], 2),
             fem_row(102, [drawing([fem_mark("ellipse", x_center=52, y_center=59, rx=22, ry=10, angle=22)])], 3)]
@@ -236,7 +236,7 @@ def test_an_ellipse_drawn_on_both_front_ends_is_one_cluster_despite_the_angle_si
     assert reduction["T0_toolIndex0_clusters_x"] == pytest.approx([51.0])
 
 
-def test_points_drawn_on_both_front_ends_are_one_cluster(run_cli, tmp_path: Path) -> None:
+def test_points_drawn_on_both_front_ends_are_one_cluster(run_cli: RunCli, tmp_path: Path) -> None:
     rows = [classic_row(100, [drawing([classic_mark(x=10, y=20)])], 1),
             fem_row(101, [drawing([fem_mark("point", x=12, y=22)])], 2),
             fem_row(102, [drawing([fem_mark("point", x=14, y=18)])], 3)]
@@ -247,7 +247,7 @@ def test_points_drawn_on_both_front_ends_are_one_cluster(run_cli, tmp_path: Path
     assert reduction["T0_toolIndex0_points_x"] == [10, 12, 14]
 
 
-def test_a_classic_column_and_fem_ranges_are_one_cluster(run_cli, tmp_path: Path) -> None:
+def test_a_classic_column_and_fem_ranges_are_one_cluster(run_cli: RunCli, tmp_path: Path) -> None:
     rows = [classic_row(100, [drawing([classic_mark(x=95, width=10)])], 1),
             # centres 100 and 101, widths 10 and 12: left edges 95 and 95
             fem_row(101, [drawing([{"tool": 0, "toolType": "graph2dRangeX", "x": 100, "width": 10,
@@ -262,7 +262,7 @@ def test_a_classic_column_and_fem_ranges_are_one_cluster(run_cli, tmp_path: Path
     assert reduction["T0_tool0_clusters_width"] == pytest.approx([32 / 3])  # (10 + 10 + 12) / 3
 
 
-def test_use_v1_keys_writes_fem_marks_under_classic_names(run_cli, tmp_path: Path) -> None:
+def test_use_v1_keys_writes_fem_marks_under_classic_names(run_cli: RunCli, tmp_path: Path) -> None:
     rows = [classic_row(100, [drawing([classic_mark(x=10, y=20)])], 1),
             fem_row(101, [drawing([fem_mark("point", x=12, y=22)])], 2)]
     extracts, reduction, _ = extract_and_reduce(
@@ -289,7 +289,7 @@ def test_fem_extracts_have_the_peers_names_and_version() -> None:
 
 # -- no mark dropped without a word ------------------------------------------------------------------
 
-def test_incomplete_kenya_marks_are_counted_and_written_to_the_rejects_file(run_cli, tmp_path: Path,
+def test_incomplete_kenya_marks_are_counted_and_written_to_the_rejects_file(run_cli: RunCli, tmp_path: Path,
                                                                             data_dir: Path) -> None:
     # kenya_r.csv: 9 T2 marks of the "Rectangle" tool, each with x and y only
     config = write_yaml(tmp_path / "extractor.yaml",
@@ -318,7 +318,7 @@ def _fem_export(tmp_path: Path) -> Path:
     ])
 
 
-def test_fem_marks_a_shape_extractor_cannot_read_are_rejects_rows_with_the_reason(run_cli, tmp_path: Path) -> None:
+def test_fem_marks_a_shape_extractor_cannot_read_are_rejects_rows_with_the_reason(run_cli: RunCli, tmp_path: Path) -> None:
     config = write_yaml(tmp_path / "extractor.yaml",
                         "extractor_config:\n    shape_extractor_rectangle: [{task: T0, shape: rectangle}]\n"
                         "workflow_id: 1\nworkflow_version: '1.1'\n")
@@ -337,7 +337,7 @@ def test_fem_marks_a_shape_extractor_cannot_read_are_rejects_rows_with_the_reaso
     ]
 
 
-def test_strict_makes_a_dropped_mark_fatal(run_cli, tmp_path: Path) -> None:
+def test_strict_makes_a_dropped_mark_fatal(run_cli: RunCli, tmp_path: Path) -> None:
     config = write_yaml(tmp_path / "extractor.yaml",
                         "extractor_config:\n    shape_extractor_rectangle: [{task: T0, shape: rectangle}]\n"
                         "workflow_id: 1\nworkflow_version: '1.1'\n")
@@ -352,7 +352,7 @@ def test_strict_makes_a_dropped_mark_fatal(run_cli, tmp_path: Path) -> None:
 # -- the real FEM export ---------------------------------------------------------------------------
 
 def test_the_real_kitteh_zoo_export_extracts_every_outline_and_reduces_as_the_peer(
-        run_cli, tmp_path: Path, data_dir: Path) -> None:
+        run_cli: RunCli, tmp_path: Path, data_dir: Path) -> None:
     # kitteh_subject_458022.csv: every classification of subject 458022 (README); six volunteers
     # drew one freehandLine outline of the cat's face each, one drew nothing
     source = data_dir / "kitteh_subject_458022.csv"

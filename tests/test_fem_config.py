@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 import yaml
-from conftest import DATA, classification_row, read_rows, write_export
+from conftest import DATA, RunCli, classification_row, read_rows, write_export
 
 from zooagg.configure.infer import infer_workflow
 
@@ -26,7 +26,7 @@ def test_flattened_sub_task_answers_are_sub_tasks_of_their_drawing_task() -> Non
     assert inference.front_ends == {"fem": 4}
 
 
-def test_kitteh_is_read_as_fem(run_cli, tmp_path: Path) -> None:
+def test_kitteh_is_read_as_fem(run_cli: RunCli, tmp_path: Path) -> None:
     result = run_cli(["config", "--from-classifications", DATA / "infer" / "kitteh.csv", "28090"], tmp_path)
     assert result.code == 0, result.err
     text = (tmp_path / "Extractor_config_workflow_28090_V13.16.yaml").read_text(encoding="utf-8")
@@ -44,7 +44,7 @@ def configs(folder: Path) -> dict[str, object]:
 POINT_DETAILS = {"T0_toolIndex0_subtask0": "question_extractor", "T0_toolIndex0_subtask1": "dropdown_extractor"}
 
 
-def test_config_from_a_fem_workflow_export_writes_both_key_forms(run_cli, tmp_path: Path) -> None:
+def test_config_from_a_fem_workflow_export_writes_both_key_forms(run_cli: RunCli, tmp_path: Path) -> None:
     """The workflow export cannot say which front end classified: sub-tasks get the classic
     list and one FEM key each; FEM-only tools and task types are configured, not warned about."""
     result = run_cli(["config", FEM / "birds_workflows.csv", "9001", "-d", tmp_path], tmp_path)
@@ -80,7 +80,7 @@ def test_config_from_a_fem_workflow_export_writes_both_key_forms(run_cli, tmp_pa
     }
 
 
-def test_the_written_config_keeps_the_fem_sub_task_answers(run_cli, tmp_path: Path) -> None:
+def test_the_written_config_keeps_the_fem_sub_task_answers(run_cli: RunCli, tmp_path: Path) -> None:
     """Extract and reduce the fixture with the config `config` wrote: the per-cluster sub-task
     votes are the hand-worked ones of test_fem_subtasks.py (cluster 0: two adults, one juvenile,
     three wrens; cluster 1: three juveniles, two tits and a robin)."""
@@ -101,7 +101,7 @@ def test_the_written_config_keeps_the_fem_sub_task_answers(run_cli, tmp_path: Pa
         "[{'value': [{'1': 3}]}, {'value': [{'2': 2, '0': 1}]}]"
 
 
-def test_config_from_fem_classifications_writes_fem_keys_only(run_cli, tmp_path: Path) -> None:
+def test_config_from_fem_classifications_writes_fem_keys_only(run_cli: RunCli, tmp_path: Path) -> None:
     result = run_cli(["config", "--from-classifications", FEM / "birds_classifications.csv", "9001"], tmp_path)
     assert result.code == 0, result.err
     written = configs(tmp_path)
@@ -116,7 +116,7 @@ def test_config_from_fem_classifications_writes_fem_keys_only(run_cli, tmp_path:
                                              "T0_toolIndex0_subtask1": "dropdown_reducer"}}}
 
 
-def test_config_from_mixed_classifications_writes_both(run_cli, tmp_path: Path) -> None:
+def test_config_from_mixed_classifications_writes_both(run_cli: RunCli, tmp_path: Path) -> None:
     """One classic and one FEM classification of a point tool with a single-question sub-task."""
     classic = classification_row(1, [{"task": "T0", "task_label": "Mark", "value": [
         {"x": 1, "y": 2, "tool": 0, "frame": 0, "tool_label": "Bird", "details": [{"value": 1}]}]}])

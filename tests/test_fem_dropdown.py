@@ -81,7 +81,7 @@ def test_a_mark_dropdown_sub_task_in_each_form_gives_one_key() -> None:
     another form: the sub-task column holds the same vote three times."""
     marks = [{"frame": 0, "toolIndex": 0, "toolType": "point", "x": 10.0 * i, "y": 5.0,
               "details": [{"task": "T0.0.0"}]} for i in range(3)]
-    annotations = [{"task": "T0", "taskType": "drawing", "value": marks}]
+    annotations: list[dict[str, Any]] = [{"task": "T0", "taskType": "drawing", "value": marks}]
     for index, form in enumerate(GREEN):
         annotations.append({"task": "T0.0.0", "taskType": "dropdown-simple", "markIndex": index,
                             "value": form["value"]})

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import DATA, read_rows
+from conftest import DATA, RunCli, read_rows
 
 from zooagg.tasks.drawing_details_reduce import reduce_details, split_details
 from zooagg.tasks.drawing_reduce import point_reducer_dbscan
@@ -56,7 +56,7 @@ def cell(row: dict[str, str], key: str) -> object:
     return ast.literal_eval(row[key])
 
 
-def test_fem_sub_task_answers_are_reduced_per_cluster(run_cli, tmp_path: Path) -> None:
+def test_fem_sub_task_answers_are_reduced_per_cluster(run_cli: RunCli, tmp_path: Path) -> None:
     (tmp_path / "e.yaml").write_text(BOTH_FRONT_ENDS)
     (tmp_path / "r.yaml").write_text(POINT_REDUCER)
     (tmp_path / "d.yaml").write_text("reducer_config:\n    dropdown_reducer: {}\n")
@@ -125,7 +125,8 @@ def test_classic_answers_follow_their_marks_into_fem_clusters() -> None:
     clusters in mark order. Marks in extract order: classic (age 0 + Wren, age 1 without a
     species), FEM (0 + Wren, 1 + Tit), FEM (0 + Wren); labels [0, 1, 0, 1, 0]."""
     wren, tit = {"value": [{"1": 1}]}, {"value": [{"2": 1}]}
-    extracts = [{"frame0": {"T0_tool0_x": [1, 9], "T0_tool0_details": [[{"0": 1}, wren], [{"1": 1}]]}},
+    extracts: list[dict[str, Any]] = [
+                {"frame0": {"T0_tool0_x": [1, 9], "T0_tool0_details": [[{"0": 1}, wren], [{"1": 1}]]}},
                 {"classifier_version": "2.0", "frame0": {"T0_toolIndex0_x": [1, 9],
                                                          "T0_toolIndex0_subtask0": [{"0": 1}, {"1": 1}],
                                                          "T0_toolIndex0_subtask1": [wren, tit]}},

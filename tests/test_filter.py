@@ -6,16 +6,17 @@ The peer documents this flag but ignores it (always all); zooagg applies it.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
-from conftest import classification_row, read_rows, write_export, write_yaml
+from conftest import RunCli, classification_row, read_rows, write_export, write_yaml
 
 EXTRACTOR = "extractor_config: {question_extractor: [{task: T0}]}\nworkflow_id: 1\nworkflow_version: '1.1'\n"
 REDUCER = "reducer_config:\n    question_reducer: {}\n"
 
 
 @pytest.fixture
-def extracts(run_cli, tmp_path: Path) -> Path:
+def extracts(run_cli: RunCli, tmp_path: Path) -> Path:
     """alice classified subject 900 twice: "Yes" on Jan 1, "No" on Jan 2 (the later row comes first)."""
     export = write_export(tmp_path / "classifications.csv", [
         classification_row(1, [{"task": "T0", "value": "No"}], subject_id=900, user_name="alice",
@@ -33,7 +34,7 @@ def extracts(run_cli, tmp_path: Path) -> Path:
     return tmp_path / "question_extractor_extractions.csv"
 
 
-def reduce_votes(run_cli, tmp_path: Path, extracts: Path, how: str | None) -> tuple[dict, str]:
+def reduce_votes(run_cli: RunCli, tmp_path: Path, extracts: Path, how: str | None) -> tuple[dict[str, Any], str]:
     config = write_yaml(tmp_path / "reducer.yaml", REDUCER)
     flags = [] if how is None else ["-F", how]
     out = tmp_path / f"out-{how}"
@@ -53,7 +54,7 @@ def reduce_votes(run_cli, tmp_path: Path, extracts: Path, how: str | None) -> tu
     ("all", {"yes": 2, "no": 1}, 0),
     (None, {"yes": 2}, 1),  # default is first
 ])
-def test_filter(run_cli, tmp_path: Path, extracts: Path, how: str | None, expected_900: dict,
+def test_filter(run_cli: RunCli, tmp_path: Path, extracts: Path, how: str | None, expected_900: dict[str, Any],
                 dropped: int) -> None:
     votes, out = reduce_votes(run_cli, tmp_path, extracts, how)
     assert votes == {"900": expected_900, "901": {"no": 1}}
@@ -65,7 +66,7 @@ def test_filter(run_cli, tmp_path: Path, extracts: Path, how: str | None, expect
     assert "4 extracts, 2 subjects" in out
 
 
-def test_filter_first_and_last_differ_only_on_the_repeat(run_cli, tmp_path: Path, extracts: Path) -> None:
+def test_filter_first_and_last_differ_only_on_the_repeat(run_cli: RunCli, tmp_path: Path, extracts: Path) -> None:
     first, _ = reduce_votes(run_cli, tmp_path, extracts, "first")
     last, _ = reduce_votes(run_cli, tmp_path, extracts, "last")
     assert first["901"] == last["901"]

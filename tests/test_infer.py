@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import DATA, classification_row, read_rows, write_export
+from conftest import DATA, RunCli, classification_row, read_rows, write_export
 
 from zooagg.configure.config import load_extractor_config, load_reducer_config
 from zooagg.configure.groups import versions_in
@@ -74,7 +74,7 @@ def test_every_workflow_of_every_file_is_covered() -> None:
     assert present == covered
 
 
-def test_config_from_classifications(run_cli, tmp_path: Path) -> None:
+def test_config_from_classifications(run_cli: RunCli, tmp_path: Path) -> None:
     result = run_cli(["config", "--from-classifications", INFER / "many_tools.csv", "21790", "-d", "out"], tmp_path)
     assert result.code == 0, result.err
     assert "T5: drawing tools 0=line+details[text]" in result.out
@@ -98,7 +98,7 @@ def test_config_from_classifications(run_cli, tmp_path: Path) -> None:
     assert "inferred" not in labels
 
 
-def test_inferred_config_extracts(run_cli, tmp_path: Path) -> None:
+def test_inferred_config_extracts(run_cli: RunCli, tmp_path: Path) -> None:
     assert run_cli(["config", "--from-classifications", INFER / "kenya.csv", "2030"], tmp_path).code == 0
     result = run_cli(["extract", INFER / "kenya.csv", "Extractor_config_workflow_2030_V72.59.yaml", "-hb"], tmp_path)
     assert result.code == 0, result.err
@@ -106,14 +106,14 @@ def test_inferred_config_extracts(run_cli, tmp_path: Path) -> None:
     assert {r["task"] for r in rows} == {"T3"}
 
 
-def test_version_flags_select_classifications(run_cli, tmp_path: Path) -> None:
+def test_version_flags_select_classifications(run_cli: RunCli, tmp_path: Path) -> None:
     result = run_cli(["config", "--from-classifications", INFER / "kenya.csv", "2030", "-v", "27.36"], tmp_path)
     assert result.code == 0, result.err
     doc = yaml.safe_load((tmp_path / "Extractor_config_workflow_2030_V27.36.yaml").read_text(encoding="utf-8"))
     assert doc["workflow_version"] == "27.36"
 
 
-def test_unknown_workflow_is_one_error(run_cli, tmp_path: Path) -> None:
+def test_unknown_workflow_is_one_error(run_cli: RunCli, tmp_path: Path) -> None:
     result = run_cli(["config", "--from-classifications", INFER / "kenya.csv", "99"], tmp_path)
     assert result.code == 2
     assert result.err_lines == [f"Error: file {INFER / 'kenya.csv'}, value 99: no classifications of workflow 99 "
@@ -127,7 +127,7 @@ def shapes(annotations: list[dict[str, Any]], tmp_path: Path) -> dict[str, str]:
 
 
 def test_answer_shapes(tmp_path: Path) -> None:
-    annotations = [
+    annotations: list[dict[str, Any]] = [
         {"task": "T0", "task_label": "Q?", "value": "Yes"},
         {"task": "T1", "task_label": "Which?", "value": ["a", "b"]},
         {"task": "T2", "task_label": None, "value": ["Nothing here"]},

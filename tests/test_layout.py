@@ -11,6 +11,14 @@ from zooagg.tables.layout import EXTRACT_COLUMNS
 from zooagg.tables.spool import SpooledTable, finish_tables
 
 
+def _slow_text(value: object) -> str:
+    """A user_id cell that takes 10 ms to write."""
+    import time
+
+    time.sleep(0.01)
+    return ""
+
+
 def _tables(folder: Path, count: int = 3) -> list[SpooledTable]:
     tables = []
     for t in range(count):
@@ -68,11 +76,10 @@ def test_an_interrupt_while_children_lay_out_leaves_no_temp_file(tmp_path: Path)
     import os
     import signal
     import threading
-    import time
 
     tables = _tables(tmp_path)
     for table in tables:
-        table.meta_format["user_id"] = lambda value: time.sleep(0.01) or ""  # ~25 s per table
+        table.meta_format["user_id"] = _slow_text  # ~25 s per table
     timer = threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGINT))
     timer.start()
     with pytest.raises(KeyboardInterrupt):

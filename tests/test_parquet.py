@@ -8,13 +8,13 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from conftest import DATA, classification_row, leftovers, write_export, write_yaml
+from conftest import DATA, RunCli, classification_row, leftovers, write_export, write_yaml
 
 META = ["classification_id", "user_name", "user_id", "workflow_id", "task", "created_at", "subject_id",
         "extractor"]
 
 
-def test_question_extracts_as_parquet(run_cli, tmp_path: Path) -> None:
+def test_question_extracts_as_parquet(run_cli: RunCli, tmp_path: Path) -> None:
     config = write_yaml(tmp_path / "e.yaml", "extractor_config:\n    question_extractor: [{task: T0}, {task: T1}]\n"
                         "workflow_id: 10\nworkflow_version: '16.55'\n")
     result = run_cli(["extract", DATA / "slsn_cls_export.csv", config, "-d", tmp_path / "out", "--format",
@@ -42,7 +42,7 @@ def test_question_extracts_as_parquet(run_cli, tmp_path: Path) -> None:
     assert leftovers(tmp_path) == []
 
 
-def test_lists_are_json_text_and_user_ids_are_not_floats(run_cli, tmp_path: Path) -> None:
+def test_lists_are_json_text_and_user_ids_are_not_floats(run_cli: RunCli, tmp_path: Path) -> None:
     config = write_yaml(tmp_path / "e.yaml", "extractor_config: {dropdown_extractor: [{task: T1}]}\n"
                         "workflow_id: 1931\nworkflow_version: '1.17'\n")
     result = run_cli(["extract", DATA / "nfn_expanded.csv", config, "-d", tmp_path, "--format", "parquet",
@@ -61,7 +61,7 @@ def test_lists_are_json_text_and_user_ids_are_not_floats(run_cli, tmp_path: Path
 
 
 @pytest.fixture
-def slider_extracts(run_cli, tmp_path: Path) -> Path:
+def slider_extracts(run_cli: RunCli, tmp_path: Path) -> Path:
     export = write_export(tmp_path / "c.csv", [
         classification_row(1, [{"task": "T0", "value": 0.5}], subject_id=10, user_name="a"),
         classification_row(2, [{"task": "T0", "value": 2}], subject_id=10, user_name="b"),
@@ -73,7 +73,7 @@ def slider_extracts(run_cli, tmp_path: Path) -> Path:
     return tmp_path / "slider_extractor_extractions.csv"
 
 
-def test_numbers_as_float_columns(run_cli, tmp_path: Path, slider_extracts: Path) -> None:
+def test_numbers_as_float_columns(run_cli: RunCli, tmp_path: Path, slider_extracts: Path) -> None:
     config = write_yaml(tmp_path / "e.yaml", "extractor_config: {slider_extractor: [{task: T0}]}\n"
                         "workflow_id: 1\nworkflow_version: '1.1'\n")
     export = tmp_path / "c.csv"
@@ -85,7 +85,7 @@ def test_numbers_as_float_columns(run_cli, tmp_path: Path, slider_extracts: Path
     assert table.column("data.slider_value").to_pylist() == [0.5, 2.0, 1.25]
 
 
-def test_reductions_as_parquet(run_cli, tmp_path: Path, slider_extracts: Path) -> None:
+def test_reductions_as_parquet(run_cli: RunCli, tmp_path: Path, slider_extracts: Path) -> None:
     config = write_yaml(tmp_path / "r.yaml", "reducer_config:\n    slider_reducer: {}\n")
     result = run_cli(["reduce", slider_extracts, config, "-d", tmp_path / "pq", "--format", "parquet", "-hb"],
                      tmp_path)
@@ -98,7 +98,7 @@ def test_reductions_as_parquet(run_cli, tmp_path: Path, slider_extracts: Path) -
     assert table.column("data.slider_var").to_pylist() == [0.5625, 0.0]
 
 
-def test_question_reductions_as_parquet_have_integer_counts(run_cli, tmp_path: Path) -> None:
+def test_question_reductions_as_parquet_have_integer_counts(run_cli: RunCli, tmp_path: Path) -> None:
     export = write_export(tmp_path / "c.csv", [
         classification_row(1, [{"task": "T0", "value": "Yes"}], subject_id=10, user_name="a"),
         classification_row(2, [{"task": "T0", "value": "Yes"}], subject_id=10, user_name="b"),

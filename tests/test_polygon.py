@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from zooagg import registry
@@ -20,7 +22,7 @@ def square(x: float, y: float, side: float = 10) -> tuple[list[float], list[floa
     return [x, x + side, x + side, x], [y, y, y + side, y + side]
 
 
-def extract(*outlines: tuple[list[float], list[float]]) -> dict:
+def extract(*outlines: tuple[list[float], list[float]]) -> dict[str, Any]:
     return {"frame0": {f"{TOOL}_pathX": [o[0] for o in outlines], f"{TOOL}_pathY": [o[1] for o in outlines]}}
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pytest
-from conftest import classification_row, read_header, read_rows, write_export, write_yaml
+from conftest import RunCli, classification_row, read_header, read_rows, write_export, write_yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -102,7 +102,7 @@ def _reduction_content(path: Path) -> list[tuple[str, str, tuple[tuple[str, Any]
     """A reduction file as sorted (subject, task, filled data cells) rows: layout-independent."""
     out = []
     for row in read_rows(path):
-        cells = []
+        cells: list[tuple[str, Any]] = []
         for key, value in row.items():
             if key.startswith("data.") and value != "":
                 try:
@@ -122,7 +122,7 @@ def _shuffled_copy(source: Path, target: Path, permutation: list[int]) -> None:
                                                     ("survey_extractor", "survey")])
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
-def test_reduction_does_not_depend_on_row_order(run_cli, order_case: Path, extractor: str, reducer: str,
+def test_reduction_does_not_depend_on_row_order(run_cli: RunCli, order_case: Path, extractor: str, reducer: str,
                                                 data: st.DataObject) -> None:
     # run_cli is function-scoped, but each call resets its captured output: safe across examples
     source = order_case / f"{extractor}_extractions.csv"
@@ -159,7 +159,7 @@ def _plain_text(text: str) -> bool:
 
 
 SAFE_INT = st.integers(min_value=-(2**53), max_value=2**53)
-TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\x00"), min_size=1,
+TEXT = st.text(st.characters(blacklist_categories=["Cs"], blacklist_characters="\r\x00"), min_size=1,
                max_size=20).filter(_plain_text)
 COLUMN_KINDS = {
     "int": SAFE_INT,

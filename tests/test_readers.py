@@ -6,7 +6,16 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import DATA, classification_row, read_header, read_rows, write_export, write_yaml
+from conftest import (
+    DATA,
+    Result,
+    RunCli,
+    classification_row,
+    read_header,
+    read_rows,
+    write_export,
+    write_yaml,
+)
 
 from zooagg.configure.workflow import (
     ComboTask,
@@ -20,18 +29,19 @@ from zooagg.configure.workflow import (
 )
 from zooagg.errors import RowError
 from zooagg.exports import ClassificationReader, VersionRange, read_workflows
+from zooagg.exports.classifications import Classification
 from zooagg.exports.csvio import decode
 from zooagg.exports.marks import normalise_annotation
 from zooagg.exports.workflows import select_versions
 
 
-def read_all(path: Path, workflow_id: int | None = None, versions: VersionRange | None = None) -> list:
+def read_all(path: Path, workflow_id: int | None = None, versions: VersionRange | None = None) -> list[Classification]:
     items = list(ClassificationReader(path, workflow_id, versions))
     assert not [i for i in items if isinstance(i, RowError)]
-    return items
+    return [i for i in items if isinstance(i, Classification)]
 
 
-def extract(run_cli, tmp_path: Path, export: Path, config: str, *extra: str):
+def extract(run_cli: RunCli, tmp_path: Path, export: Path, config: str, *extra: str) -> Result:
     cfg = write_yaml(tmp_path / "extractor.yaml", config)
     result = run_cli(["extract", export, cfg, "-d", tmp_path / "out", "-hb", *extra])
     assert result.code == 0, result.err
@@ -70,7 +80,7 @@ def test_crlf_file_is_really_crlf_and_reads_clean() -> None:
     }]
 
 
-def test_crlf_extract_and_null_value_gives_none_key(run_cli, tmp_path: Path) -> None:
+def test_crlf_extract_and_null_value_gives_none_key(run_cli: RunCli, tmp_path: Path) -> None:
     extract(run_cli, tmp_path, DATA / "fossil_crlf.csv", QUESTION_371)
     path = tmp_path / "out" / "question_extractor_extractions.csv"
     assert b"\r" not in path.read_bytes()
@@ -104,11 +114,11 @@ def test_latin1_bytes_are_decoded() -> None:
     assert decode("Zoë".encode()) == ("Zoë", False)
     reader = ClassificationReader(DATA / "camcat_latin1.csv")
     rows = list(reader)
-    assert [r.classification_id for r in rows] == ["23492245", "23492246"]
+    assert [r.classification_id for r in rows if isinstance(r, Classification)] == ["23492245", "23492246"]
     assert reader.stats.latin1_rows == ["23492245", "23492246"]
 
 
-def test_latin1_warning_names_classification_ids(run_cli, tmp_path: Path) -> None:
+def test_latin1_warning_names_classification_ids(run_cli: RunCli, tmp_path: Path) -> None:
     config = """extractor_config:
     survey_extractor:
     -   task: T0
@@ -141,7 +151,7 @@ def test_r_writeback_quoting_and_na() -> None:
                                       "value": ["1"]}
 
 
-def test_r_writeback_extract_user_id_float_and_empty(run_cli, tmp_path: Path) -> None:
+def test_r_writeback_extract_user_id_float_and_empty(run_cli: RunCli, tmp_path: Path) -> None:
     extract(run_cli, tmp_path, DATA / "kenya_r.csv", QUESTION_2030.format(version="{min: '27'}"))
     rows = read_rows(tmp_path / "out" / "question_extractor_extractions.csv")
     assert [r["user_id"] for r in rows] == ["1475404.0"] * 4 + ["", ""] + ["1475404.0"]
@@ -150,7 +160,7 @@ def test_r_writeback_extract_user_id_float_and_empty(run_cli, tmp_path: Path) ->
     ]
 
 
-def test_unnamed_leading_column_is_ignored(run_cli, tmp_path: Path) -> None:
+def test_unnamed_leading_column_is_ignored(run_cli: RunCli, tmp_path: Path) -> None:
     assert (DATA / "kenya_r_rownames.csv").read_bytes().startswith(b'"","classification_id"')
     plain = read_all(DATA / "kenya_r.csv")
     numbered = read_all(DATA / "kenya_r_rownames.csv")
@@ -166,7 +176,7 @@ def test_unnamed_leading_column_is_ignored(run_cli, tmp_path: Path) -> None:
 
 # ---- user_id as 3958.0, expanded files, extra columns ---------------------------------------
 
-def test_user_id_written_with_dot_zero(run_cli, tmp_path: Path) -> None:
+def test_user_id_written_with_dot_zero(run_cli: RunCli, tmp_path: Path) -> None:
     export = write_export(tmp_path / "c.csv", [
         classification_row(1, [{"task": "T0", "value": "Yes"}], user_id="3958.0", user_name="ann"),
         classification_row(2, [{"task": "T0", "value": "No"}], user_id="17.0", user_name="bo"),
@@ -178,7 +188,7 @@ def test_user_id_written_with_dot_zero(run_cli, tmp_path: Path) -> None:
     assert [r["user_id"] for r in rows] == ["3958.0", "17.0"]
 
 
-def test_integer_user_ids_stay_integers(run_cli, tmp_path: Path) -> None:
+def test_integer_user_ids_stay_integers(run_cli: RunCli, tmp_path: Path) -> None:
     export = write_export(tmp_path / "c.csv", [
         classification_row(1, [{"task": "T0", "value": "Yes"}], user_id="3958"),
     ])
@@ -205,7 +215,7 @@ def test_expanded_file_with_extended_user_id_and_extra_columns() -> None:
     assert [v["value"] for v in rows[0].annotations[0]["value"]] == ["840", "FL", "9a25cac0968fa"]
 
 
-def test_expanded_file_extracts(run_cli, tmp_path: Path) -> None:
+def test_expanded_file_extracts(run_cli: RunCli, tmp_path: Path) -> None:
     extract(run_cli, tmp_path, DATA / "nfn_expanded.csv",
             "extractor_config: {dropdown_extractor: [{task: T1}]}\nworkflow_id: 1931\nworkflow_version: '1.17'\n")
     rows = read_rows(tmp_path / "out" / "dropdown_extractor_extractions.csv")
@@ -287,7 +297,7 @@ KENYA_VERSIONS = {  # classification_id -> workflow_version in kenya_r.csv
     ({"min": "28", "max": "34.38"}, ["13323973", "13532629", "13542004", "17800428", "17804530", "20167775"]),
     (None, list(KENYA_VERSIONS)),
 ])
-def test_version_ranges(config_value, expected) -> None:
+def test_version_ranges(config_value: str | dict[str, str] | None, expected: list[str]) -> None:
     versions = VersionRange.from_config(config_value)
     rows = read_all(DATA / "kenya_r.csv", 2030, versions)
     assert [r.classification_id for r in rows] == expected
@@ -305,7 +315,7 @@ def test_minor_versions_compare_as_numbers() -> None:
 
 
 @pytest.mark.parametrize(("yaml_version", "count"), [("'33'", 3), ("'33.38'", 2), ("{max: '33'}", 4)])
-def test_version_filter_through_extract(run_cli, tmp_path: Path, yaml_version: str, count: int) -> None:
+def test_version_filter_through_extract(run_cli: RunCli, tmp_path: Path, yaml_version: str, count: int) -> None:
     result = extract(run_cli, tmp_path, DATA / "kenya_r.csv", QUESTION_2030.format(version=yaml_version))
     rows = read_rows(tmp_path / "out" / "question_extractor_extractions.csv")
     assert len(rows) == count

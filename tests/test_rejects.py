@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from conftest import classification_row, leftovers, read_rows, write_export, write_yaml
+from conftest import (
+    Result,
+    RunCli,
+    classification_row,
+    leftovers,
+    read_rows,
+    write_export,
+    write_yaml,
+)
 
 from zooagg.engine.rejects import Rejects
 from zooagg.errors import RowError, Where
@@ -39,7 +49,7 @@ def config(tmp_path: Path) -> Path:
     return write_yaml(tmp_path / "extractor.yaml", CONFIG)
 
 
-def test_bad_rows_are_rejected_and_the_rest_extracted(run_cli, tmp_path: Path, bad_export: Path,
+def test_bad_rows_are_rejected_and_the_rest_extracted(run_cli: RunCli, tmp_path: Path, bad_export: Path,
                                                       config: Path) -> None:
     out = tmp_path / "out"
     result = run_cli(["extract", bad_export, config, "-d", out, "-hb"], tmp_path)
@@ -70,7 +80,7 @@ def test_bad_rows_are_rejected_and_the_rest_extracted(run_cli, tmp_path: Path, b
     assert leftovers(tmp_path) == []
 
 
-def test_strict_fails_on_the_first_bad_row_and_writes_nothing(run_cli, tmp_path: Path, bad_export: Path,
+def test_strict_fails_on_the_first_bad_row_and_writes_nothing(run_cli: RunCli, tmp_path: Path, bad_export: Path,
                                                               config: Path) -> None:
     out = tmp_path / "out"
     result = run_cli(["extract", bad_export, config, "-d", out, "-hb", "--strict"], tmp_path)
@@ -87,7 +97,7 @@ def test_strict_fails_on_the_first_bad_row_and_writes_nothing(run_cli, tmp_path:
     assert leftovers(tmp_path) == []
 
 
-def test_failed_strict_run_leaves_earlier_outputs_intact(run_cli, tmp_path: Path, bad_export: Path,
+def test_failed_strict_run_leaves_earlier_outputs_intact(run_cli: RunCli, tmp_path: Path, bad_export: Path,
                                                          config: Path) -> None:
     out = tmp_path / "out"
     assert run_cli(["extract", bad_export, config, "-d", out, "-hb"], tmp_path).code == 0
@@ -98,7 +108,7 @@ def test_failed_strict_run_leaves_earlier_outputs_intact(run_cli, tmp_path: Path
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
 
-def test_clean_run_removes_a_stale_rejects_file(run_cli, tmp_path: Path, config: Path) -> None:
+def test_clean_run_removes_a_stale_rejects_file(run_cli: RunCli, tmp_path: Path, config: Path) -> None:
     out = tmp_path / "out"
     out.mkdir()
     (out / "extractions_rejects.csv").write_text("file,row\nold,1\n", encoding="utf-8")
@@ -109,7 +119,7 @@ def test_clean_run_removes_a_stale_rejects_file(run_cli, tmp_path: Path, config:
     assert not (out / "extractions_rejects.csv").exists()
 
 
-def test_reduce_rejects_a_subject_it_cannot_reduce(run_cli, tmp_path: Path) -> None:
+def test_reduce_rejects_a_subject_it_cannot_reduce(run_cli: RunCli, tmp_path: Path) -> None:
     extracts = tmp_path / "slider_extractor_extractions.csv"
     extracts.write_text(
         "classification_id,user_name,user_id,workflow_id,task,created_at,subject_id,extractor,data.slider_value\n"
@@ -138,12 +148,12 @@ def test_reduce_rejects_a_subject_it_cannot_reduce(run_cli, tmp_path: Path) -> N
 
 
 @pytest.fixture
-def interrupted_extract(run_cli, tmp_path: Path, bad_export: Path, config: Path,
-                        monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+def interrupted_extract(run_cli: RunCli, tmp_path: Path, bad_export: Path, config: Path,
+                        monkeypatch: pytest.MonkeyPatch) -> tuple[Result, Path]:
     """An extract stopped by Ctrl-C after one row of the layout was written: (result, out folder)."""
     real_records = tables.SpooledTable.records
 
-    def interrupted(self):  # one row written, then Ctrl-C
+    def interrupted(self: tables.SpooledTable) -> Iterator[Any]:  # one row written, then Ctrl-C
         for index, record in enumerate(real_records(self)):
             if index == 1:
                 raise KeyboardInterrupt
@@ -154,7 +164,7 @@ def interrupted_extract(run_cli, tmp_path: Path, bad_export: Path, config: Path,
     return run_cli(["extract", bad_export, config, "-d", out, "-hb"], tmp_path), out
 
 
-def test_interrupted_write_leaves_no_part_file(interrupted_extract, tmp_path: Path) -> None:
+def test_interrupted_write_leaves_no_part_file(interrupted_extract: tuple[Result, Path], tmp_path: Path) -> None:
     result, out = interrupted_extract
     assert result.code == 130
     assert "no partial output was left behind" in result.err
@@ -162,7 +172,7 @@ def test_interrupted_write_leaves_no_part_file(interrupted_extract, tmp_path: Pa
     assert leftovers(tmp_path) == []
 
 
-def test_interrupted_write_never_leaves_a_partial_output(interrupted_extract) -> None:
+def test_interrupted_write_never_leaves_a_partial_output(interrupted_extract: tuple[Result, Path]) -> None:
     result, out = interrupted_extract
     assert result.code == 130
     assert [p.name for p in out.iterdir() if not p.name.endswith(".part")] == []
@@ -184,7 +194,7 @@ def test_the_rejects_file_writes_zero_and_false_and_leaves_only_missing_cells_em
     ]
 
 
-def test_a_rejected_row_says_what_to_do(run_cli, tmp_path: Path, bad_export: Path, config: Path) -> None:
+def test_a_rejected_row_says_what_to_do(run_cli: RunCli, tmp_path: Path, bad_export: Path, config: Path) -> None:
     out = tmp_path / "out"
     assert run_cli(["extract", bad_export, config, "-d", out, "-hb"], tmp_path).code == 0
     reasons = [r["reason"] for r in read_rows(out / "extractions_rejects.csv")]

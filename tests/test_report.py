@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import DATA, classification_row, write_export
+from conftest import DATA, RunCli, classification_row, write_export
 
 from zooagg.report.data import load_run
 
@@ -27,7 +27,7 @@ def votes_export(tmp_path: Path) -> Path:
     return write_export(tmp_path / "votes.csv", rows)
 
 
-def test_agreement_and_least_agreement_first(run_cli, tmp_path: Path) -> None:
+def test_agreement_and_least_agreement_first(run_cli: RunCli, tmp_path: Path) -> None:
     export = votes_export(tmp_path)
     assert run_cli(["run", export, "-d", "out", "-hb"], tmp_path).code == 0
     result = run_cli(["report", "out"], tmp_path)
@@ -47,7 +47,7 @@ def test_agreement_and_least_agreement_first(run_cli, tmp_path: Path) -> None:
     assert run.classifications == 15
 
 
-def test_report_is_self_contained(run_cli, tmp_path: Path) -> None:
+def test_report_is_self_contained(run_cli: RunCli, tmp_path: Path) -> None:
     assert run_cli(["run", INFER / "many_tools.csv", "-d", "out", "-hb"], tmp_path).code == 0
     result = run_cli(["report", "out"], tmp_path)
     assert result.code == 0, result.err
@@ -62,7 +62,7 @@ def test_report_is_self_contained(run_cli, tmp_path: Path) -> None:
         assert f"Task {task}" in page
 
 
-def test_drawing_without_reduction_degrades(run_cli, tmp_path: Path) -> None:
+def test_drawing_without_reduction_degrades(run_cli: RunCli, tmp_path: Path) -> None:
     assert run_cli(["run", INFER / "kitteh.csv", "-d", "out", "-hb"], tmp_path).code == 0
     folder = tmp_path / "out" / "workflow_28090"
     for path in folder.glob("*_reductions*.csv"):
@@ -73,7 +73,7 @@ def test_drawing_without_reduction_degrades(run_cli, tmp_path: Path) -> None:
     assert page.count("data:image/png;base64,") == 3  # activity, histogram, grid
 
 
-def test_empty_folder_is_one_error(run_cli, tmp_path: Path) -> None:
+def test_empty_folder_is_one_error(run_cli: RunCli, tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     result = run_cli(["report", "empty"], tmp_path)
     assert result.code == 2
@@ -85,7 +85,7 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
-def test_opens_offline_in_headless_chromium(run_cli, tmp_path: Path) -> None:
+def test_opens_offline_in_headless_chromium(run_cli: RunCli, tmp_path: Path) -> None:
     """Every plot decodes in a browser with the network cut off (Playwright drives the system
     chromium; no browser is downloaded)."""
     sync_api = pytest.importorskip("playwright.sync_api")
@@ -112,7 +112,7 @@ def test_opens_offline_in_headless_chromium(run_cli, tmp_path: Path) -> None:
     assert len(shot) > 50_000
 
 
-def reported_golden_run(run_cli, tmp_path: Path, kind: str) -> Path:
+def reported_golden_run(run_cli: RunCli, tmp_path: Path, kind: str) -> Path:
     """A run folder with the synthetic golden case's `kind` (dropdown, slider) extracts, reduction
     and task labels, reported; the folder."""
     golden = Path(__file__).parent / "golden" / "synthetic-slider-dropdown-shortcut" / "expected"
@@ -126,7 +126,7 @@ def reported_golden_run(run_cli, tmp_path: Path, kind: str) -> Path:
     return run_dir
 
 
-def test_dropdown_selects_are_plotted_as_votes_with_option_labels(run_cli, tmp_path: Path) -> None:
+def test_dropdown_selects_are_plotted_as_votes_with_option_labels(run_cli: RunCli, tmp_path: Path) -> None:
     """Each select of a dropdown task is a vote of its own, its options named from Task_labels."""
     run_dir = reported_golden_run(run_cli, tmp_path, "dropdown")
     run = load_run(run_dir)
@@ -143,7 +143,7 @@ def test_dropdown_selects_are_plotted_as_votes_with_option_labels(run_cli, tmp_p
     assert page.count('src="data:image/png;base64,') >= 3  # activity and one figure per select
 
 
-def test_slider_tasks_show_mean_and_spread_widest_first(run_cli, tmp_path: Path) -> None:
+def test_slider_tasks_show_mean_and_spread_widest_first(run_cli: RunCli, tmp_path: Path) -> None:
     run_dir = reported_golden_run(run_cli, tmp_path, "slider")
     (slider,) = load_run(run_dir).sliders
     assert slider.task == "T2"

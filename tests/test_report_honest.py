@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import DATA, classification_row, write_export
+from conftest import DATA, RunCli, classification_row, write_export
 
 from zooagg.report.data import load_run
 
@@ -27,7 +27,7 @@ def few_votes_export(tmp_path: Path) -> Path:
     return write_export(tmp_path / "few.csv", rows)
 
 
-def test_agreement_counts_only_subjects_with_two_classifications(run_cli, tmp_path: Path) -> None:
+def test_agreement_counts_only_subjects_with_two_classifications(run_cli: RunCli, tmp_path: Path) -> None:
     assert run_cli(["run", few_votes_export(tmp_path), "-d", "out", "-hb"], tmp_path).code == 0
     assert run_cli(["report", "out"], tmp_path).code == 0
     (task,) = load_run(tmp_path / "out" / "workflow_1").votes
@@ -45,7 +45,7 @@ def test_agreement_counts_only_subjects_with_two_classifications(run_cli, tmp_pa
     assert "2 subject(s) with fewer than 2 classifications are left out" in least
 
 
-def test_text_transcription_eps_and_every_file(run_cli, tmp_path: Path) -> None:
+def test_text_transcription_eps_and_every_file(run_cli: RunCli, tmp_path: Path) -> None:
     assert run_cli(["run", DATA / "consensus" / "many_tools.csv", "-d", "out", "-hb"], tmp_path).code == 0
     assert run_cli(["report", "out"], tmp_path).code == 0
     folder = tmp_path / "out" / "workflow_21790"

@@ -6,7 +6,8 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from conftest import DATA, read_rows
+import pytest
+from conftest import DATA, RunCli, read_rows
 
 from zooagg.configure.groups import plan_groups
 from zooagg.exports.workflows import WorkflowVersion, read_workflows
@@ -16,7 +17,7 @@ WORKFLOWS = DATA / "slsn_wf_export.csv"
 INFER = DATA / "infer"
 
 
-def test_the_three_argument_form_writes_the_project_layout(run_cli, tmp_path: Path) -> None:
+def test_the_three_argument_form_writes_the_project_layout(run_cli: RunCli, tmp_path: Path) -> None:
     result = run_cli(["run", WORKFLOWS, SLSN, "10", "-d", "out", "-hb"], tmp_path)
     assert result.code == 0, result.err
     out = tmp_path / "out"
@@ -28,7 +29,7 @@ def test_the_three_argument_form_writes_the_project_layout(run_cli, tmp_path: Pa
     ]
 
 
-def test_project_exports_in_any_order(run_cli, tmp_path: Path) -> None:
+def test_project_exports_in_any_order(run_cli: RunCli, tmp_path: Path) -> None:
     result = run_cli(["run", SLSN, WORKFLOWS, DATA / "kitteh_subjects.csv", "-d", "out", "-hb"], tmp_path)
     assert result.code == 0, result.err
     folder = tmp_path / "out" / "workflow_10"
@@ -42,7 +43,7 @@ def test_project_exports_in_any_order(run_cli, tmp_path: Path) -> None:
     assert "# INFERRED" not in (folder / "Extractor_config_workflow_10_V16.55.yaml").read_text(encoding="utf-8")
 
 
-def test_every_workflow_without_a_workflow_export(run_cli, tmp_path: Path) -> None:
+def test_every_workflow_without_a_workflow_export(run_cli: RunCli, tmp_path: Path) -> None:
     result = run_cli(["run", INFER / "kenya.csv", "-d", "out", "-hb"], tmp_path)
     assert result.code == 0, result.err
     out = tmp_path / "out"
@@ -57,20 +58,20 @@ def test_every_workflow_without_a_workflow_export(run_cli, tmp_path: Path) -> No
     assert [r["versions"] for r in manifest["runs"][:2]] == [["27.36", "55.46"], ["62.49", "72.59"]]
 
 
-def test_named_workflows_only(run_cli, tmp_path: Path) -> None:
+def test_named_workflows_only(run_cli: RunCli, tmp_path: Path) -> None:
     result = run_cli(["run", INFER / "kenya.csv", "3461", "-d", "out", "-hb"], tmp_path)
     assert result.code == 0, result.err
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["workflow_3461", "zooagg-run.json"]
 
 
-def test_unknown_workflow_is_one_error(run_cli, tmp_path: Path) -> None:
+def test_unknown_workflow_is_one_error(run_cli: RunCli, tmp_path: Path) -> None:
     result = run_cli(["run", INFER / "kenya.csv", "77", "-d", "out"], tmp_path)
     assert result.code == 2
     assert result.err_lines == [f"Error: file {INFER / 'kenya.csv'}, value 77: no classifications of workflow 77 "
                                 "(workflow ids in this export: 2030, 3461)"]
 
 
-def test_no_classification_export_is_one_error(run_cli, tmp_path: Path) -> None:
+def test_no_classification_export_is_one_error(run_cli: RunCli, tmp_path: Path) -> None:
     result = run_cli(["run", WORKFLOWS, DATA / "kitteh_subjects.csv", "-d", "out"], tmp_path)
     assert result.code == 2
     assert result.err_lines == ["Error: no classification export given (zooagg run CLASSIFICATION_CSV "
@@ -92,7 +93,7 @@ def test_versions_with_other_tasks_run_apart() -> None:
         (5, "1.0", "1.3", False), (5, "2.0", "2.0", False), (6, "1.1", "1.1", True)]
 
 
-def test_the_library_run_returns_its_manifest_and_says_nothing(tmp_path: Path, capsys) -> None:
+def test_the_library_run_returns_its_manifest_and_says_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from zooagg import run
 
     manifest = run.run_project([str(SLSN), str(WORKFLOWS)], tmp_path)

@@ -6,20 +6,21 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import yaml
-from conftest import DATA, classification_row, write_export
+from conftest import DATA, RunCli, classification_row, write_export
 
 INFER = DATA / "infer"
 SLSN = DATA / "slsn_cls_export.csv"
 WORKFLOWS = DATA / "slsn_wf_export.csv"
 
 
-def manifest_of(out: Path) -> dict[str, object]:
+def manifest_of(out: Path) -> dict[str, Any]:
     return json.loads((out / "zooagg-run.json").read_text(encoding="utf-8"))
 
 
-def test_one_export_and_two_workflow_ids(run_cli, tmp_path: Path) -> None:
+def test_one_export_and_two_workflow_ids(run_cli: RunCli, tmp_path: Path) -> None:
     result = run_cli(["run", INFER / "building_blocks.csv", "4870", "4994", "-d", "out", "-hb"], tmp_path)
     assert result.code == 0, result.err
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["workflow_4870", "workflow_4994",
@@ -27,20 +28,20 @@ def test_one_export_and_two_workflow_ids(run_cli, tmp_path: Path) -> None:
     assert (tmp_path / "out" / "workflow_4994" / "consensus_workflow_4994.csv").exists()
 
 
-def test_exports_and_id_in_any_order_give_one_layout(run_cli, tmp_path: Path) -> None:
-    listings = []
+def test_exports_and_id_in_any_order_give_one_layout(run_cli: RunCli, tmp_path: Path) -> None:
+    listings: list[list[str]] = []
     for order in ([WORKFLOWS, SLSN, "10"], [SLSN, WORKFLOWS, "10"], ["10", SLSN, WORKFLOWS], [SLSN, WORKFLOWS]):
         out = tmp_path / f"out{len(listings)}"
         result = run_cli(["run", *order, "-d", out, "-hb"], tmp_path)
         assert result.code == 0, result.err
         listings.append(sorted(str(p.relative_to(out)) for p in out.rglob("*")))
-        assert manifest_of(out)["runs"][0]["folder"] == "workflow_10"  # type: ignore[index]
+        assert manifest_of(out)["runs"][0]["folder"] == "workflow_10"
     assert all(listing == listings[0] for listing in listings)
     assert "workflow_10/consensus_workflow_10.csv" in listings[0]
     assert "workflow_10/question_reducer_reductions.csv" in listings[0]
 
 
-def test_polygon_tool_with_a_sub_task_runs(run_cli, tmp_path: Path) -> None:
+def test_polygon_tool_with_a_sub_task_runs(run_cli: RunCli, tmp_path: Path) -> None:
     """dd-building-blocks 4759: a polygon tool with a question under it; polygon_reducer takes no
     `details`, so the reducer config leaves them out instead of stopping the run."""
     result = run_cli(["run", INFER / "building_blocks.csv", "4759", "-d", "out", "-hb"], tmp_path)
@@ -52,12 +53,12 @@ def test_polygon_tool_with_a_sub_task_runs(run_cli, tmp_path: Path) -> None:
         list(folder.glob("polygon_reducer_reductions_*.csv"))
 
 
-def test_every_project_workflow_runs(run_cli, tmp_path: Path) -> None:
+def test_every_project_workflow_runs(run_cli: RunCli, tmp_path: Path) -> None:
     result = run_cli(["run", INFER / "building_blocks.csv", "-d", "out", "-hb"], tmp_path)
     assert result.code == 0, result.err
     runs = manifest_of(tmp_path / "out")["runs"]
-    assert sorted(r["workflow_id"] for r in runs) == [371, 1187, 1962, 3130, 4759, 4870, 4994]  # type: ignore[union-attr,index]
-    assert all(r["consensus"] and "error" not in r for r in runs)  # type: ignore[union-attr,index]
+    assert sorted(r["workflow_id"] for r in runs) == [371, 1187, 1962, 3130, 4759, 4870, 4994]
+    assert all(r["consensus"] and "error" not in r for r in runs)
 
 
 def failing_export(tmp_path: Path) -> Path:
@@ -70,12 +71,12 @@ def failing_export(tmp_path: Path) -> Path:
     return write_export(tmp_path / "two.csv", rows)
 
 
-def test_a_failing_workflow_is_recorded_and_the_others_run(run_cli, tmp_path: Path) -> None:
+def test_a_failing_workflow_is_recorded_and_the_others_run(run_cli: RunCli, tmp_path: Path) -> None:
     result = run_cli(["run", failing_export(tmp_path), "-d", "out", "-hb", "--strict"], tmp_path)
     assert result.code == 1
     assert result.err_lines[-1].startswith("Error: 1 of 2 workflow run(s) failed: workflow 2 (")
     manifest = manifest_of(tmp_path / "out")
-    first, second = manifest["runs"]  # type: ignore[misc]
+    first, second = manifest["runs"]
     assert first["workflow_id"] == 1
     assert "error" not in first
     assert first["consensus"] == "consensus_workflow_1.csv"
@@ -88,12 +89,12 @@ def test_a_failing_workflow_is_recorded_and_the_others_run(run_cli, tmp_path: Pa
     assert (tmp_path / "out" / "workflow_1" / "consensus_workflow_1.csv").exists()
 
 
-def test_inference_splits_where_a_tool_changes_shape(run_cli, tmp_path: Path) -> None:
+def test_inference_splits_where_a_tool_changes_shape(run_cli: RunCli, tmp_path: Path) -> None:
     """Kenya's T2 drew rectangles up to version 58.48 and circles from 62.49 on."""
     result = run_cli(["run", INFER / "kenya.csv", "2030", "-d", "out", "-hb"], tmp_path)
     assert result.code == 0, result.err
     runs = manifest_of(tmp_path / "out")["runs"]
-    assert [(r["versions"], r["folder"]) for r in runs] == [  # type: ignore[union-attr,index]
+    assert [(r["versions"], r["folder"]) for r in runs] == [
         (["27.36", "55.46"], "workflow_2030/V55.46"), (["62.49", "72.59"], "workflow_2030/V72.59")]
     early = tmp_path / "out" / "workflow_2030" / "V55.46"
     late = tmp_path / "out" / "workflow_2030" / "V72.59"

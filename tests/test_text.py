@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -110,7 +111,7 @@ def test_text_reducer_rejects_absurdly_long_text() -> None:
 
 def test_combo_annotations_are_opened() -> None:
     dropdown = [{"select_label": "Month", "option": True, "value": 4, "label": "4 - April"}]
-    annotations = [
+    annotations: list[dict[str, Any]] = [
         {"task": "T1", "value": [{"select_label": "Country", "value": "840"}]},
         {"task": "T5", "task_label": None, "value": [{"task": "T2", "value": "Persea borbonia"},
                                                      {"task": "T8", "value": dropdown}]},

@@ -8,6 +8,7 @@ import csv
 import math
 import random
 from pathlib import Path
+from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
@@ -119,11 +120,11 @@ def _config(tmp_path: Path, reducer: str, params: str = "{}") -> Path:
     return path
 
 
-def _both(source: Path, config: Path, out: Path, columnar: bool = True, **options: object) -> tuple[Path, Path]:
+def _both(source: Path, config: Path, out: Path, columnar: bool = True, **options: Any) -> tuple[Path, Path]:
     reducer = load_reducer_config(config)
-    fast = run_reduce(source, reducer, out, "fast", **options)  # type: ignore[arg-type]
+    fast = run_reduce(source, reducer, out, "fast", **options)
     assert fast.columnar == columnar
-    general = run_reduce(source, reducer, out, "general", columnar=False, **options)  # type: ignore[arg-type]
+    general = run_reduce(source, reducer, out, "general", columnar=False, **options)
     assert fast.rows_written == general.rows_written
     assert (fast.subjects, fast.repeats_dropped, fast.extracts_read) == \
         (general.subjects, general.repeats_dropped, general.extracts_read)
@@ -144,7 +145,7 @@ def test_columnar_path_writes_what_the_general_path_writes(tmp_path: Path, seed:
     reducer = {"question": rng.choice(["question_reducer", "shortcut_reducer"]), "survey": "survey_reducer",
                "slider": "slider_reducer"}[form]
     params = rng.choice(["{}", "{}", "{no_version: true}"])
-    options = {"filter_how": rng.choice(["first", "last", "all"]), "order": rng.random() < 0.3}
+    options: dict[str, Any] = {"filter_how": rng.choice(["first", "last", "all"]), "order": rng.random() < 0.3}
     if rng.random() < 0.4:
         options.update(bucket_bytes=rng.choice([300, 1000, 3000]), cpu_count=rng.choice([1, 2]))
     fast, general = _both(source, _config(tmp_path, reducer, params), tmp_path, **options)
@@ -202,7 +203,7 @@ def test_slider_groups_of_every_size_match_numpy_to_the_bit(tmp_path: Path) -> N
     """Groups of 1 to 300 values: the row-wise reductions match np.mean/median/var of each group."""
     rng = random.Random(7)
     header = [*META, "data.slider_value"]
-    rows = []
+    rows: list[list[str]] = []
     for subject in range(1, 301):
         for i in range(subject):
             value = repr(rng.uniform(-1, 1) * 10.0 ** rng.randint(-6, 9))

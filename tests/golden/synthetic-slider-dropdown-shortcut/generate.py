@@ -13,6 +13,8 @@ import csv
 import json
 import os
 import random
+from collections.abc import Iterator
+from typing import Any
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 WORKFLOW_ID = 101
@@ -64,7 +66,7 @@ WF_HEADER = ["workflow_id", "display_name", "version", "active", "classification
              "retired_set_member_subjects_count", "tasks", "retirement", "aggregation", "strings", "minor_version"]
 
 
-def workflow_rows():
+def workflow_rows() -> Iterator[list[Any]]:
     retirement = json.dumps({"options": {"count": 15}, "criteria": "classification_count"}, separators=(",", ":"))
     for version, minor, tasks in ((3, 1, OLD_TASKS), (4, 2, TASKS)):
         strings = {k: v for k, v in STRINGS.items() if k.split(".")[0] in tasks}
@@ -78,26 +80,26 @@ USERS = [("alice", 1001), ("bob", 1002), ("carol", 1003), ("dave", 1004), ("erin
          ("frank", 1006), ("not-logged-in-0a1b2c", None), ("not-logged-in-3d4e5f", None)]
 
 
-def annotations_v1(i):
+def annotations_v1(i: int) -> list[dict[str, Any]]:
     # Every 4.2 classification answers the slider T2: the peer's slider_reducer aborts the whole
     # reduce (KeyError: 'slider_value') on a subject with a classification that skipped T2.
     kind = i % 10
-    slider = {"task": "T2", "task_label": STRINGS["T2.instruction"], "value": rng.choice(["2.5", "5", "8"])}
+    slider: dict[str, Any] = {"task": "T2", "task_label": STRINGS["T2.instruction"], "value": rng.choice(["2.5", "5", "8"])}
     if kind in (8, 9):
         return [{"task": "T0", "task_label": STRINGS["T0.question"], "value": None},
                 {"task": "T5", "task_label": None, "value": ["Too dark"]}, slider]
     if kind == 7:
         return [{"task": "T5", "task_label": None, "value": ["Nothing here"]},
                 {"task": "T0", "task_label": STRINGS["T0.question"], "value": "No"}, slider]
-    ann = []
+    ann: list[dict[str, Any]] = []
     yes = rng.random() < 0.7
     ann.append({"task": "T0", "task_label": STRINGS["T0.question"], "value": "Yes" if yes else "No"})
     if yes:
         colours = [c for c in ("Red", "Green (light)", "Blue") if rng.random() < 0.5]
         ann.append({"task": "T1", "task_label": STRINGS["T1.question"], "value": colours})
-    slider = rng.choice(["2.5", "5", "7.5", "10", "0"]) if i % 3 else rng.choice([3, 6.5, 8])
-    ann.append({"task": "T2", "task_label": STRINGS["T2.instruction"], "value": slider})
-    selects = [{"select_label": "Country", "option": True, "value": rng.choice(["840", "124"]),
+    value: Any = rng.choice(["2.5", "5", "7.5", "10", "0"]) if i % 3 else rng.choice([3, 6.5, 8])
+    ann.append({"task": "T2", "task_label": STRINGS["T2.instruction"], "value": value})
+    selects: list[dict[str, Any]] = [{"select_label": "Country", "option": True, "value": rng.choice(["840", "124"]),
                 "label": rng.choice(["United States", "Canada"])}]
     # Always both selects: the peer's dropdown_reducer aborts the whole reduce when one subject's
     # extracts have different numbers of selects (numpy "inhomogeneous shape" ValueError).
@@ -109,10 +111,11 @@ def annotations_v1(i):
     return ann
 
 
-def annotations_v2(i):
-    ann = [{"task": "T0", "taskType": "single", "value": rng.choice(["Yes", "No"])}]
+def annotations_v2(i: int) -> list[dict[str, Any]]:
+    ann: list[dict[str, Any]] = [{"task": "T0", "taskType": "single", "value": rng.choice(["Yes", "No"])}]
     ann.append({"task": "T2", "taskType": "slider", "value": rng.choice(["1.5", "4", "9.5"])})
     v = rng.random()
+    val: dict[str, Any] | None
     if v < 0.5:
         val = {"selection": rng.choice(["Forest", "Grass land", "Water"]), "option": True}
     elif v < 0.75:
@@ -138,11 +141,11 @@ OLD_ANNOTATIONS = [  # version 3.1 (T0, T1, T5 only): empties for all_tasks_empt
 ]
 
 
-def classification_rows():
-    rows = []
+def classification_rows() -> list[list[Any]]:
+    rows: list[list[Any]] = []
     cid = 700000000
     minute = 0
-    plan = []
+    plan: list[tuple[int, tuple[str, int | None], str]] = []
     for n in range(40):
         plan.append((SUBJECTS[n % 5], USERS[rng.randrange(len(USERS))], "4.2"))
     # repeats by the same user on the same subject
@@ -157,7 +160,7 @@ def classification_rows():
         minute += rng.randint(1, 30)
         created = f"2024-05-0{1 + minute // 1440} {minute // 60 % 24:02d}:{minute % 60:02d}:{rng.randint(0, 59):02d} UTC"
         v2 = version == "4.2" and i % 4 == 3
-        meta = {"source": "api", "session": f"s{i:04d}", "user_language": "en", "live_project": True,
+        meta: dict[str, Any] = {"source": "api", "session": f"s{i:04d}", "user_language": "en", "live_project": True,
                 "started_at": "2024-05-01T00:00:00.000Z", "finished_at": "2024-05-01T00:01:00.000Z"}
         if version == "3.1":
             ann = OLD_ANNOTATIONS[i - 40]
@@ -180,7 +183,7 @@ CLS_HEADER = ["classification_id", "user_name", "user_id", "user_ip", "workflow_
               "subject_data", "subject_ids"]
 
 
-def main():
+def main() -> None:
     with open(os.path.join(HERE, "workflows.csv"), "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f, lineterminator="\n")
         w.writerow(WF_HEADER)
