@@ -75,6 +75,30 @@ print(n)
 """
 
 
+# the weighting stage's like-for-like check: crowd-kit's own DawidSkene fit and zooagg's on the
+# same answers (the single question T0 of the question extracts), in one process
+CROWDKIT_SCRIPT = r"""
+import sys, time
+import numpy as np, pandas as pd
+from crowdkit.aggregation import DawidSkene
+from zooagg.tasks.dawid_skene import dawid_skene
+from zooagg.tasks.weighting import Answers
+df = pd.read_csv(sys.argv[1], dtype=str)
+df = df[df["task"] == "T0"]
+answers = [c for c in df.columns if c.startswith("data.") and c != "data.aggregation_version"]
+df = df.assign(label=df[answers].notna().idxmax(axis=1), worker=df["user_id"].fillna(df["user_name"]))
+df = df[df[answers].notna().any(axis=1)].drop_duplicates(["subject_id", "worker"])
+data = pd.DataFrame({"task": df["subject_id"], "worker": df["worker"], "label": df["label"]})
+t = time.perf_counter(); theirs = DawidSkene(n_iter=100).fit_predict(data); ck = time.perf_counter() - t
+codes = [pd.factorize(data[c])[0] for c in ("task", "worker")]
+labels, names = pd.factorize(data["label"], sort=True)
+t = time.perf_counter(); ours = dawid_skene(Answers.of(*codes, labels, len(names))); zo = time.perf_counter() - t
+same = float(np.mean(names[ours.posterior.argmax(1)] == theirs.reindex(pd.unique(data["task"])).to_numpy()))
+print(f"{len(data)} answers: crowd-kit DawidSkene fit {ck:.2f} s, zooagg's {zo:.3f} s "
+      f"({ck / zo:.0f}x); same label on {same:.1%} of subjects")
+"""
+
+
 # ----------------------------------------------------------------------------- running
 def run_cmd(cmd, cwd, timeout, log_path):
     """Run cmd; return dict(rc, wall, mb, timed_out). Peak RSS from os.wait4 of this child."""
@@ -423,6 +447,33 @@ def run_n(n, args, rows, log):
                 outs.append(f"{tool} {count_lines(f):,} rows")
         if outs:
             r.note = ", ".join(outs)
+
+
+    if do_z:
+        run_weighting(n, zdir, work, stage, run, log)
+
+
+def run_weighting(n, zdir, work, stage, run, log):
+    """`zooagg weight -m dawid_skene` over the single question T0 of the question extracts
+    (a 100,000-classification workflow at N=100000), then crowd-kit's own fit on the same answers."""
+    extracts = os.path.join(zdir, "question_extractor_extractions.csv")
+    r = stage("weight dawid_skene (T0, question extracts)", n)
+    if not os.path.exists(extracts):
+        r.z = "no extract"
+        return
+    wdir = os.path.join(zdir, "weighted")
+    res = run("zooagg", r, [ZOOAGG, "weight", extracts, "-m", "dawid_skene", "-t", "T0", "-d", wdir],
+              zdir, "weight")
+    if not ok(res):
+        return
+    script = os.path.join(work, "crowdkit_ds.py")
+    with open(script, "w") as fh:
+        fh.write(CROWDKIT_SCRIPT)
+    logf = os.path.join(work, "crowdkit.log")
+    check = run_cmd([PYTHON, script, extracts], work, 1800, logf)
+    line = tail(logf, 1).strip()
+    r.note = line if check["rc"] == 0 else f"crowd-kit check failed (is zooagg[weighting] installed?): {line[:120]}"
+    log(f"  [crowd-kit] {r.note}")
 
 
 # ----------------------------------------------------------------------------- report
