@@ -92,7 +92,8 @@ def shared_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     yield from serve(tmp_path_factory.mktemp("data"))
 
 
-def spawn(args: list[str], port: int, scheme: str = "http", verify: object = True) -> subprocess.Popen[bytes]:
+def spawn(args: list[str], port: int, scheme: str = "http", verify: object = True,
+          env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
     """`zooagg serve ...` in its own process group, returned once it answers.
 
     The start-up allowance is generous (a loaded CI machine can take a minute); on failure the
@@ -100,7 +101,7 @@ def spawn(args: list[str], port: int, scheme: str = "http", verify: object = Tru
     while they live would block forever)."""
     process = subprocess.Popen([sys.executable, "-m", "zooagg", "serve", "--port", str(port), *args],
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                               start_new_session=True)
+                               start_new_session=True, env=env)
     deadline = time.monotonic() + 120
     while True:
         try:
