@@ -98,3 +98,18 @@ def test_the_consensus_table_gains_the_weighted_answers(run_cli, tmp_path: Path)
     for row in table:
         if row["subject_id"] in weighted:
             assert float(row["T2_dawid_skene_probability"]) == float(weighted[row["subject_id"]]["probability"])
+
+
+def test_dropdown_selects_are_weighed_and_named_by_their_options(run_cli, tmp_path: Path) -> None:
+    export = Path(__file__).parent / "data" / "nfn_expanded.csv"
+    assert run_cli(["run", export, "-d", tmp_path, "-hb"]).code == 0
+    result = run_cli(["weight", tmp_path, "-m", "majority_vote"])
+    assert result.code == 0, result.err
+    assert "T1.0, T1.1, T1.2" in result.out
+    table = read_rows(next(tmp_path.glob("workflow_*/consensus_workflow_*.csv")))
+    header = list(table[0])
+    assert header.index("T1_select0_majority_vote") == header.index("T1_select0_tie") + 1
+    assert header.index("T8_majority_vote") == header.index("T8_tie") + 1
+    for row in table:
+        if row["T1_select0_tie"] == "False":
+            assert row["T1_select0_majority_vote"] == row["T1_select0_answer"]

@@ -1,6 +1,8 @@
 """The weighted answers in the consensus table: where a run folder has `zooagg weight`'s
 `weighted_subjects_<method>` tables, each task gains `<task>_<method>` (the method's answer,
-by its label) and `<task>_<method>_probability`, beside the task's majority-vote cells."""
+by its label) and `<task>_<method>_probability`, beside the task's majority-vote cells (a
+dropdown select `T1.0` as `T1_select0_<method>`; survey questions, per species, stay in the
+weighted_subjects table)."""
 
 from __future__ import annotations
 
@@ -13,6 +15,8 @@ from .build import ConsensusTable
 from .votes import Labels
 
 WEIGHTED = re.compile(r"^weighted_subjects_(\w+)\.(csv|parquet)$")
+#: a dropdown select's weighting task (`T1.0`): its cells are `T1_select0_*` in the table
+SELECT = re.compile(r"^(.+)\.(\d+)$")
 
 
 def weighted_files(folder: Path) -> dict[str, Path]:
@@ -34,9 +38,23 @@ def _rows(path: Path) -> list[dict[str, Any]]:
         return list(csv.DictReader(handle))
 
 
+def _prefix(task: str, columns: list[str]) -> str:
+    """The table's column prefix of a weighting task (a one-select dropdown's cells are `T8_*`)."""
+    select = SELECT.match(task)
+    if not select:
+        return task
+    named = f"{select.group(1)}_select{select.group(2)}"
+    if select.group(2) == "0" and not any(c.startswith(f"{named}_") for c in columns):
+        return select.group(1)
+    return named
+
+
 def _text(labels: Labels, task: str, label: str, survey: bool) -> str:
     if survey:
         return " + ".join(labels.species(task, part) for part in label.split("+"))
+    select = SELECT.match(task)
+    if select:
+        return " + ".join(labels.option(select.group(1), int(select.group(2)), part) for part in label.split("+"))
     return labels.answer(task, label)
 
 
@@ -49,14 +67,15 @@ def add_weighted(table: ConsensusTable, folder: Path, labels: Labels) -> Consens
             if row.get("choice") or str(row.get("subject_id")) not in by_subject:
                 continue
             task = str(row["task"])
-            survey = any(c.startswith(f"{task}_") and "species" in c for c in table.columns)
-            answer, probability = f"{task}_{method}", f"{task}_{method}_probability"
+            prefix = _prefix(task, table.columns)
+            survey = any(c.startswith(f"{prefix}_") and "species" in c for c in table.columns)
+            answer, probability = f"{prefix}_{method}", f"{prefix}_{method}_probability"
             target = by_subject[str(row["subject_id"])]
             target[answer] = _text(labels, task, str(row["label"]), survey)
             target[probability] = float(row["probability"]) if row.get("probability") not in (None, "") else None
-            added.setdefault(task, [answer, probability])
-        for task, columns in added.items():
-            place = max((i for i, c in enumerate(table.columns) if c.startswith(f"{task}_")), default=None)
+            added.setdefault(prefix, [answer, probability])
+        for prefix, columns in added.items():
+            place = max((i for i, c in enumerate(table.columns) if c.startswith(f"{prefix}_")), default=None)
             at = place + 1 if place is not None else len(table.columns)
             table.columns[at:at] = [c for c in columns if c not in table.columns]
     return table
