@@ -16,7 +16,7 @@ from typing import Any
 from ..exports.classifications import ClassificationReader
 from ..exports.versions import Version, parse_version
 from .groups import RunGroup
-from .infer import LABEL_HINTS, _compatible, _mark_shape
+from .infer_evidence import LABEL_HINTS, _compatible, _mark_shape
 
 ToolKey = tuple[str, int]  # (task, tool index)
 
