@@ -113,3 +113,18 @@ def test_dropdown_selects_are_weighed_and_named_by_their_options(run_cli, tmp_pa
     for row in table:
         if row["T1_select0_tie"] == "False":
             assert row["T1_select0_majority_vote"] == row["T1_select0_answer"]
+
+
+def test_the_report_shows_the_scores(run_cli, tmp_path: Path) -> None:
+    folder = tmp_path / "workflow_2276"
+    folder.mkdir()
+    for path in (CASE / "expected").iterdir():
+        (folder / path.name).write_bytes(path.read_bytes())
+    subjects = sorted({row["subject_id"] for row in read_rows(EXTRACTS[0])})[:6]
+    truth = _truth(tmp_path / "truth.csv", [(s, "T2", "clear") for s in subjects])
+    assert run_cli(["weight", folder, "--truth", truth, "--score", "-m", "dawid_skene"]).code == 0
+    assert run_cli(["report", tmp_path]).code == 0
+    page = next(folder.glob("report_*.html")).read_text(encoding="utf-8")
+    assert "<h2>Volunteer weighting</h2>" in page
+    assert "<td>T2</td><td>dawid_skene</td><td class='num'>6</td>" in page
+    assert "answer differs from the majority's" in page

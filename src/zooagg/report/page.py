@@ -13,6 +13,7 @@ from .. import __version__
 from . import plots
 from .data import AGREEMENT, MIN_CLASSIFICATIONS, DrawingTask, SliderTask, TaskVotes, WorkflowRun
 from .texts import text_section, text_table
+from .weights import weighting_section
 
 STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 2em auto;
@@ -168,6 +169,7 @@ def render(run: WorkflowRun) -> str:
     sections.extend(_slider_section(run, task) for task in run.sliders)
     sections.extend(text_section(task, run.task_text(task.task)) for task in run.texts)
     sections.extend(_drawing_section(run, i) for i in range(len(run.drawings)))
+    sections.append(weighting_section(run.folder))
     sections.append(_files_section(run))
     if run.other:
         items = "".join(f"<li>{escape(name)}: {rows:,} rows</li>" for name, rows in run.other)
