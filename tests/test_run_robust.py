@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from conftest import DATA, RunCli, classification_row, write_export
+from conftest import DATA, RunCli, classification_row, read_rows, write_export
 
 INFER = DATA / "infer"
 SLSN = DATA / "slsn_cls_export.csv"
@@ -102,3 +102,10 @@ def test_inference_splits_where_a_tool_changes_shape(run_cli: RunCli, tmp_path: 
         next(early.glob("Extractor_config_*.yaml")).read_text(encoding="utf-8")
     assert "circle" in next(late.glob("Extractor_config_*.yaml")).read_text(encoding="utf-8")
     assert (late / "consensus_workflow_2030_V72.59.csv").exists()
+    # of the sample's 7 T2 marks, 3 rectangles have only x and y (the 97 of 101 in the
+    # whole export): each is counted and written to the rejects file, none silently lost
+    assert "0 rejected, 3 marks dropped" in result.out
+    rejects = read_rows(early / "extractions_rejects.csv")
+    assert len(rejects) == 3
+    assert all("has no width, height: mark dropped" in r["reason"] for r in rejects)
+    assert "0 rejected, 0 marks dropped" in result.out  # the circles (V72.59) are all complete
