@@ -29,7 +29,7 @@ def fem_mark(tool_type: str, tool_index: int = 0, **geometry: Any) -> dict[str, 
             **geometry}
 
 
-def drawing(marks: list[dict[str, Any]], task: str = "T0", task_type: str | None = None) -> dict[str, Any]:
+def drawing(marks: list[Any], task: str = "T0", task_type: str | None = None) -> dict[str, Any]:
     """A drawing annotation as the export writes it (`taskType` kept only for the raw task types)."""
     annotation: dict[str, Any] = {"task": task, "task_label": "Draw", "value": marks}
     if task_type is not None:
@@ -406,3 +406,21 @@ def test_classic_marks_are_left_as_they_are() -> None:
     (out,) = normalise_annotation(drawing([mark]))["value"]
     assert out is mark
     assert out == classic_mark(x=40, y=55, width=20, height=10)
+
+
+def test_a_junk_item_among_fem_marks_drops_only_itself(run_cli: RunCli, tmp_path: Path) -> None:
+    """A FEM drawing value holding a non-object next to two rectangles: the rectangles are still
+    converted (centre (50, 60), 20 x 10: top-left (40, 55)) and extracted; the junk item is one
+    dropped mark, and the classification is not rejected."""
+    rows = [fem_row(100, [drawing([fem_mark("rectangle", x_center=50, y_center=60, width=20, height=10), "junk",
+                                   fem_mark("rectangle", x_center=52, y_center=60, width=20, height=10)])], 1)]
+    export = write_export(tmp_path / "classifications.csv", rows)
+    config = write_yaml(tmp_path / "extractor.yaml", "extractor_config:\n    shape_extractor_rectangle: "
+                        "[{task: T0, shape: rectangle}]\nworkflow_id: 1\nworkflow_version: '1.1'\n")
+    result = run_cli(["extract", export, config, "-d", tmp_path / "out", "-hb"], tmp_path)
+    assert result.code == 0, result.err
+    assert "0 rejected, 1 marks dropped" in result.out
+    (row,) = read_rows(tmp_path / "out" / "shape_extractor_rectangle_extractions.csv")
+    assert cell(row["data.frame0.T0_toolIndex0_x"]) == [40.0, 42.0]
+    (reject,) = read_rows(tmp_path / "out" / "extractions_rejects.csv")
+    assert "mark 1 of task T0 is not an object: mark dropped" in reject["reason"]
