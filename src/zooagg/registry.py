@@ -123,8 +123,9 @@ class Component:
     #: an extractor: the workflow task and drawing tool types `zooagg config` picks it for; a
     #: reducer: those of the extractors whose default it is (filled in by `describe`)
     task_types: tuple[str, ...] = ()
-    #: an extractor: the reducer `zooagg config` pairs with it
+    #: an extractor: the reducer `zooagg config` pairs with it, and the parameters it writes for it
     default_reducer: str | None = None
+    default_reducer_params: dict[str, Any] = field(default_factory=dict)
     doc: str = ""
     #: extra per-extract lists a reducer needs (user_ids, created_at); an extractor:
     #: "subject_data" when it reads the classification's subject metadata (offline, the engine
@@ -226,6 +227,7 @@ def extractor(
     default_reducer: str | None = None,
     aliases: tuple[str, ...] = (),
     wants: tuple[str, ...] = (),
+    default_reducer_params: dict[str, Any] | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register an extractor: `func(annotations, classification, **params) -> dict | list`.
 
@@ -242,7 +244,8 @@ def extractor(
                 raise ConfigError(f"{func.__module__} gives task type {task_type!r} to {name}, but {taken} has it",
                                   hint="a task type has one default extractor")
         _register("extractor", name, func, params=params or {}, task_types=task_types,
-                  default_reducer=default_reducer, aliases=aliases, wants=wants)
+                  default_reducer=default_reducer, aliases=aliases, wants=wants,
+                  default_reducer_params=dict(default_reducer_params or {}))
         return func
 
     return decorate
@@ -339,6 +342,29 @@ def pluck_form(key: str) -> Callable[[Any], Any] | None:
 
 def _extractor_types() -> dict[str, str]:
     return {t: c.name for c in _REGISTRY["extractor"].values() for t in c.task_types}
+
+
+#: whole-workflow configs (`workflow_config`), in registration order
+_WORKFLOW_CONFIGS: list[Callable[[dict[str, Any]], dict[str, list[dict[str, Any]]] | None]] = []
+
+
+def workflow_config(
+    func: Callable[[dict[str, Any]], dict[str, list[dict[str, Any]]] | None],
+) -> Callable[[dict[str, Any]], dict[str, list[dict[str, Any]]] | None]:
+    """Register `func(tasks) -> extractor config | None`: for a project whose workflows are
+    recognised as a whole rather than task by task (`tasks`: the workflow's `tasks` JSON). The
+    first that answers gives `zooagg config` its extractor config for that workflow."""
+    _WORKFLOW_CONFIGS.append(func)
+    return func
+
+
+def workflow_config_for(tasks: dict[str, Any]) -> dict[str, list[dict[str, Any]]] | None:
+    load()
+    for func in _WORKFLOW_CONFIGS:
+        found = func(tasks)
+        if found is not None:
+            return found
+    return None
 
 
 def extractor_for_type() -> dict[str, str]:

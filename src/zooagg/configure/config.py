@@ -176,6 +176,9 @@ def extractor_config_for(tasks: dict[str, Task], keywords: dict[str, dict[str, A
     from .workflow import ComboTask, DrawingTask
 
     keywords = keywords or {}
+    whole = registry.workflow_config_for({key: task.raw for key, task in tasks.items()})
+    if whole is not None:  # a project's own workflow shape (a plugin's `workflow_config`)
+        return whole, []
     type_to_extractor = registry.extractor_for_type()
     config: dict[str, list[dict[str, Any]]] = {}
     warnings: list[str] = []
@@ -240,7 +243,8 @@ def reducer_configs_for(extractor_config: dict[str, list[dict[str, Any]]],
         reducer_name = default_reducer.get(base_name)
         if reducer_name is None:
             continue
-        params: dict[str, Any] = {}
+        component = registry.components("extractor").get(base_name)
+        params: dict[str, Any] = dict(component.default_reducer_params) if component else {}
         for entry in extractor_config[name]:
             details = entry.get("details") or {}
             own = SHAPE_REDUCER.get(entry.get("shape", ""))

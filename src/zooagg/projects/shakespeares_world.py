@@ -22,7 +22,7 @@ import math
 from html.parser import HTMLParser
 from typing import Any
 
-from ..registry import extractor, reducer
+from ..registry import extractor, reducer, workflow_config
 from ..tasks.text import gold_standard_of
 
 #: the transcription tags of the two projects: kept in the cleaned text
@@ -99,7 +99,7 @@ def _point(mark: dict[str, Any], key: str) -> tuple[Any, Any] | None:
     return point["x"], point["y"]
 
 
-@extractor("sw_extractor", default_reducer="poly_line_text_reducer")
+@extractor("sw_extractor", default_reducer="poly_line_text_reducer", default_reducer_params={"dot_freq": "line"})
 def sw_extractor(annotations: list[dict[str, Any]], classification: Any = None) -> dict[str, Any]:
     """Transcribed lines of Shakespeare's World / AnnoTate: per line its cleaned text, end points and slope (frame0)."""
     xs: list[list[Any]] = []
@@ -161,3 +161,25 @@ def sw_variant_reducer(extracts: list[dict[str, Any]]) -> dict[str, Any]:
         if isinstance(found, list):
             variants += found
     return {"variants": variants} if variants else {}
+
+
+#: Shakespeare's World's workflow, as Panoptes holds it: one placeholder question (the project
+#: ran its own front end)
+SW_TASKS = {"init": {"question": "init.question", "type": "single", "answers": []}}
+
+
+@workflow_config
+def shakespeares_world_config(tasks: dict[str, Any]) -> dict[str, list[dict[str, Any]]] | None:
+    """Shakespeare's World (tasks exactly `SW_TASKS`) and AnnoTate (T0 of an `annotate-` type):
+    the questions T0 and T3 and the page's marks in T2, as panoptes_aggregation configures them."""
+    annotate = isinstance(tasks.get("T0"), dict) and "annotate-" in str(tasks["T0"].get("type", ""))
+    if tasks != SW_TASKS and not annotate:
+        return None
+    config: dict[str, list[dict[str, Any]]] = {
+        "question_extractor": [{"task": "T0"}, {"task": "T3"}],
+        "sw_extractor": [{"task": "T2"}],
+        "sw_graphic_extractor": [{"task": "T2"}],
+    }
+    if not annotate:
+        config["sw_variant_extractor"] = [{"task": "T2"}]
+    return config

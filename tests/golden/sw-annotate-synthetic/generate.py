@@ -1,8 +1,10 @@
-"""Generate the synthetic Shakespeare's World / AnnoTate golden input: classifications.csv.
+"""Generate the synthetic Shakespeare's World / AnnoTate golden inputs: classifications.csv, workflows.csv.
 
-Seeded and deterministic: `python3 generate.py` rewrites the file identically. Workflow 201
-("Synthetic letters"), version 3.4, one task T0 in the projects' own annotation shape: every
-mark of a page in one annotation. Four subjects (pages) of known lines; each classification
+Seeded and deterministic: `python3 generate.py` rewrites both files identically. Workflow 201
+("Synthetic letters"), version 3.4, an AnnoTate workflow (its T0 of type `annotate-transcribe`),
+the page's marks in task T2 in the projects' own annotation shape: every mark of a page in one
+annotation. workflows.csv also holds workflow 202 at 1.1, Shakespeare's World's placeholder
+workflow (one task `init`), for the config step. Four subjects (pages) of known lines; each classification
 transcribes some of them (start and end points near the true line, a word sometimes
 misspelt, sometimes with a variant spelling flagged), and draws graphics (SW: `graphic`
 with a tag) or images (AnnoTate: `image`). The text carries what the real front end sent:
@@ -108,11 +110,34 @@ def main():
                 "user_ip": "1a2b3c", "workflow_id": 201, "workflow_name": "Synthetic letters",
                 "workflow_version": "3.4", "created_at": f"2016-03-01 10:{cid % 60:02d}:00 UTC",
                 "gold_standard": "", "expert": "", "metadata": json.dumps(metadata),
-                "annotations": json.dumps([{"task": "T0", "task_label": None, "value": marks}]),
+                "annotations": json.dumps([{"task": "T2", "task_label": None, "value": marks}]),
                 "subject_data": json.dumps({str(subject): {"retired": None, "image": f"page{subject}.jpg"}}),
                 "subject_ids": subject})
     with open(os.path.join(HERE, "classifications.csv"), "w", newline="", encoding="utf-8") as f:
         writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    write_workflows()
+
+
+def write_workflows():
+    common = {"active": "true", "pairwise": "false", "grouped": "false", "prioritized": "false",
+              "primary_language": "en", "tutorial_subject_id": "", "retired_set_member_subjects_count": 0,
+              "retirement": "{}", "aggregation": "{}"}
+    annotate = {"T0": {"type": "annotate-transcribe", "help": "T0.help", "instruction": "T0.instruction"}}
+    rows = [
+        {"workflow_id": 201, "display_name": "Synthetic letters", "version": 3, "classifications_count": 24,
+         "first_task": "T0", "tasks": json.dumps(annotate),
+         "strings": json.dumps({"T0.help": "", "T0.instruction": "Transcribe the page"}), "minor_version": 4, **common},
+        {"workflow_id": 202, "display_name": "Shakespeare's World", "version": 1, "classifications_count": 0,
+         "first_task": "init", "tasks": json.dumps({"init": {"question": "init.question", "type": "single", "answers": []}}),
+         "strings": json.dumps({"init.question": "Transcribe"}), "minor_version": 1, **common},
+    ]
+    fields = ["workflow_id", "display_name", "version", "active", "classifications_count", "pairwise", "grouped",
+              "prioritized", "primary_language", "first_task", "tutorial_subject_id",
+              "retired_set_member_subjects_count", "tasks", "retirement", "aggregation", "strings", "minor_version"]
+    with open(os.path.join(HERE, "workflows.csv"), "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=fields)
         writer.writeheader()
         writer.writerows(rows)
 
