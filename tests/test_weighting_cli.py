@@ -77,7 +77,7 @@ def test_an_unknown_method_says_what_there_is(run_cli, tmp_path: Path) -> None:
 def test_swap_skips_tasks_that_are_not_yes_no(run_cli, tmp_path: Path) -> None:
     result = run_cli(["weight", *EXTRACTS, "-m", "swap", "-d", tmp_path])
     assert result.code == 0, result.err
-    assert "Skipped: swap takes yes/no tasks; T2 has 4 answers" in result.out
+    assert "Skipped T2: swap takes yes/no tasks; T2 has 4 answers" in result.out
 
 
 def test_the_consensus_table_gains_the_weighted_answers(run_cli, tmp_path: Path) -> None:

@@ -25,9 +25,12 @@ from .test_web import browser_page  # noqa: F401 - the fixture
 SHOTS = os.environ.get("ZOOAGG_SCREENSHOTS")
 
 
-def live_project(server: Server, tmp_path: Path, rows: int = 60) -> tuple[str, int, Path]:
-    token = server.member("ada")
-    export = write_classification_export(tmp_path / "classifications.csv", classification_rows(rows))
+def live_project(server: Server, tmp_path: Path, rows: int | list[dict[str, str]] = 60,
+                 member: str = "ada") -> tuple[str, int, Path]:
+    """A live project holding an export of `rows` (a number of test rows, or the rows)."""
+    token = server.member(member)
+    written = classification_rows(rows) if isinstance(rows, int) else rows
+    export = write_classification_export(tmp_path / "classifications.csv", written)
     with server.client(token) as client:
         project = make_project(client, tmp_path)
         with export.open("rb") as handle:

@@ -306,3 +306,24 @@ def subject(project_id: int, subject_id: str, who: Caller, request: Request) -> 
         return error(404, f"no reductions for subject {subject_id} yet", where="path")
     return JSONBytes({"subject_id": subject_id, "reductions": found})
 
+
+
+@router.get("/{project_id}/weighting/{method}",
+            summary="Volunteer-weighted consensus now: zooagg weight over the stored extracts (docs/weighting.md)")
+def weighting(project_id: int, method: str, who: Caller, request: Request, task: str | None = None) -> Response:
+    """Per subject and task the method's answer, probability and the majority's; per volunteer
+    their skill; for `swap` every classification's P(yes), status and retire/keep decision, in
+    order. The method's parameters come in the query string (SWAP's thresholds: `detection`,
+    `rejection`, `prior`, ...); `task` picks one task."""
+    from .weighting import project_weighting
+
+    state = state_of(request)
+    plan = plan_for(state, who, project_id)
+    query = {k: v for k, v in request.query_params.items() if k != "task"}
+    try:
+        with state.store.read() as session:
+            result = project_weighting(session, plan, method, query, task)
+    except ZooaggError as exc:
+        status = 404 if exc.message.startswith("unknown weighting") else 422
+        return error(status, exc.message, hint=exc.hint, where="path" if status == 404 else "query")
+    return JSONBytes(result)

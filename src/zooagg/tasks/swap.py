@@ -27,7 +27,7 @@ import numpy as np
 
 from ..errors import ConfigError, ReduceError, Where
 from ..registry import Param, running_reducer, weighting
-from .weighting import Answers, Weighted
+from .weighting import Answers, NotForThisTask, Weighted
 
 SWAP_PARAMS = {
     "prior": Param(float, 0.5, "every subject's P(yes) before its first classification (Space Warps: 2e-4)"),
@@ -78,7 +78,7 @@ def _positive_code(answers: Answers, positive: str) -> int:
     names = [str(n).lower() for n in answers.labels]
     if positive.lower() in names:
         return names.index(positive.lower())
-    raise ConfigError(f"swap: no answer {positive!r} among this task's answers {list(answers.labels)}",
+    raise NotForThisTask(f"swap: no answer {positive!r} among this task's answers {list(answers.labels)}",
                       hint="SWAP takes yes/no tasks: set the method's `positive` parameter to the answer that means yes")
 
 
@@ -88,7 +88,7 @@ def swap_history(answers: Answers, *, prior: float = 0.5, detection: float = 0.9
     """SWAP over the answers in order: each subject's final P(yes), each volunteer's agent, and
     per answer (subject code, P(yes) after it, status)."""
     if answers.n_labels > 2:
-        raise ConfigError(f"swap takes yes/no tasks; this one has {answers.n_labels} answers {list(answers.labels)}",
+        raise NotForThisTask(f"swap takes yes/no tasks; this one has {answers.n_labels} answers {list(answers.labels)}",
                           hint="use dawid_skene or one_coin_dawid_skene for tasks with more answers")
     yes = _positive_code(answers, positive)
     p = np.full(answers.n_subjects, float(prior))

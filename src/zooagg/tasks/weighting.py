@@ -14,10 +14,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..errors import ConfigError
 from ..registry import weighting
 
 #: smallest probability a method keeps (crowd-kit's own floor, so results compare)
 EPS = 1e-10
+
+
+class NotForThisTask(ConfigError):
+    """A method does not fit this task's answers (SWAP on a task that is not yes/no): the
+    caller weighs a workflow's other tasks and says why it left this one out."""
 
 
 @dataclass(frozen=True)

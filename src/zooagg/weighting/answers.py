@@ -142,32 +142,37 @@ def _table_rows(path: Path) -> Iterable[dict[str, Any]]:
 def read_extracts(paths: Iterable[Path], tasks: set[str] | None = None) -> tuple[dict[str, TaskAnswers], Counter[str]]:
     """Every weighable task's answers in the extract files (not yet split off as truth), and
     what was skipped, counted by reason."""
+    return collect(((str(path), row) for path in paths for row in _table_rows(path)), tasks)
+
+
+def collect(rows: Iterable[tuple[str, dict[str, Any]]], tasks: set[str] | None = None
+            ) -> tuple[dict[str, TaskAnswers], Counter[str]]:
+    """Every weighable task's answers in extract rows (the extract file's columns, `data.*`
+    flattened), each with the name of where it came from (for errors)."""
     found: dict[str, TaskAnswers] = {}
     skipped: Counter[str] = Counter()
     surveys: dict[tuple[str, str], dict[str, Any]] = {}
-    for path in paths:
-        for row in _table_rows(path):
-            extractor = str(row["extractor"])
-            if extractor not in WEIGHABLE:
-                skipped[f"{extractor}: not a question, shortcut, survey or dropdown task"] += 1
-                continue
-            task = str(row["task"])
-            meta = (str(row["created_at"]), str(row["classification_id"]), str(row["subject_id"]),
-                    _volunteer(row["user_id"], row["user_name"]), str(row["user_name"] or ""),
-                    str(row.get("workflow_id") or ""))
-            if extractor == "survey_extractor":
-                _add_survey(surveys, found, task, meta, row)
-                continue
-            if extractor == "dropdown_extractor":
-                where = Where(file=str(path), row=meta[1], column="data.value", task=task)
-                labels = [(f"{task}.{i}", label) for i, label in enumerate(_dropdown(row.get("data.value"), where))]
-            else:
-                labels = [(task, "+".join(sorted(_chosen(row))))]
-            for key, label in labels:
-                _add(found, key, meta, "", label, skipped)
+    for source, row in rows:
+        extractor = str(row["extractor"])
+        if extractor not in WEIGHABLE:
+            skipped[f"{extractor}: not a question, shortcut, survey or dropdown task"] += 1
+            continue
+        task = str(row["task"])
+        meta = (str(row["created_at"]), str(row["classification_id"]), str(row["subject_id"]),
+                _volunteer(row["user_id"], row["user_name"]), str(row["user_name"] or ""),
+                str(row.get("workflow_id") or ""))
+        if extractor == "survey_extractor":
+            _add_survey(surveys, found, task, meta, row)
+            continue
+        if extractor == "dropdown_extractor":
+            where = Where(file=source, row=meta[1], column="data.value", task=task)
+            labels = [(f"{task}.{i}", label) for i, label in enumerate(_dropdown(row.get("data.value"), where))]
+        else:
+            labels = [(task, "+".join(sorted(_chosen(row))))]
+        for key, label in labels:
+            _add(found, key, meta, "", label, skipped)
     for (_, task), entry in surveys.items():
-        meta = entry["meta"]
-        _add(found, task, meta, "", "+".join(sorted(entry["choices"])), skipped)
+        _add(found, task, entry["meta"], "", "+".join(sorted(entry["choices"])), skipped)
     if tasks:
         found = {k: v for k, v in found.items() if k in tasks or k.split(".")[0] in tasks}
     return found, skipped

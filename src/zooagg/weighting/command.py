@@ -172,11 +172,10 @@ def weigh_folder(found: dict[str, TaskAnswers], names: list[str], params: dict[s
         subjects: list[dict[str, Any]] = []
         volunteers: list[dict[str, Any]] = []
         for entry in found.values():
-            why = runs.fits(runs.method(name), entry)
-            if why:
-                click.echo(f"Skipped: {why}")
+            outcome = runs.attempt(name, params.get(name, {}), entry)
+            if isinstance(outcome, str):
+                click.echo(f"Skipped {entry.task}: {outcome}")
                 continue
-            outcome = runs.run(name, params.get(name, {}), entry)
             subjects += runs.subject_rows(outcome)
             volunteers += runs.volunteer_rows(outcome)
             if score and (scored := runs.score(name, params.get(name, {}), entry)) is not None:

@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import registry
 from ..errors import ConfigError
-from ..tasks.weighting import Weighted, leading, majority_posterior
+from ..tasks.weighting import NotForThisTask, Weighted, leading, majority_posterior
 from .answers import TaskAnswers
 
 #: how many folds the truth is split into when a seeded method is scored
@@ -50,6 +50,19 @@ def run(name: str, params: dict[str, Any], entry: TaskAnswers, gold: dict[int, i
     typed = component.parse_params(params)
     seed = entry.truth_codes() if gold is None else gold
     return Outcome(name, entry, component.func(entry.answers(seed), **typed))
+
+
+def attempt(name: str, params: dict[str, Any], entry: TaskAnswers) -> Outcome | str:
+    """The method over one task, or why it does not fit the task (a yes/no method on a task
+    with more answers, or without the answer its `positive` names): a workflow's other tasks
+    still get weighed."""
+    why = fits(method(name), entry)
+    if why:
+        return why
+    try:
+        return run(name, params, entry)
+    except NotForThisTask as exc:
+        return f"{exc.message} ({exc.hint})" if exc.hint else exc.message
 
 
 def subject_rows(outcome: Outcome) -> list[dict[str, Any]]:
