@@ -131,7 +131,7 @@ def test_store_carried_across_calls(shared_server: Server) -> None:
                             json={"extracts": THREE_VOLUNTEERS, "store": {}}).json()
         second = client.post("/running_reducers/tess_reducer_column",
                              json={"extracts": [new_volunteer], "store": first["_store"]}).json()
-        gold = {}
+        gold: dict[str, Any] = {}
         for found in ((True, False), (True, True), (False, True)):
             gold = client.post("/running_reducers/tess_gold_standard_reducer",
                                json={"extracts": [{"data": feedback(*found)}], "store": gold.get("_store", {})}).json()
@@ -214,7 +214,8 @@ def test_no_version_false_means_false(shared_server: Server) -> None:
     ("tess_reducer_column", {"extracts": [], "store": {"data_by_tool": {"data": [[1.0, 2.0]], "index": [3]},
                                                         "user_id": [1], "relevant_reduction": [None]}},
      "one user_id per volunteer"),
-    ("tess_reducer_column", {"extracts": [{"data": columns(["a"], [1.0]), "user_id": i} for i in range(3)],
+    ("tess_reducer_column", {"extracts": [{"data": columns(["a"], [1.0]), "user_id": i}  # type: ignore[list-item]  # a bad x, on purpose
+                                          for i in range(3)],
                              "store": {}}, "x and width must be numbers"),
     ("tess_reducer_column", {"extracts": [{"data": columns([1.0], [1.0]), "user_id": 1,
                                            "relevant_reduction": {"data": {}}}], "store": {}},

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -40,11 +41,15 @@ def browser_page():  # type: ignore[no-untyped-def]
             browser.close()
 
 
-def test_sign_in_hostile_title_upload_download(server: Server, tmp_path: Path, browser_page) -> None:  # type: ignore[no-untyped-def]
+def test_sign_in_hostile_title_upload_download(server: Server, tmp_path: Path, browser_page: Any) -> None:
     page = browser_page
     server.member("ada")
     dialogs: list[str] = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    def dismissed(dialog: Any) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", dismissed)
     page.goto(f"{server.url}/web/login")
     page.fill("input[name=name]", "ada")
     page.fill("input[name=password]", "not the password")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -75,7 +76,7 @@ def sign_in(page, server: Server) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_project_page_and_parameter_fields_in_chromium(server: Server, tmp_path: Path,
-                                                       browser_page) -> None:  # noqa: F811
+                                                       browser_page: Any) -> None:  # noqa: F811
     page = browser_page
     token, project, _ = live_project(server, tmp_path)
     sign_in(page, server)
