@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import classification_row, read_rows, write_export
+from conftest import RunCli, classification_row, read_rows, write_export
 
 from zooagg.tasks.drawing import point_extractor_by_frame
 from zooagg.tasks.dropdown import dropdown_extractor, dropdown_reducer
@@ -131,7 +131,7 @@ def _workflow_export(tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize("with_workflow", [True, False], ids=["workflow-export", "labels-inferred"])
 def test_the_consensus_table_names_dropdown_simple_options_in_every_form(
-        run_cli: Any, tmp_path: Path, with_workflow: bool) -> None:
+        run_cli: RunCli, tmp_path: Path, with_workflow: bool) -> None:
     """Subject 1: Birch chosen in the raw, 2021 and 2026-04 forms (votes on index 1), Ash once
     (2026-04, index 0): Birch, 3 of 4. Subject 2: Cedar twice raw, once 2026-04: Cedar, 3 of 3.
     With no workflow export the labels come from the 2021 and 2026-04 annotations (the raw form
@@ -143,3 +143,15 @@ def test_the_consensus_table_names_dropdown_simple_options_in_every_form(
     rows = {row["subject_id"]: row for row in read_rows(table)}
     cells = {s: (r["T1_answer"], r["T1_votes"], r["T1_total"], r["T1_agreement"]) for s, r in rows.items()}
     assert cells == {"1": ("Birch", "3", "4", "0.75"), "2": ("Cedar", "3", "3", "1.0")}
+
+
+def test_the_report_names_dropdown_simple_options_as_the_consensus_table_does(run_cli: RunCli, tmp_path: Path) -> None:
+    """The HTML report's dropdown votes use the same labels: subject 1 Birch 3, Ash 1 (not '1', '0')."""
+    from zooagg.report.data import load_run
+
+    result = run_cli(["run", _dropdown_export(tmp_path), _workflow_export(tmp_path), "1", "-d", "out", "-hb"], tmp_path)
+    assert result.code == 0, result.err
+    (folder,) = {p.parent for p in (tmp_path / "out").rglob("dropdown_reducer_reductions.csv")}
+    (votes,) = load_run(folder).votes
+    by_subject = {s.subject: dict(s.votes) for s in votes.subjects}
+    assert by_subject == {"1": {"Birch": 3, "Ash": 1}, "2": {"Cedar": 3}}

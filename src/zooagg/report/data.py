@@ -274,7 +274,7 @@ def load_run(folder: Path) -> WorkflowRun:
         if first.get("reducer") in (*VOTE_REDUCERS, "survey_reducer", "dropdown_reducer"):
             for votes in count_votes(path):
                 if votes.select is not None:
-                    name_options(votes, option_labels(run.labels, votes.task, votes.select))
+                    name_options(votes, run.labels, votes.select)
                 run.votes.append(votes)
         elif first.get("reducer") == "slider_reducer":
             run.sliders.extend(read_sliders(path))
@@ -298,21 +298,15 @@ def count_classifications(task: TaskVotes, answered: Counter[str]) -> None:
         subject.classifications = min(rows, kept) if rows else kept
 
 
-def option_labels(labels: dict[str, Any], task: str, select: int) -> dict[str, str]:
-    """A dropdown select's option values -> their labels (Task_labels: `T3.selects.0.options.*.1.label:
-    {'840': United States}`)."""
-    prefix = f"{task}.selects.{select}.options."
-    names: dict[str, str] = {}
-    for key, value in labels.items():
-        if key.startswith(prefix) and key.endswith(".label") and isinstance(value, dict):
-            names.update({str(k): str(v) for k, v in value.items()})
-    return names
+def name_options(votes: TaskVotes, labels: dict[str, Any], select: int) -> None:
+    """Votes keyed by option label where the workflow gives one (the key itself otherwise), found
+    as the consensus table finds them (`consensus.votes.Labels.option`: a classic option's value,
+    or a FEM dropdown-simple option's index)."""
+    from ..consensus.votes import Labels
 
-
-def name_options(votes: TaskVotes, names: dict[str, str]) -> None:
-    """Votes keyed by option label where the workflow gives one (the value itself otherwise)."""
+    named = Labels(labels)
     for subject in votes.subjects:
-        subject.votes = Counter({names.get(k, k): n for k, n in subject.votes.items()})
+        subject.votes = Counter({named.option(votes.task, select, k): n for k, n in subject.votes.items()})
 
 
 def _answered(row: dict[str, str]) -> bool:
