@@ -128,3 +128,33 @@ def test_the_report_shows_the_scores(run_cli, tmp_path: Path) -> None:
     assert "<h2>Volunteer weighting</h2>" in page
     assert "<td>T2</td><td>dawid_skene</td><td class='num'>6</td>" in page
     assert "answer differs from the majority's" in page
+
+
+def _without_volunteer(tmp_path: Path) -> tuple[Path, str]:
+    rows = read_rows(EXTRACTS[0])
+    rows[3]["user_name"] = rows[3]["user_id"] = ""
+    path = tmp_path / "question_extractor_extractions.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return path, rows[3]["classification_id"]
+
+
+def test_a_bad_row_goes_to_the_rejects_file(run_cli, tmp_path: Path) -> None:
+    path, cid = _without_volunteer(tmp_path)
+    result = run_cli(["weight", path, "-m", "majority_vote"])
+    assert result.code == 0, result.err
+    assert "rows rejected: 1" in result.out
+    rejected = read_rows(tmp_path / "weighting_rejects.csv")
+    assert [(r["row"], r["column"], r["task"]) for r in rejected] == [(cid, "user_name", "T2")]
+    assert rejected[0]["reason"].startswith("no user_id and no user_name")
+
+
+def test_strict_makes_a_bad_row_fatal(run_cli, tmp_path: Path) -> None:
+    path, cid = _without_volunteer(tmp_path)
+    result = run_cli(["weight", path, "-m", "majority_vote", "--strict"])
+    assert result.code == 2
+    assert f"row {cid}, column user_name, task T2" in result.err
+    assert "--strict makes bad rows fatal" in result.err
+    assert not (tmp_path / "weighted_subjects_majority_vote.csv").exists()

@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import csv
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..errors import InputError, Where
+from ..errors import InputError, RowError, Where
 from ..tables import is_missing, parse_cell
 from ..tasks.weighting import Answers
 
@@ -120,8 +120,8 @@ def _survey_questions(row: dict[str, Any]) -> dict[str, list[str]]:
 def _dropdown(value: Any, where: Where) -> list[str]:
     parsed = parse_cell(value)
     if not isinstance(parsed, list):
-        raise InputError("a dropdown extract's data.value must be a list of {option: count}", where=where,
-                         hint="give the extract file zooagg extract or the peer wrote")
+        raise RowError("a dropdown extract's data.value must be a list of {option: count}", where=where,
+                       hint="fix the row, or extract the export again with zooagg extract")
     return ["+".join(sorted(str(k) for k, n in (select or {}).items() if n)) if isinstance(select, dict) else ""
             for select in parsed]
 
@@ -139,13 +139,22 @@ def _table_rows(path: Path) -> Iterable[dict[str, Any]]:
         yield {c: values[i] for c, values in columns.items()}
 
 
-def read_extracts(paths: Iterable[Path], tasks: set[str] | None = None) -> tuple[dict[str, TaskAnswers], Counter[str]]:
+#: where a bad row goes (engine.rejects.Rejects.add: the rejects file, or raised with --strict)
+Reject = Callable[[RowError], None]
+
+
+def _raise(error: RowError) -> None:
+    raise error
+
+
+def read_extracts(paths: Iterable[Path], tasks: set[str] | None = None, reject: Reject = _raise
+                  ) -> tuple[dict[str, TaskAnswers], Counter[str]]:
     """Every weighable task's answers in the extract files (not yet split off as truth), and
-    what was skipped, counted by reason."""
-    return collect(((str(path), row) for path in paths for row in _table_rows(path)), tasks)
+    what was skipped, counted by reason; a bad row goes to `reject`."""
+    return collect(((str(path), row) for path in paths for row in _table_rows(path)), tasks, reject)
 
 
-def collect(rows: Iterable[tuple[str, dict[str, Any]]], tasks: set[str] | None = None
+def collect(rows: Iterable[tuple[str, dict[str, Any]]], tasks: set[str] | None = None, reject: Reject = _raise
             ) -> tuple[dict[str, TaskAnswers], Counter[str]]:
     """Every weighable task's answers in extract rows (the extract file's columns, `data.*`
     flattened), each with the name of where it came from (for errors)."""
@@ -161,12 +170,22 @@ def collect(rows: Iterable[tuple[str, dict[str, Any]]], tasks: set[str] | None =
         meta = (str(row["created_at"]), str(row["classification_id"]), str(row["subject_id"]),
                 _volunteer(row["user_id"], row["user_name"]), str(row["user_name"] or ""),
                 str(row.get("workflow_id") or ""))
+        if not meta[3]:
+            reject(RowError("no user_id and no user_name: the answer belongs to nobody",
+                            hint="fix the row's user_name, or leave the row out",
+                            where=Where(file=source, row=meta[1], column="user_name", task=task)))
+            continue
         if extractor == "survey_extractor":
             _add_survey(surveys, found, task, meta, row)
             continue
         if extractor == "dropdown_extractor":
-            where = Where(file=source, row=meta[1], column="data.value", task=task)
-            labels = [(f"{task}.{i}", label) for i, label in enumerate(_dropdown(row.get("data.value"), where))]
+            where = Where(file=source, row=meta[1], column="data.value", task=task, value=row.get("data.value"))
+            try:
+                selects = _dropdown(row.get("data.value"), where)
+            except RowError as error:
+                reject(error)
+                continue
+            labels = [(f"{task}.{i}", label) for i, label in enumerate(selects)]
         else:
             labels = [(task, "+".join(sorted(_chosen(row))))]
         for key, label in labels:

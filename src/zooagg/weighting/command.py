@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from ..engine.rejects import Rejects
 from ..errors import ConfigError, InputError, Where
 from ..tables import atomic_open, commit
 from . import run as runs
@@ -65,15 +66,16 @@ def write_rows(rows: list[dict[str, Any]], path: Path, fmt: str) -> Path:
     return path
 
 
-def load(paths: list[Path], tasks: tuple[str, ...], export: Path | None,
-         truth: Path | None) -> tuple[dict[str, TaskAnswers], dict[str, int]]:
-    """One folder's tasks with their truth, and what was read, skipped and taken as truth."""
-    found, skipped = read_extracts(paths, set(tasks) or None)
+def load(paths: list[Path], tasks: tuple[str, ...], export: Path | None, truth: Path | None,
+         rejects: Rejects) -> tuple[dict[str, TaskAnswers], dict[str, int]]:
+    """One folder's tasks with their truth, and what was read, skipped, rejected and taken as truth."""
+    found, skipped = read_extracts(paths, set(tasks) or None, rejects.add)
     if not found:
         reasons = "; ".join(f"{n} x {why}" for why, n in skipped.most_common(3)) or "no rows"
         raise InputError(f"no question, shortcut, survey or dropdown answers to weigh ({reasons})",
                          where=Where(file=str(paths[0])), hint="give the extracts of such a task (or fix --task)")
-    counts: Counter[str] = Counter({"extract files": len(paths), "rows skipped": sum(skipped.values())})
+    counts: Counter[str] = Counter({"extract files": len(paths), "rows skipped": sum(skipped.values()),
+                                    "rows rejected": rejects.count})
     if export is not None:
         counts["gold/expert answers"] = split_gold(found, gold_classifications(export))
     if truth is not None:
@@ -118,9 +120,10 @@ def score_table(scores: list[dict[str, Any]]) -> str:
 @click.option("--score", is_flag=True, help="Score every method against the truth (held out) and print the table.")
 @click.option("-d", "--dir", "directory", help="Output folder [default: beside the first source].")
 @click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), default="csv", show_default=True)
+@click.option("--strict", is_flag=True, help="Stop at the first bad extract row instead of writing it to weighting_rejects.csv.")
 def weight_command(sources: tuple[str, ...], methods: tuple[str, ...], keywords: str | None, tasks: tuple[str, ...],
                    classifications: str | None, truth: str | None, score: bool, directory: str | None,
-                   fmt: str) -> None:
+                   fmt: str, strict: bool) -> None:
     """Volunteer-weighted consensus of question, shortcut, survey and dropdown tasks over a
     whole workflow: per subject and task the label, its probability and the majority-vote
     label (weighted_subjects_<method>), per volunteer their skill, confusion matrix and number
@@ -134,8 +137,11 @@ def weight_command(sources: tuple[str, ...], methods: tuple[str, ...], keywords:
     export = Path(classifications) if classifications else recorded
     scores: list[dict[str, Any]] = []
     for folder, paths in groups.items():
-        found, counts = load(paths, tasks, export, Path(truth) if truth else None)
         out = folder if directory is None else Path(directory) / (folder.name if len(groups) > 1 else "")
+        rejects = Rejects(out / "weighting_rejects.csv", strict)
+        found, counts = load(paths, tasks, export, Path(truth) if truth else None, rejects)
+        if (written := rejects.finish()) is not None:
+            click.echo(f"Rejected rows: {written}")
         scores += weigh_folder(found, names, params, out, fmt, score)
         if out.resolve() == folder.resolve():
             for path in refresh_consensus(folder):
