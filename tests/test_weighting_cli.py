@@ -158,3 +158,20 @@ def test_strict_makes_a_bad_row_fatal(run_cli, tmp_path: Path) -> None:
     assert f"row {cid}, column user_name, task T2" in result.err
     assert "--strict makes bad rows fatal" in result.err
     assert not (tmp_path / "weighted_subjects_majority_vote.csv").exists()
+
+
+def test_swap_learns_from_the_truth_file(run_cli, tmp_path: Path) -> None:
+    data = Path(__file__).parent / "data"
+    assert run_cli(["run", data / "slsn_wf_export.csv", data / "slsn_cls_export.csv", "10", "-d", tmp_path, "-hb"]).code == 0
+    folder = tmp_path / "workflow_10"
+    answers = read_rows(folder / "question_extractor_extractions.csv")
+    said = {row["subject_id"]: ("yes" if row["data.yes"] else "no") for row in answers if row["task"] == "T0"}
+    truth = _truth(tmp_path / "truth.csv", [(s, "T0", label) for s, label in list(said.items())[:3]])
+    result = run_cli(["weight", folder, "-m", "swap", "-t", "T0", "--truth", truth,
+                      "-k", '{"swap": {"initial_skill": 0.5, "detection": 0.9}}'])
+    assert result.code == 0, result.err
+    volunteer = read_rows(folder / "weighted_volunteers_swap.csv")[0]
+    assert float(volunteer["training"]) == 3  # the one volunteer agreed with the truth three times
+    assert float(volunteer["PL"]) > 0.5 or float(volunteer["PD"]) > 0.5
+    subjects = read_rows(folder / "weighted_subjects_swap.csv")
+    assert {row["subject_id"] for row in subjects} == set(said)
