@@ -171,7 +171,7 @@ def test_swap_learns_from_the_truth_file(run_cli, tmp_path: Path) -> None:
                       "-k", '{"swap": {"initial_skill": 0.5, "detection": 0.9}}'])
     assert result.code == 0, result.err
     volunteer = read_rows(folder / "weighted_volunteers_swap.csv")[0]
-    assert float(volunteer["training"]) == 3  # the one volunteer agreed with the truth three times
+    assert float(volunteer["training"]) == 3  # the one volunteer classified the three truth subjects
     assert float(volunteer["PL"]) > 0.5 or float(volunteer["PD"]) > 0.5
     subjects = read_rows(folder / "weighted_subjects_swap.csv")
     assert {row["subject_id"] for row in subjects} == set(said)
