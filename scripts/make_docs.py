@@ -32,16 +32,23 @@ def cli_reference() -> str:
 
 
 def components_reference() -> str:
-    parts = ["# Extractors and reducers\n",
+    parts = ["# Extractors, reducers and weighting methods\n",
              "Generated from the registry by `scripts/make_docs.py` (also: `zooagg list`).\n"]
     for kinds, items in registry.describe().items():
         parts.append(f"## {kinds.replace('_', ' ').capitalize()}\n")
         if kinds == "running_reducers":
             parts.append("Store-based reducers for Caesar's `POST /running_reducers/<name>` "
                          "(see [server.md](server.md)).\n")
+        if kinds == "weightings":
+            parts.append("Volunteer-weighting methods over a whole workflow: `zooagg weight -m <name>` "
+                         "(see [weighting.md](weighting.md)).\n")
         for item in items:
             parts.append(f"### `{item['name']}`\n\n{item['doc'] or '(no description)'}\n")
-            if item["task_types"]:
+            if kinds == "weightings":
+                kind_notes = [note for flag, note in ((item["task_types"], "Yes/no tasks only."),
+                                                      (item["wants"], "Learns from gold subjects (seeded).")) if flag]
+                parts.append(" ".join(kind_notes) + "\n" if kind_notes else "")
+            elif item["task_types"]:
                 parts.append(f"Default for task types: {', '.join(item['task_types'])}.\n")
             if item["default_reducer"]:
                 parts.append(f"Default reducer: `{item['default_reducer']}`.\n")
