@@ -175,3 +175,18 @@ def test_swap_learns_from_the_truth_file(run_cli, tmp_path: Path) -> None:
     assert float(volunteer["PL"]) > 0.5 or float(volunteer["PD"]) > 0.5
     subjects = read_rows(folder / "weighted_subjects_swap.csv")
     assert {row["subject_id"] for row in subjects} == set(said)
+
+
+def test_run_weighs_with_weight(run_cli, tmp_path: Path) -> None:
+    result = run_cli(["run", CASE / "classifications.csv", "-d", tmp_path, "-hb", "--weight", "one_coin_dawid_skene"])
+    assert result.code == 0, result.err
+    folder = tmp_path / "workflow_2276"
+    assert (folder / "weighted_volunteers_one_coin_dawid_skene.csv").exists()
+    assert "T2_one_coin_dawid_skene" in read_rows(folder / "consensus_workflow_2276.csv")[0]
+
+
+def test_run_with_a_misspelt_method_fails_before_running(run_cli, tmp_path: Path) -> None:
+    result = run_cli(["run", CASE / "classifications.csv", "-d", tmp_path, "-hb", "--weight", "glade"])
+    assert result.code == 2
+    assert "unknown weighting 'glade'" in result.err
+    assert not (tmp_path / "zooagg-run.json").exists()

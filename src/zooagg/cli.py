@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from . import __version__, registry, run
-from .errors import ConfigError, InputError, ZooaggError, missing_extra
+from .errors import ConfigError, InputError, RunFailed, ZooaggError, missing_extra
 
 HELP_FLAGS = {"help_option_names": ["-h", "--help"]}
 
@@ -253,9 +253,12 @@ def reduce_command(extracted_csv: str, reducer_config: str, filter_how: str, ord
 @click.option("-hb", "--hide_bar", is_flag=True)
 @click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), default="csv", show_default=True)
 @click.option("--strict", is_flag=True)
+@click.option("--weight", "weigh", multiple=True, metavar="METHOD",
+              help="Also weigh the volunteers with this method (repeatable), as `zooagg weight -m METHOD` on "
+                   "the results: the consensus table gets its answers (docs/weighting.md).")
 def run_command(inputs: tuple[str, ...], directory: str, version: str | None, min_version: str | None,
                 max_version: str | None, keywords: str | None, filter_how: str, cpu_count: int | None,
-                hide_bar: bool, fmt: str, strict: bool) -> None:
+                hide_bar: bool, fmt: str, strict: bool, weigh: tuple[str, ...]) -> None:
     """config -> extract -> reduce in one go, for one workflow or a whole project.
 
     Give a project's exports (the classification export, and optionally its workflow and
@@ -274,7 +277,24 @@ def run_command(inputs: tuple[str, ...], directory: str, version: str | None, mi
     out = _out_dir(directory)
     steps = run.Steps(filter_how=filter_how, cpu_count=cpu_count, fmt=fmt, strict=strict,
                       console=TerminalConsole(hide_bar))
-    run.run_project(inputs, out, version, min_version, max_version, _parse_keywords(keywords), steps)
+    if weigh:
+        from .weighting import run as weighting
+
+        weighting.check_methods(list(weigh))  # a misspelt method fails before the run, not after
+    try:
+        run.run_project(inputs, out, version, min_version, max_version, _parse_keywords(keywords), steps)
+    except RunFailed:
+        if weigh:  # the workflows that ran are weighed all the same
+            _weigh_run(out, weigh, fmt, strict)
+        raise
+    if weigh:
+        _weigh_run(out, weigh, fmt, strict)
+
+
+def _weigh_run(out: Path, methods: tuple[str, ...], fmt: str, strict: bool) -> None:
+    from .weighting.command import Choices, weigh_sources
+
+    weigh_sources([out], list(methods), {}, Choices(fmt=fmt, strict=strict, lenient=True))
 
 
 # ---- list -----------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -142,30 +143,62 @@ def weight_command(sources: tuple[str, ...], methods: tuple[str, ...], keywords:
     """
     names = list(methods) or (_available(DEFAULT_SCORED) if score else ["dawid_skene"])
     runs.check_methods(names)
-    params = _params(keywords)
-    groups, recorded = extract_groups([Path(s) for s in sources])
-    export = Path(classifications) if classifications else recorded
+    scores = weigh_sources([Path(s) for s in sources], names, _params(keywords), Choices(
+        tasks, Path(classifications) if classifications else None, Path(truth) if truth else None,
+        Path(directory) if directory else None, fmt, score, strict))
+    if score:
+        if not scores:
+            click.echo("No truth to score against: give --classifications (gold_standard/expert rows) or --truth.")
+            return
+        out = Path(directory) if directory else Path(scores[0]["_folder"])
+        rows = [{k: v for k, v in row.items() if k != "_folder"} for row in scores]
+        path = write_rows(rows, out / f"weighting_scores.{'parquet' if fmt == 'parquet' else 'csv'}", fmt)
+        click.echo(score_table(rows))
+        click.echo(f"Saving scores to: {path}")
+
+
+@dataclass
+class Choices:
+    """What `zooagg weight` was told besides the sources and methods."""
+
+    tasks: tuple[str, ...] = ()
+    classifications: Path | None = None
+    truth: Path | None = None
+    directory: Path | None = None
+    fmt: str = "csv"
+    score: bool = False
+    strict: bool = False
+    #: a folder with nothing to weigh is said and passed over (zooagg run --weight), not an error
+    lenient: bool = False
+
+
+def weigh_sources(sources: list[Path], names: list[str], params: dict[str, dict[str, Any]],
+                  choices: Choices) -> list[dict[str, Any]]:
+    """Each folder of extracts weighed by each method, its tables written (and its consensus
+    table remade when they go beside it); the scores, each with its `_folder`."""
+    groups, recorded = extract_groups(sources)
+    export = choices.classifications or recorded
     scores: list[dict[str, Any]] = []
     for folder, paths in groups.items():
-        out = folder if directory is None else Path(directory) / (folder.name if len(groups) > 1 else "")
-        rejects = Rejects(out / "weighting_rejects.csv", strict)
-        found, counts = load(paths, tasks, export, Path(truth) if truth else None, rejects)
+        out = folder if choices.directory is None else choices.directory / (folder.name if len(groups) > 1 else "")
+        rejects = Rejects(out / "weighting_rejects.csv", choices.strict)
+        try:
+            found, counts = load(paths, choices.tasks, export, choices.truth, rejects)
+        except InputError as exc:
+            if not choices.lenient or not exc.message.startswith("no question"):
+                raise
+            click.echo(f"Not weighed: {folder}: {exc.message}")
+            continue
         if (written := rejects.finish()) is not None:
             click.echo(f"Rejected rows: {written}")
-        scores += weigh_folder(found, names, params, out, fmt, score)
+        scores += [{**row, "_folder": str(folder)}
+                   for row in weigh_folder(found, names, params, out, choices.fmt, choices.score)]
         if out.resolve() == folder.resolve():
             for path in refresh_consensus(folder):
                 click.echo(f"Saving consensus table (with the weighted answers) to: {path}")
         summary = ", ".join(f"{k}: {v}" for k, v in counts.items())
         click.echo(f"Weighted {len(found)} task(s) of {folder} ({', '.join(sorted(found))}); {summary}")
-    if score:
-        if not scores:
-            click.echo("No truth to score against: give --classifications (gold_standard/expert rows) or --truth.")
-            return
-        out = Path(directory) if directory else next(iter(groups))
-        path = write_rows(scores, out / f"weighting_scores.{'parquet' if fmt == 'parquet' else 'csv'}", fmt)
-        click.echo(score_table(scores))
-        click.echo(f"Saving scores to: {path}")
+    return scores
 
 
 def refresh_consensus(folder: Path) -> list[Path]:
