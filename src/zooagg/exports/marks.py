@@ -86,10 +86,17 @@ def normalise_annotations(annotations: list[dict[str, Any]]) -> list[dict[str, A
     """`normalise_annotation` of each, in a new list (one call for the whole classification)."""
     for annotation in annotations:
         value = annotation.get("value")
-        if type(value) is list and value and any(map(_is_mark, value)):
+        if type(value) is not list or not value:
+            continue
+        first = value[0]
+        if _is_mark(first) and all(map(_is_mark, value)):
             # a classic mark with tool, frame, details and no pathX is normal already: kept as it is
-            # (FEM marks never are: they have toolIndex and no tool, or, graph2dRangeX, no frame);
-            # an item that is no mark stays as it is, for the extractor to drop and note
-            annotation["value"] = [mark if not _is_mark(mark) or ("frame" in mark and "tool" in mark and "pathX" not in mark
-                                   and mark.get("details") is not None) else normalise_mark(mark) for mark in value]
+            # (FEM marks never are: they have toolIndex and no tool, or, graph2dRangeX, no frame)
+            annotation["value"] = [mark if "frame" in mark and "tool" in mark and "pathX" not in mark
+                                   and mark.get("details") is not None else normalise_mark(mark) for mark in value]
+        elif type(first) is not str and (type(first) is not dict or _is_mark(first)) and any(map(_is_mark, value)):
+            # marks beside items that are none (a broken export): those stay, for the extractor to
+            # drop and note. A list that starts with text or a non-mark object is an answer list
+            # (multiple question, survey, dropdown), left untouched without looking further
+            annotation["value"] = [normalise_mark(mark) if _is_mark(mark) else mark for mark in value]
     return list(annotations)
