@@ -48,6 +48,8 @@ class TaskAnswers:
 
     def finish(self) -> TaskAnswers:
         """Order the answers, keep each volunteer's first per item, and code everything."""
+        if self._codes is not None:
+            return self
         self.rows.sort(key=lambda r: (r[0], r[1]))
         seen: set[tuple[Item, str]] = set()
         item_code: dict[Item, int] = {}
