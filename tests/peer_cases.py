@@ -184,8 +184,9 @@ def _count_equal(got: Any, expected: list[Any]) -> bool:
 #: answer that replace the expected ones); docs/differences.md lists them
 DIFFERENT: dict[str, tuple[str, dict[str, Any]]] = {}
 
-CHECKS = {"dict": close, "answers": close, "list": _same_items, "text": _text_equal, "points": _points_equal,
-          "keys": _keys_present, "count": _count_equal, "contours": _same_contour_rows}
+CHECKS: dict[str, Callable[[Any, Any], bool]] = {
+    "dict": close, "answers": close, "list": _same_items, "text": _text_equal, "points": _points_equal,
+    "keys": _keys_present, "count": _count_equal, "contours": _same_contour_rows}
 
 
 def reference(case: dict[str, Any]) -> tuple[str, Any]:

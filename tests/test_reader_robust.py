@@ -10,9 +10,9 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import EXPORT_HEADER, classification_row, read_rows, write_yaml
+from conftest import EXPORT_HEADER, Result, RunCli, classification_row, read_rows, write_yaml
 
-from zooagg.exports.csvio import iter_batches
+from zooagg.exports.csvio import BadRow, iter_batches
 
 CONFIG = """extractor_config:
     question_extractor: [{task: T0}]
@@ -40,7 +40,7 @@ def write_table(path: Path, header: list[str], rows: list[list[str]]) -> Path:
     return path
 
 
-def extract(run_cli, tmp_path: Path, export: Path, *extra: str):  # type: ignore[no-untyped-def]
+def extract(run_cli: RunCli, tmp_path: Path, export: Path, *extra: str) -> Result:
     config = write_yaml(tmp_path / "extractor.yaml", CONFIG)
     return run_cli(["extract", export, config, "-d", tmp_path / "out", "-hb", *extra], tmp_path)
 
@@ -49,7 +49,7 @@ def ids(path: Path) -> list[str]:
     return [r["classification_id"] for r in read_rows(path)]
 
 
-def test_a_cell_of_six_megabytes_is_read_as_the_peer_reads_it(run_cli, tmp_path: Path) -> None:
+def test_a_cell_of_six_megabytes_is_read_as_the_peer_reads_it(run_cli: RunCli, tmp_path: Path) -> None:
     big = json.dumps({"1001": {"notes": "x" * 6_000_000}})
     export = write_rows(tmp_path / "big.csv", [row_cells(1), row_cells(2, "No", 1001, subject_data=big),
                                                row_cells(3, "No", 1002)])
@@ -77,7 +77,7 @@ def test_big_cells_and_bad_rows_anywhere_in_a_long_file_lose_and_repeat_no_row(t
             rows.append(row_cells(cid, subject_data=json.dumps({"1000": {"notes": notes}})))
             good.append(str(cid))
     export = write_rows(tmp_path / "long.csv", rows)
-    found: list[str] = []
+    found: list[BadRow] = []
     seen = []
     for batch in iter_batches(export, block_size=1 << 16, on_bad_row=found.append):
         seen += [raw.decode() for raw in batch.column(0).to_pylist()]
@@ -86,7 +86,7 @@ def test_big_cells_and_bad_rows_anywhere_in_a_long_file_lose_and_repeat_no_row(t
 
 
 def test_a_row_with_a_field_too_many_or_too_few_is_a_reject_and_the_rest_is_extracted(
-        run_cli, tmp_path: Path) -> None:
+        run_cli: RunCli, tmp_path: Path) -> None:
     export = write_rows(tmp_path / "ragged.csv", [
         row_cells(1), [*row_cells(2, "No", 1001), "extra"], row_cells(3, "No", 1002)[:-1], row_cells(4, "Yes", 1003),
         [*row_cells(5, "No", 1004, workflow=2), "extra"],  # another workflow's: counted as such
@@ -105,7 +105,7 @@ def test_a_row_with_a_field_too_many_or_too_few_is_a_reject_and_the_rest_is_extr
     assert rejects[0]["value"].startswith("2,alice,11,abc,1,Test,1.1,")
 
 
-def test_strict_makes_a_row_with_a_wrong_number_of_fields_fatal(run_cli, tmp_path: Path) -> None:
+def test_strict_makes_a_row_with_a_wrong_number_of_fields_fatal(run_cli: RunCli, tmp_path: Path) -> None:
     export = write_rows(tmp_path / "ragged.csv", [row_cells(1), [*row_cells(2), "extra"]])
     result = extract(run_cli, tmp_path, export, "--strict")
     assert result.code == 2
@@ -115,7 +115,7 @@ def test_strict_makes_a_row_with_a_wrong_number_of_fields_fatal(run_cli, tmp_pat
 
 
 @pytest.mark.parametrize("name", ["annotations", "classification_id", "subject_ids"])
-def test_a_column_named_twice_that_zooagg_reads_is_one_error_line(run_cli, tmp_path: Path, name: str) -> None:
+def test_a_column_named_twice_that_zooagg_reads_is_one_error_line(run_cli: RunCli, tmp_path: Path, name: str) -> None:
     header = [*EXPORT_HEADER, name]
     export = write_table(tmp_path / "twice.csv", header, [[*row_cells(1), "2"]])
     result = extract(run_cli, tmp_path, export)
@@ -125,7 +125,7 @@ def test_a_column_named_twice_that_zooagg_reads_is_one_error_line(run_cli, tmp_p
                                 f"(columns {place}) (remove or rename all but one of them)"]
 
 
-def test_a_column_named_twice_that_zooagg_does_not_read_changes_nothing(run_cli, tmp_path: Path) -> None:
+def test_a_column_named_twice_that_zooagg_does_not_read_changes_nothing(run_cli: RunCli, tmp_path: Path) -> None:
     export = write_table(tmp_path / "twice.csv", [*EXPORT_HEADER, "user_ip"], [[*row_cells(1), "1.2.3.4"]])
     result = extract(run_cli, tmp_path, export)
     assert result.code == 0, result.err
@@ -133,7 +133,7 @@ def test_a_column_named_twice_that_zooagg_does_not_read_changes_nothing(run_cli,
 
 
 @pytest.mark.parametrize("command", ["extract", "reduce"])
-def test_a_config_that_is_not_utf8_is_one_error_line(run_cli, tmp_path: Path, command: str) -> None:
+def test_a_config_that_is_not_utf8_is_one_error_line(run_cli: RunCli, tmp_path: Path, command: str) -> None:
     export = write_rows(tmp_path / "ok.csv", [row_cells(1)])
     config = tmp_path / "latin1.yaml"
     config.write_bytes(CONFIG.replace("T0}]", "T0, name: caf\xe9}]").encode("latin-1"))
