@@ -164,7 +164,8 @@ def test_use_v1_keys_names_fem_sub_tasks_as_their_marks() -> None:
     assert plain["frame0"]["T0_toolIndex0_subtask0"] == [{"1": 1}]
 
 
-def test_with_v1_keys_classic_answers_join_the_fem_sub_task_once() -> None:
+@pytest.mark.parametrize("fem_key", ["T0_tool0_subtask0", "T0_toolIndex0_subtask0"])
+def test_with_v1_keys_classic_answers_join_the_fem_sub_task_once(fem_key: str) -> None:
     """The mixed subject above with v1 names: every mark is `T0_tool0`, one label list; the
     classic answers go into sub-task 0's clusters (ages 0, 1 classic, 0, 0 FEM near x=100; 1, 1,
     1, 0 near 300), and the classic `details` key is not reduced a second time over labels that
@@ -177,9 +178,23 @@ def test_with_v1_keys_classic_answers_join_the_fem_sub_task_once() -> None:
             "frame0": {"T0_tool0_x": [100, 299], "T0_tool0_y": [101, 302], "T0_tool0_subtask0": [{"0": 1}, {"1": 1}]}},
            {"classifier_version": "2.0",
             "frame0": {"T0_tool0_x": [102, 300], "T0_tool0_y": [100, 298], "T0_tool0_subtask0": [{"0": 1}, {"0": 1}]}}]
+    # the config may name the sub-task either way (`zooagg config` writes the toolIndex form)
     out = point_reducer_dbscan(classic + fem, user_ids=[1, 2, 3, 4], eps=5, min_samples=2,
-                               details={"T0_tool0": ["question_reducer"], "T0_tool0_subtask0": "question_reducer"})
+                               details={"T0_tool0": ["question_reducer"], fem_key: "question_reducer"})
     frame = out["frame0"]
     assert frame["T0_tool0_cluster_labels"] == [0, 1, 0, 1, 0, 1, 0, 1]
     assert frame["T0_tool0_subtask0_clusters"] == [{"0": 3, "1": 1}, {"1": 3, "0": 1}]
     assert "T0_tool0_clusters_details" not in frame
+
+
+def test_fem_only_v1_named_answers_are_reduced_with_the_config_zooagg_writes() -> None:
+    """Two FEM volunteers, extracted with `use_v1_keys`; the reducer config as `zooagg config`
+    writes it (`T0_toolIndex0_subtask0`): the answers are found under their v1 name."""
+    fem = [{"classifier_version": "2.0", "frame0": {"T0_tool0_x": [100], "T0_tool0_y": [100],
+                                                    "T0_tool0_subtask0": [{"1": 1}]}},
+           {"classifier_version": "2.0", "frame0": {"T0_tool0_x": [102], "T0_tool0_y": [101],
+                                                    "T0_tool0_subtask0": [{"1": 1}]}}]
+    out = point_reducer_dbscan(fem, user_ids=[1, 2], eps=5, min_samples=2,
+                               details={"T0_toolIndex0_subtask0": "question_reducer"})
+    assert out["frame0"]["T0_tool0_subtask0_clusters"] == [{"1": 2}]
+    assert "T0_toolIndex0_subtask0_clusters" not in out["frame0"]

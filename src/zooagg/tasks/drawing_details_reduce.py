@@ -91,6 +91,7 @@ def reduce_details(result: dict[str, Any], extracts: list[dict[str, Any]], detai
     extracts = [dict(e) for e in extracts]
     versions = [_version_of(e) for e in extracts]
     classic, fem = split_details(details)
+    fem = _as_reduced(fem, result)
     fem_at = [i for i, v in enumerate(versions) if v >= (2,)]
     classic_at = [i for i, v in enumerate(versions) if v < (2,)]
     if fem and fem_at and classic_at and _as_fem_answers(result, [extracts[i] for i in classic_at], fem):
@@ -103,6 +104,22 @@ def reduce_details(result: dict[str, Any], extracts: list[dict[str, Any]], detai
         _fem(result, [extracts[i] for i in fem_at], fem, [user_ids[i] for i in fem_at])
     if fem_at and not classic_at:
         result["classifier_version"] = ".".join(str(p) for p in max(versions))
+
+
+def _as_reduced(fem: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
+    """The FEM sub-task keys of the config under the name their marks were reduced by: with
+    `use_v1_keys` the extracts call FEM marks `T0_tool1` and their answers `T0_tool1_subtask0`,
+    while `zooagg config` writes `T0_toolIndex1_subtask0`; either form of the key finds them."""
+    out: dict[str, Any] = {}
+    for key, name in fem.items():
+        found = FEM_SUBTASK.fullmatch(key)
+        if found is not None and found[1] != f"{found[2]}_tool{found[3]}":
+            v1 = f"{found[2]}_tool{found[3]}"
+            if any(isinstance(frame, dict) and f"{v1}_cluster_labels" in frame
+                   and f"{found[1]}_cluster_labels" not in frame for frame in result.values()):
+                key = f"{v1}_subtask{found[4]}"
+        out[key] = name
+    return out
 
 
 def _as_fem_answers(result: dict[str, Any], classic: list[dict[str, Any]], fem: dict[str, Any]) -> bool:
