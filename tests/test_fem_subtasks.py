@@ -86,6 +86,25 @@ def test_fem_sub_task_answers_are_reduced_per_cluster(run_cli: RunCli, tmp_path:
     assert cell(votes, "data.value") == [{"1": 3, "0": 1}]  # the 2021 and 2026 forms of Ash count as one
 
 
+def test_use_v1_keys_from_extract_to_reduce_with_the_configs_zooagg_writes(run_cli: RunCli, tmp_path: Path) -> None:
+    """The same birds with `use_v1_keys: true` added to the extractor and the configs otherwise as
+    `zooagg config` writes them (FEM keys `T0_toolIndex0_subtask<n>`): every column is `T0_tool0_*`,
+    and the sub-task votes per cluster are the ones above."""
+    (tmp_path / "e.yaml").write_text(BOTH_FRONT_ENDS.replace("        tools: [0]\n", "        tools: [0]\n        use_v1_keys: true\n"))
+    (tmp_path / "r.yaml").write_text(POINT_REDUCER)
+    out = tmp_path / "out"
+    assert run_cli(["extract", FEM / "birds_classifications.csv", tmp_path / "e.yaml", "-d", out], tmp_path).code == 0
+    extracts = read_rows(out / "point_extractor_by_frame_extractions.csv")
+    assert cell(extracts[1], "data.frame0.T0_tool0_subtask1") == [{"value": [{"1": 1}]}, {"value": [{"0": 1}]}]
+    assert not [k for row in extracts for k in row if "toolIndex" in k]
+    assert run_cli(["reduce", out / "point_extractor_by_frame_extractions.csv", tmp_path / "r.yaml", "-d", out],
+                   tmp_path).code == 0
+    (row,) = read_rows(out / "point_reducer_dbscan_reductions.csv")
+    assert cell(row, "data.frame0.T0_tool0_cluster_labels") == [0, 1, 0, 1, 0, 1, -1]
+    assert cell(row, "data.frame0.T0_tool0_subtask0_clusters") == [{"0": 2, "1": 1}, {"1": 3}]
+    assert cell(row, "data.frame0.T0_tool0_subtask1_clusters") == [{"value": [{"1": 3}]}, {"value": [{"2": 2, "0": 1}]}]
+
+
 def test_a_subject_classified_on_both_front_ends_keeps_both_answers() -> None:
     """Two classic and two FEM volunteers mark the same two birds; one config holds both key
     forms. The reducer clusters both front ends' marks together, and the classic answers join
