@@ -1,13 +1,9 @@
-"""GLAD and MACE, run by crowd-kit (PyPI `crowd-kit`, zooagg's optional `weighting` extra).
+"""MACE, run by crowd-kit (PyPI `crowd-kit`, zooagg's optional `weighting` extra).
 
-GLAD (Whitehill et al. 2009, NIPS 22): the chance volunteer v answers subject s rightly is
-sigmoid(alpha_v * beta_s): alpha is the volunteer's expertise (negative: adversarial), beta > 0
-the subject's easiness. MACE (Hovy et al. 2013, NAACL): each volunteer either knows the answer
-or, with some probability, spams a label from a volunteer-specific distribution; competence is
-the chance they know.
-
-Both return `skill` as the share of a volunteer's answers the fitted model believes right (the
-mean posterior probability of the label they gave), and their own parameter as an extra column.
+MACE (Hovy et al. 2013, NAACL): each volunteer either knows the answer or, with some
+probability, spams a label from a volunteer-specific distribution; competence is the chance
+they know. `skill` is the share of a volunteer's answers the fitted model believes right (the
+mean posterior probability of the label they gave); competence goes beside it.
 """
 
 from __future__ import annotations
@@ -21,7 +17,7 @@ import numpy as np
 
 from ..errors import ConfigError
 from ..registry import Param, weighting
-from .weighting import Answers, Weighted
+from .weighting import Answers, Weighted, believed_right
 
 
 def _crowdkit(name: str) -> Any:
@@ -30,7 +26,7 @@ def _crowdkit(name: str) -> Any:
     except ModuleNotFoundError as exc:
         raise ConfigError(f"the weighting method {name} runs in crowd-kit, which is not installed",
                           hint="pip install 'zooagg[weighting]' (or pick majority_vote, dawid_skene, "
-                               "one_coin_dawid_skene or swap, which zooagg computes itself)") from exc
+                               "one_coin_dawid_skene, glad or swap, which zooagg computes itself)") from exc
     return aggregation
 
 
@@ -55,31 +51,8 @@ def posterior_of(probas: Any, answers: Answers) -> np.ndarray:
     return probas.reindex(index=range(answers.n_subjects), columns=range(answers.n_labels)).fillna(0.0).to_numpy()
 
 
-def believed_right(answers: Answers, posterior: np.ndarray) -> np.ndarray:
-    """Per volunteer: the mean posterior probability of the labels they gave."""
-    right = posterior[answers.subject, answers.label]
-    seen = answers.answers_per_volunteer()
-    total = np.bincount(answers.volunteer, weights=right, minlength=answers.n_volunteers)
-    return np.divide(total, seen, out=np.full(answers.n_volunteers, np.nan), where=seen > 0)
-
-
 def _per_volunteer(series: Any, answers: Answers) -> np.ndarray:
     return series.reindex(range(answers.n_volunteers)).to_numpy(dtype=float)
-
-
-@weighting("glad", params={
-    "n_iter": Param(int, 100, "the most EM iterations"),
-    "tol": Param(float, 1e-5, "stop when the expected log-likelihood per answer gains less than this"),
-})
-def glad(answers: Answers, *, n_iter: int = 100, tol: float = 1e-5) -> Weighted:
-    """GLAD (crowd-kit): volunteer expertise `alpha` and subject easiness together; helps where
-    some subjects are hard for everyone. `alpha` is written beside the skill."""
-    aggregation = _crowdkit("glad")
-    model = aggregation.GLAD(n_iter=n_iter, tol=tol)
-    with _quiet():
-        posterior = posterior_of(model.fit_predict_proba(long_frame(answers)), answers)
-    return Weighted(posterior, believed_right(answers, posterior), None, len(model.loss_history_),
-                    {"alpha": _per_volunteer(model.alphas_, answers)})
 
 
 @weighting("mace", params={

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from ..registry import Param, weighting
-from .weighting import EPS, Answers, Weighted, majority_posterior, with_gold
+from .weighting import EPS, Answers, Weighted, believed_right, majority_posterior, with_gold
 
 DS_PARAMS = {
     "n_iter": Param(int, 100, "the most EM iterations"),
@@ -125,14 +125,6 @@ def dawid_skene(answers: Answers, *, n_iter: int = 100, tol: float = 1e-5) -> We
     return Weighted(posterior, skill, confusion, iterations)
 
 
-def _one_coin_skill(answers: Answers, posterior: np.ndarray) -> np.ndarray:
-    """Per volunteer: the mean probability that their answer is the true label."""
-    right = posterior[answers.subject, answers.label]
-    seen = answers.answers_per_volunteer()
-    total = np.bincount(answers.volunteer, weights=right, minlength=answers.n_volunteers)
-    return np.divide(total, seen, out=np.zeros(answers.n_volunteers), where=seen > 0)
-
-
 def _one_coin_log_e(answers: Answers, skill: np.ndarray) -> np.ndarray:
     k = answers.n_labels
     s = skill[answers.volunteer]
@@ -153,7 +145,7 @@ def one_coin_dawid_skene(answers: Answers, *, n_iter: int = 100, tol: float = 1e
         return trivial
 
     def m_step(posterior: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        skill = _one_coin_skill(answers, posterior)
+        skill = believed_right(answers, posterior)
         return skill, _one_coin_log_e(answers, skill)
 
     seeded = bool((answers.known >= 0).any())

@@ -111,6 +111,15 @@ def agreement(answers: Answers, labels: np.ndarray) -> np.ndarray:
     return np.divide(hits, seen, out=np.full(answers.n_volunteers, np.nan), where=seen > 0)
 
 
+def believed_right(answers: Answers, posterior: np.ndarray) -> np.ndarray:
+    """Per volunteer: the mean posterior probability of the labels they gave (the share of
+    their answers a fit believes right; one-coin Dawid-Skene's skill)."""
+    right = posterior[answers.subject, answers.label]
+    seen = answers.answers_per_volunteer()
+    total = np.bincount(answers.volunteer, weights=right, minlength=answers.n_volunteers)
+    return np.divide(total, seen, out=np.full(answers.n_volunteers, np.nan), where=seen > 0)
+
+
 def leading(posterior: np.ndarray) -> np.ndarray:
     """The most probable label per subject; ties go to the lowest label code."""
     return np.argmax(posterior, axis=1) if posterior.size else np.zeros(0, dtype=np.int64)

@@ -99,13 +99,13 @@ def _params(text: str | None) -> dict[str, dict[str, Any]]:
 
 
 def _available(names: tuple[str, ...]) -> list[str]:
-    """The methods that can run here: glad and mace only with crowd-kit installed."""
+    """The methods that can run here: mace only with crowd-kit installed."""
     from importlib.util import find_spec
 
     if find_spec("crowdkit") is not None:
         return list(names)
-    click.echo("Note: glad and mace are left out: they need crowd-kit (pip install 'zooagg[weighting]').")
-    return [n for n in names if n not in ("glad", "mace")]
+    click.echo("Note: mace is left out: it needs crowd-kit (pip install 'zooagg[weighting]').")
+    return [n for n in names if n != "mace"]
 
 
 def score_table(scores: list[dict[str, Any]]) -> str:
