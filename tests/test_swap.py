@@ -4,6 +4,7 @@ reducers giving the same decisions as the offline method over the same classific
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import numpy as np
 import pytest
@@ -14,7 +15,7 @@ from zooagg.errors import ConfigError
 from zooagg.tasks.swap import agent_learns, new_agent, subject_update, swap_history
 from zooagg.tasks.weighting import Answers
 
-PARAMS = {"prior": 0.3, "detection": 0.9, "rejection": 0.1, "initial_skill": 0.6, "positive": "yes"}
+PARAMS: dict[str, Any] = {"prior": 0.3, "detection": 0.9, "rejection": 0.1, "initial_skill": 0.6, "positive": "yes"}
 
 
 def test_agent_learns_the_share_of_gold_it_got_right() -> None:
@@ -62,9 +63,9 @@ def test_live_swap_decisions_equal_the_offline_run() -> None:
     subject_call = ReducerCall.named("running_reducer", "swap", PARAMS)
     skill_params = {k: PARAMS[k] for k in ("initial_skill", "positive")}
     skill_call = ReducerCall.named("running_reducer", "swap_skill", skill_params)
-    subject_store: dict[int, dict] = {}
-    skill_store: dict[int, dict] = {}
-    skill_reduction: dict[int, dict] = {}
+    subject_store: dict[int, dict[str, Any]] = {}
+    skill_store: dict[int, dict[str, Any]] = {}
+    skill_reduction: dict[int, dict[str, Any]] = {}
     live = []
     for i, (s, v, y) in enumerate(zip(answers.subject.tolist(), answers.volunteer.tolist(),
                                       answers.label.tolist(), strict=True)):

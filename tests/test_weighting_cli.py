@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from conftest import read_rows
+from conftest import RunCli, read_rows
 
 CASE = Path(__file__).parent / "golden" / "michigan-2276"
 EXTRACTS = [CASE / "expected" / "question_extractor_extractions.csv",
@@ -24,7 +24,7 @@ def _truth(path: Path, rows: list[tuple[str, str, str]]) -> Path:
     return path
 
 
-def test_weight_writes_subjects_and_volunteers(run_cli, tmp_path: Path) -> None:
+def test_weight_writes_subjects_and_volunteers(run_cli: RunCli, tmp_path: Path) -> None:
     result = run_cli(["weight", *EXTRACTS, "-m", "dawid_skene", "-m", "majority_vote", "-d", tmp_path,
                       "--classifications", CASE / "classifications.csv"])
     assert result.code == 0, result.err
@@ -42,7 +42,7 @@ def test_weight_writes_subjects_and_volunteers(run_cli, tmp_path: Path) -> None:
     assert "gold/expert answers: 21" in result.out  # the expert's rows are not a volunteer's
 
 
-def test_weight_scores_against_a_truth_file(run_cli, tmp_path: Path) -> None:
+def test_weight_scores_against_a_truth_file(run_cli: RunCli, tmp_path: Path) -> None:
     subjects = sorted({row["subject_id"] for row in read_rows(EXTRACTS[0])})[:12]
     truth = _truth(tmp_path / "truth.csv", [(s, "T2", "clear") for s in subjects])
     result = run_cli(["weight", *EXTRACTS, "--truth", truth, "--score", "-m", "majority_vote",
@@ -57,7 +57,7 @@ def test_weight_scores_against_a_truth_file(run_cli, tmp_path: Path) -> None:
     assert {row["truth"] for row in table if row["task"] == "T2" and row["subject_id"] in subjects} == {"clear"}
 
 
-def test_a_truth_file_naming_an_unknown_task_is_one_error(run_cli, tmp_path: Path) -> None:
+def test_a_truth_file_naming_an_unknown_task_is_one_error(run_cli: RunCli, tmp_path: Path) -> None:
     truth = _truth(tmp_path / "truth.csv", [("4597474", "T9", "clear")])
     result = run_cli(["weight", *EXTRACTS, "--truth", truth, "-d", tmp_path])
     assert result.code == 2
@@ -67,20 +67,20 @@ def test_a_truth_file_naming_an_unknown_task_is_one_error(run_cli, tmp_path: Pat
     assert "T2, T3" in result.err
 
 
-def test_an_unknown_method_says_what_there_is(run_cli, tmp_path: Path) -> None:
+def test_an_unknown_method_says_what_there_is(run_cli: RunCli, tmp_path: Path) -> None:
     result = run_cli(["weight", *EXTRACTS, "-m", "dawid_skeen", "-d", tmp_path])
     assert result.code == 2
     assert "unknown weighting 'dawid_skeen'" in result.err
     assert "did you mean 'dawid_skene'?" in result.err
 
 
-def test_swap_skips_tasks_that_are_not_yes_no(run_cli, tmp_path: Path) -> None:
+def test_swap_skips_tasks_that_are_not_yes_no(run_cli: RunCli, tmp_path: Path) -> None:
     result = run_cli(["weight", *EXTRACTS, "-m", "swap", "-d", tmp_path])
     assert result.code == 0, result.err
     assert "Skipped T2: swap takes yes/no tasks; T2 has 4 answers" in result.out
 
 
-def test_the_consensus_table_gains_the_weighted_answers(run_cli, tmp_path: Path) -> None:
+def test_the_consensus_table_gains_the_weighted_answers(run_cli: RunCli, tmp_path: Path) -> None:
     folder = tmp_path / "workflow_2276"
     folder.mkdir()
     for path in (CASE / "expected").iterdir():
@@ -100,7 +100,7 @@ def test_the_consensus_table_gains_the_weighted_answers(run_cli, tmp_path: Path)
             assert float(row["T2_dawid_skene_probability"]) == float(weighted[row["subject_id"]]["probability"])
 
 
-def test_dropdown_selects_are_weighed_and_named_by_their_options(run_cli, tmp_path: Path) -> None:
+def test_dropdown_selects_are_weighed_and_named_by_their_options(run_cli: RunCli, tmp_path: Path) -> None:
     export = Path(__file__).parent / "data" / "nfn_expanded.csv"
     assert run_cli(["run", export, "-d", tmp_path, "-hb"]).code == 0
     result = run_cli(["weight", tmp_path, "-m", "majority_vote"])
@@ -115,7 +115,7 @@ def test_dropdown_selects_are_weighed_and_named_by_their_options(run_cli, tmp_pa
             assert row["T1_select0_majority_vote"] == row["T1_select0_answer"]
 
 
-def test_the_report_shows_the_scores(run_cli, tmp_path: Path) -> None:
+def test_the_report_shows_the_scores(run_cli: RunCli, tmp_path: Path) -> None:
     folder = tmp_path / "workflow_2276"
     folder.mkdir()
     for path in (CASE / "expected").iterdir():
@@ -141,7 +141,7 @@ def _without_volunteer(tmp_path: Path) -> tuple[Path, str]:
     return path, rows[3]["classification_id"]
 
 
-def test_a_bad_row_goes_to_the_rejects_file(run_cli, tmp_path: Path) -> None:
+def test_a_bad_row_goes_to_the_rejects_file(run_cli: RunCli, tmp_path: Path) -> None:
     path, cid = _without_volunteer(tmp_path)
     result = run_cli(["weight", path, "-m", "majority_vote"])
     assert result.code == 0, result.err
@@ -151,7 +151,7 @@ def test_a_bad_row_goes_to_the_rejects_file(run_cli, tmp_path: Path) -> None:
     assert rejected[0]["reason"].startswith("no user_id and no user_name")
 
 
-def test_strict_makes_a_bad_row_fatal(run_cli, tmp_path: Path) -> None:
+def test_strict_makes_a_bad_row_fatal(run_cli: RunCli, tmp_path: Path) -> None:
     path, cid = _without_volunteer(tmp_path)
     result = run_cli(["weight", path, "-m", "majority_vote", "--strict"])
     assert result.code == 2
@@ -160,7 +160,7 @@ def test_strict_makes_a_bad_row_fatal(run_cli, tmp_path: Path) -> None:
     assert not (tmp_path / "weighted_subjects_majority_vote.csv").exists()
 
 
-def test_swap_learns_from_the_truth_file(run_cli, tmp_path: Path) -> None:
+def test_swap_learns_from_the_truth_file(run_cli: RunCli, tmp_path: Path) -> None:
     data = Path(__file__).parent / "data"
     assert run_cli(["run", data / "slsn_wf_export.csv", data / "slsn_cls_export.csv", "10", "-d", tmp_path, "-hb"]).code == 0
     folder = tmp_path / "workflow_10"
@@ -177,7 +177,7 @@ def test_swap_learns_from_the_truth_file(run_cli, tmp_path: Path) -> None:
     assert {row["subject_id"] for row in subjects} == set(said)
 
 
-def test_run_weighs_with_weight(run_cli, tmp_path: Path) -> None:
+def test_run_weighs_with_weight(run_cli: RunCli, tmp_path: Path) -> None:
     result = run_cli(["run", CASE / "classifications.csv", "-d", tmp_path, "-hb", "--weight", "one_coin_dawid_skene"])
     assert result.code == 0, result.err
     folder = tmp_path / "workflow_2276"
@@ -185,7 +185,7 @@ def test_run_weighs_with_weight(run_cli, tmp_path: Path) -> None:
     assert "T2_one_coin_dawid_skene" in read_rows(folder / "consensus_workflow_2276.csv")[0]
 
 
-def test_run_with_a_misspelt_method_fails_before_running(run_cli, tmp_path: Path) -> None:
+def test_run_with_a_misspelt_method_fails_before_running(run_cli: RunCli, tmp_path: Path) -> None:
     result = run_cli(["run", CASE / "classifications.csv", "-d", tmp_path, "-hb", "--weight", "glade"])
     assert result.code == 2
     assert "unknown weighting 'glade'" in result.err
