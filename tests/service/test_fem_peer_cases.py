@@ -6,9 +6,9 @@ under `panoptes_aggregation/tests/`), recorded from the peer's package as it cal
 HTTP: the extractor cases' classification with annotations grouped by task, the reducer cases'
 `[{data, user_id}]`. Each is sent as Caesar sends it, and the answer must be the peer's
 expected output (its `aggregation_version` aside), except in `DIFFERENT`, where zooagg's value
-is written out with the reason. Before the dropdown fix the five
+would be written out with the reason (none is now). Before the dropdown fix the five
 `test_subtask_extractor_v2` cases with a dropdown sub-task failed here: their sub-task came
-out `{'value': []}`.
+out `{'value': []}`; before graph2dRangeX kept its centre `x`, the two TESS cases differed.
 """
 
 from __future__ import annotations
