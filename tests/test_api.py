@@ -17,7 +17,7 @@ import zooagg
 ROOT = Path(__file__).resolve().parent.parent
 #: modules whose docstring examples doctest runs (from the repository root: the examples read
 #: tests/golden and examples/)
-DOCTESTED = ["zooagg.api", "zooagg.api_project", "zooagg.literal"]
+DOCTESTED = ["zooagg.api", "zooagg.api_project", "zooagg.api_weighting", "zooagg.literal"]
 
 
 def test_all_is_the_public_table() -> None:

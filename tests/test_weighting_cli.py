@@ -190,3 +190,15 @@ def test_run_with_a_misspelt_method_fails_before_running(run_cli: RunCli, tmp_pa
     assert result.code == 2
     assert "unknown weighting 'glade'" in result.err
     assert not (tmp_path / "zooagg-run.json").exists()
+
+
+def test_the_python_api_weighs_paths_and_frames(tmp_path: Path) -> None:
+    import zooagg
+
+    subjects = sorted({row["subject_id"] for row in read_rows(EXTRACTS[0])})[:8]
+    truth = _truth(tmp_path / "truth.csv", [(s, "T2", "clear") for s in subjects])
+    from_path = zooagg.weigh(EXTRACTS[0], method="one_coin_dawid_skene", truth=truth, score=True)
+    from_frame = zooagg.weigh(zooagg.read_table(EXTRACTS[0]), method="one_coin_dawid_skene", truth=truth)
+    assert from_path.subjects["label"].tolist() == from_frame.subjects["label"].tolist()
+    assert from_path.scores["truth_subjects"].tolist() == [8]
+    assert from_frame.scores is None

@@ -31,6 +31,8 @@ _PUBLIC: dict[str, str] = {
     "consensus_table": "zooagg.api_project",
     "Configs": "zooagg.api",
     "Project": "zooagg.api_project",
+    "weigh": "zooagg.api_weighting",
+    "Weighting": "zooagg.api_weighting",
     "ZooaggError": "zooagg.errors",
     "InputError": "zooagg.errors",
     "ConfigError": "zooagg.errors",
@@ -49,6 +51,7 @@ __all__ = [  # the same names as _PUBLIC (tests/test_api.py checks)
     "Project",
     "ReduceError",
     "RowError",
+    "Weighting",
     "ZooaggError",
     "ZooaggWarning",
     "__version__",
@@ -58,11 +61,13 @@ __all__ = [  # the same names as _PUBLIC (tests/test_api.py checks)
     "read_table",
     "reduce",
     "run_project",
+    "weigh",
 ]
 
 if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ imports on demand
     from .api import Configs, extract, make_configs, read_table, reduce
     from .api_project import Project, consensus_table, run_project
+    from .api_weighting import Weighting, weigh
     from .errors import (
         ConfigError,
         ExtractError,
