@@ -3,6 +3,8 @@ zooagg's own Dawid-Skene and one-coin Dawid-Skene against crowd-kit's on the sam
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -42,8 +44,11 @@ def simulate(seed: int = SEED) -> tuple[Answers, np.ndarray]:
     return Answers.of(subject, volunteer, label, LABELS), truth
 
 
+Simulated = tuple[Answers, np.ndarray, dict[str, Weighted]]
+
+
 @pytest.fixture(scope="module")
-def simulated() -> tuple[Answers, np.ndarray, dict[str, Weighted]]:
+def simulated() -> Simulated:
     answers, truth = simulate()
     methods = ("majority_vote", "dawid_skene", "one_coin_dawid_skene", "glad")
     return answers, truth, {name: registry.get("weighting", name).func(answers) for name in methods}
@@ -59,20 +64,20 @@ def _right_share(answers: Answers, truth: np.ndarray) -> np.ndarray:
 
 
 @pytest.mark.parametrize("name", ["dawid_skene", "glad"])
-def test_beats_majority_vote_by_the_margin(simulated, name: str) -> None:
+def test_beats_majority_vote_by_the_margin(simulated: Simulated, name: str) -> None:
     _, truth, results = simulated
     assert _accuracy(results[name], truth) >= _accuracy(results["majority_vote"], truth) + MARGIN
 
 
 @pytest.mark.parametrize("name", ["dawid_skene", "glad"])
-def test_recovers_every_volunteers_skill(simulated, name: str) -> None:
+def test_recovers_every_volunteers_skill(simulated: Simulated, name: str) -> None:
     answers, truth, results = simulated
     error = np.abs(results[name].skill - _right_share(answers, truth))
     assert error.max() <= TOLERANCE[name]
     assert error.mean() <= MEAN_TOLERANCE
 
 
-def test_dawid_skene_finds_the_spammers_and_the_careful(simulated) -> None:
+def test_dawid_skene_finds_the_spammers_and_the_careful(simulated: Simulated) -> None:
     _, _, results = simulated
     skill = results["dawid_skene"].skill
     kinds = np.array(KINDS)
@@ -103,12 +108,12 @@ def test_gold_subjects_seed_dawid_skene() -> None:
 
 # ---- the same as crowd-kit ------------------------------------------------------------------
 
-def _crowdkit_frame(answers: Answers):
+def _crowdkit_frame(answers: Answers) -> Any:
     pd = pytest.importorskip("pandas")
     return pd.DataFrame({"task": answers.subject, "worker": answers.volunteer, "label": answers.label})
 
 
-def _both(name: str, crowdkit_class: str, seed: int) -> tuple[Weighted, object, np.ndarray]:
+def _both(name: str, crowdkit_class: str, seed: int) -> tuple[Weighted, Any, np.ndarray]:
     """zooagg's method and crowd-kit's (default settings) on one simulation: ours, their
     fitted model, their posterior as our matrix."""
     aggregation = pytest.importorskip("crowdkit.aggregation")
@@ -118,7 +123,7 @@ def _both(name: str, crowdkit_class: str, seed: int) -> tuple[Weighted, object, 
     return registry.get("weighting", name).func(answers), model, theirs
 
 
-def _as_matrix(probas, answers: Answers) -> np.ndarray:
+def _as_matrix(probas: Any, answers: Answers) -> np.ndarray:
     return probas.reindex(index=range(answers.n_subjects), columns=range(answers.n_labels)).to_numpy()
 
 
@@ -128,10 +133,12 @@ def test_dawid_skene_equals_crowdkit(seed: int) -> None:
     np.testing.assert_allclose(ours.posterior, theirs, rtol=0, atol=1e-9)
     assert ours.iterations == len(model.loss_history_)
     errors = model.errors_  # [(worker, answer), true]
+    confusion = ours.confusion
+    assert confusion is not None
     for volunteer in (0, 17, 42):
         for answer in range(LABELS):
             for true in range(LABELS):
-                assert ours.confusion[volunteer, true, answer] == pytest.approx(
+                assert confusion[volunteer, true, answer] == pytest.approx(
                     errors.loc[(volunteer, answer), true], abs=1e-9)
 
 

@@ -200,5 +200,6 @@ def test_the_python_api_weighs_paths_and_frames(tmp_path: Path) -> None:
     from_path = zooagg.weigh(EXTRACTS[0], method="one_coin_dawid_skene", truth=truth, score=True)
     from_frame = zooagg.weigh(zooagg.read_table(EXTRACTS[0]), method="one_coin_dawid_skene", truth=truth)
     assert from_path.subjects["label"].tolist() == from_frame.subjects["label"].tolist()
+    assert from_path.scores is not None
     assert from_path.scores["truth_subjects"].tolist() == [8]
     assert from_frame.scores is None
