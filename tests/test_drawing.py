@@ -24,6 +24,7 @@ from zooagg.tasks.drawing_reduce import (
     point_reducer_dbscan,
     temporal_point_reducer_dbscan,
 )
+from zooagg.tasks.dropped import take_dropped
 from zooagg.tasks.shape_reduce import shape_reducer_dbscan
 
 
@@ -131,8 +132,13 @@ def test_bad_marks_raise_an_extract_error_naming_the_mark(mark: dict[str, Any], 
 
 
 def test_polygons_need_three_points_but_freehand_lines_do_not() -> None:
-    with pytest.raises(ExtractError, match="at least 3 points"):
-        polygon_extractor(drawing("T0", {"tool": 0, "points": [{"x": 1, "y": 1}, {"x": 2, "y": 2}]}))
+    take_dropped()
+    two = {"tool": 0, "points": [{"x": 1, "y": 1}, {"x": 2, "y": 2}]}
+    triangle = {"tool": 0, "points": [{"x": 0, "y": 0}, {"x": 4, "y": 0}, {"x": 0, "y": 3}]}
+    assert polygon_extractor(drawing("T0", two, triangle))["frame0"]["T0_tool0_pathX"] == [[0, 4, 0]]
+    assert [why for why, _ in take_dropped()] == [
+        "mark 0 (tool 0) of task T0 has only 2 points (a polygon needs 3): mark dropped, the rest of the "
+        "classification kept"]
     line = {"toolIndex": 0, "toolType": "freehandLine", "pathX": [1, 2], "pathY": [3, 4]}
     assert polygon_extractor(drawing("T0", line), FEM())["frame0"] == {
         "T0_toolIndex0_pathX": [[1, 2]], "T0_toolIndex0_pathY": [[3, 4]], "gold_standard": False}
@@ -222,3 +228,20 @@ def test_dense_dbscan_labels_equal_scikit_learn() -> None:
         assert np.array_equal(run_dbscan(points, eps=eps, min_samples=min_samples, metric="euclidean"), expected)
         compared += 1
     assert compared == 1500
+
+
+@pytest.mark.parametrize(("mark", "lacks"), [
+    ({"tool": 0}, "no points"),
+    ({"tool": 0, "points": []}, "no points"),
+    ({"tool": 0, "points": [{"x": 1, "y": 1}, {"x": 2}, {"x": 3, "y": 3}]}, "no x or y in point 1"),
+    ({"toolIndex": 0, "toolType": "freehandLine", "pathX": [1, None], "pathY": [3, 4]}, "no x or y in point 1"),
+])
+def test_an_incomplete_outline_drops_only_itself(mark: dict[str, Any], lacks: str) -> None:
+    """A polygon or freehand line without points, or with a point lacking a coordinate, is an
+    incomplete mark: noted and left out; the complete one beside it is extracted."""
+    take_dropped()
+    triangle = {"tool": 0, "points": [{"x": 0, "y": 0}, {"x": 4, "y": 0}, {"x": 0, "y": 3}]}
+    out = polygon_extractor(drawing("T0", mark, triangle))
+    assert out["frame0"]["T0_tool0_pathX"] == [[0, 4, 0]]
+    [(why, _)] = take_dropped()
+    assert f"has {lacks}: mark dropped" in why

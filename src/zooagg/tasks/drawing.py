@@ -146,6 +146,8 @@ def why_dropped(mark: dict[str, Any], fields: Callable[[dict[str, Any], str], Fi
     params: tuple[str, ...] | None = getattr(fields, "params", None)
     if params is None:
         lacks = getattr(fields, "lacks", "nothing this extractor reads")
+        if callable(lacks):  # a reason that depends on the mark
+            lacks = lacks(mark)
     else:
         lacks = "no " + ", ".join(p for p in params if mark.get(p) is None)
     return f"{label}{drawn} has {lacks}: mark dropped, the rest of the classification kept"
@@ -273,8 +275,11 @@ def rectangle_extractor(annotations: list[dict[str, Any]], classification: Any =
                          coordinates(("x", "y", "width", "height")))
 
 
-def outline(mark: dict[str, Any], label: str) -> tuple[list[Any], list[Any]]:
-    """A polygon's or freehand line's vertices, from `pathX`/`pathY` (FEM) or `points`."""
+def outline(mark: dict[str, Any], label: str) -> tuple[list[Any], list[Any]] | None:
+    """A polygon's or freehand line's vertices, from `pathX`/`pathY` (FEM) or `points`; None
+    when it has none or a point lacks a coordinate (an incomplete mark, `outline_lacks` says
+    which); ExtractError when it is broken (a point that is no object, a coordinate that is no
+    number, pathX and pathY of different lengths)."""
     if isinstance(mark.get("pathX"), list) and isinstance(mark.get("pathY"), list):
         xs, ys = mark["pathX"], mark["pathY"]
         if len(xs) != len(ys):
@@ -283,30 +288,42 @@ def outline(mark: dict[str, Any], label: str) -> tuple[list[Any], list[Any]]:
     elif isinstance(mark.get("points"), list):
         points = mark["points"]
     else:
-        raise _bad(f"{label}: neither points nor pathX/pathY", mark)
+        return None
     xs_out, ys_out = [], []
     for i, point in enumerate(points):
         if not isinstance(point, dict):
             raise _bad(f"{label}: point {i} is {point!r}, not {{x, y}}", mark)
         x, y = number(point, "x", f"{label}, point {i}"), number(point, "y", f"{label}, point {i}")
         if x is None or y is None:
-            raise _bad(f"{label}: point {i} has no x or y", mark)
+            return None
         xs_out.append(x)
         ys_out.append(y)
     return xs_out, ys_out
 
 
+def outline_lacks(mark: dict[str, Any]) -> str:
+    """What an outline `outline` or the polygon extractor left out lacks (the rejects file's reason)."""
+    points = mark.get("points") if not isinstance(mark.get("pathX"), list) else \
+        [{"x": x, "y": y} for x, y in zip(mark["pathX"], mark.get("pathY") or [], strict=False)]
+    if not isinstance(points, list) or not points:
+        return "no points"
+    missing = next((i for i, p in enumerate(points) if isinstance(p, dict) and (p.get("x") is None or p.get("y") is None)), None)
+    if missing is not None:
+        return f"no x or y in point {missing}"
+    return f"only {len(points)} points (a polygon needs 3)"
+
+
 def polygon_fields(gold_standard: bool) -> Callable[[dict[str, Any], str], Fields]:
     def fields(mark: dict[str, Any], label: str) -> Fields:
-        xs, ys = outline(mark, label)
-        if not xs:
+        found = outline(mark, label)
+        if found is None or not found[0]:
             return None
+        xs, ys = found
         if len(xs) < 3 and mark.get("toolType", "polygon") == "polygon":
-            # a closed outline needs three corners; it would break the polygon reducer
-            raise _bad(f"{label}: a polygon needs at least 3 points, it has {len(xs)}", mark)
+            return None  # a closed outline needs three corners; it would break the polygon reducer
         return {"pathX": xs, "pathY": ys, "gold_standard": gold_standard}
 
-    fields.lacks = "no points"  # type: ignore[attr-defined]  # (why_dropped)
+    fields.lacks = outline_lacks  # type: ignore[attr-defined]  # (why_dropped)
     return fields
 
 
@@ -317,8 +334,9 @@ def polygon_extractor(annotations: list[dict[str, Any]], classification: Any = N
                       use_v1_keys: bool = False) -> dict[str, Any]:
     """Polygons and freehand lines per frame: `{frame0: {T0_tool0_pathX: [[..], ..], .._pathY, gold_standard}}`.
 
-    A mark without points is skipped. A polygon (classic marks, or FEM `toolType: polygon`)
-    with one or two points is rejected; freehand lines may have any number of points.
+    A mark without points, with a point lacking a coordinate, or a polygon (classic marks, or
+    FEM `toolType: polygon`) with one or two points is skipped and noted as a dropped mark;
+    freehand lines may have any number of points.
     `gold_standard` comes from the classification's column (the peer always writes False
     when run on a CSV export, because it never reads that column).
     """
@@ -341,9 +359,10 @@ def bezier_curve(control: np.ndarray, samples: int = 10) -> np.ndarray:
 
 
 def bezier_fields(mark: dict[str, Any], label: str) -> Fields:
-    xs, ys = outline(mark, label)
-    if len(xs) <= 2:
+    found = outline(mark, label)
+    if found is None or len(found[0]) <= 2:
         return None
+    xs, ys = found
     control = np.array(list(zip(xs, ys, strict=True)), dtype=float)
     if len(control) % 2 == 0:  # an even count means a closed curve: back to the start
         control = np.append(control, [control[0]], axis=0)
@@ -352,7 +371,8 @@ def bezier_fields(mark: dict[str, Any], label: str) -> Fields:
     return {"pathX": curve[:, 0].tolist(), "pathY": curve[:, 1].tolist()}
 
 
-bezier_fields.lacks = "two points or fewer"  # type: ignore[attr-defined]  # (why_dropped)
+bezier_fields.lacks = lambda mark: (  # type: ignore[attr-defined]  # (why_dropped)
+    "two points or fewer" if outline_lacks(mark).startswith("only") else outline_lacks(mark))
 
 
 @extractor("bezier_extractor", params={"tools": TOOLS, "details": DETAILS}, task_types=("bezier",),
