@@ -181,3 +181,14 @@ def test_glad_equals_crowdkit(seed: int) -> None:
 def test_majority_vote_equals_crowdkit() -> None:
     ours, _, theirs = _both("majority_vote", "MajorityVote", 5)
     np.testing.assert_allclose(ours.posterior, theirs, rtol=0, atol=1e-12)
+
+
+def test_mace_runs_in_crowdkit_and_finds_the_spammers() -> None:
+    pytest.importorskip("crowdkit.aggregation")
+    answers, truth = simulate(seed=6)
+    result = registry.get("weighting", "mace").func(answers, n_restarts=2)
+    competence = result.extra["competence"]
+    kinds = np.array(KINDS)
+    assert competence[kinds == "spammer"].mean() < competence[kinds == "careful"].mean()
+    majority = registry.get("weighting", "majority_vote").func(answers)
+    assert _accuracy(result, truth) >= _accuracy(majority, truth)
