@@ -48,8 +48,9 @@ def test_weight_scores_against_a_truth_file(run_cli: RunCli, tmp_path: Path) -> 
     result = run_cli(["weight", *EXTRACTS, "--truth", truth, "--score", "-m", "majority_vote",
                       "-m", "dawid_skene", "-m", "one_coin_dawid_skene", "-d", tmp_path, "--format", "parquet"])
     assert result.code == 0, result.err
-    header = next(line for line in result.out.splitlines() if line.startswith("task"))
-    assert header.split() == ["task", "method", "truth_subjects", "accuracy", "macro_f1", "brier", "calibration_error"]
+    header = next(line for line in result.out.splitlines() if line.startswith("workflow_id"))
+    assert header.split() == ["workflow_id", "task", "method", "truth_subjects", "accuracy", "macro_f1", "brier",
+                              "calibration_error"]
     scores = pq.read_table(tmp_path / "weighting_scores.parquet").to_pylist()
     assert {row["method"] for row in scores} == {"majority_vote", "dawid_skene", "one_coin_dawid_skene"}
     assert all(row["truth_subjects"] == 12 and 0 <= row["accuracy"] <= 1 for row in scores)

@@ -110,7 +110,7 @@ def _available(names: tuple[str, ...]) -> list[str]:
 
 def score_table(scores: list[dict[str, Any]]) -> str:
     """The scores as one aligned text table."""
-    header = ["task", "method", "truth_subjects", "accuracy", "macro_f1", "brier", "calibration_error"]
+    header = ["workflow_id", "task", "method", "truth_subjects", "accuracy", "macro_f1", "brier", "calibration_error"]
     lines = [header] + [[str(s[h]) for h in header] for s in scores]
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
     return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)) for line in lines)
@@ -150,11 +150,7 @@ def weight_command(sources: tuple[str, ...], methods: tuple[str, ...], keywords:
         if not scores:
             click.echo("No truth to score against: give --classifications (gold_standard/expert rows) or --truth.")
             return
-        out = Path(directory) if directory else Path(scores[0]["_folder"])
-        rows = [{k: v for k, v in row.items() if k != "_folder"} for row in scores]
-        path = write_rows(rows, out / f"weighting_scores.{'parquet' if fmt == 'parquet' else 'csv'}", fmt)
-        click.echo(score_table(rows))
-        click.echo(f"Saving scores to: {path}")
+        click.echo(score_table(scores))
 
 
 @dataclass
@@ -175,7 +171,8 @@ class Choices:
 def weigh_sources(sources: list[Path], names: list[str], params: dict[str, dict[str, Any]],
                   choices: Choices) -> list[dict[str, Any]]:
     """Each folder of extracts weighed by each method, its tables written (and its consensus
-    table remade when they go beside it); the scores, each with its `_folder`."""
+    table remade when they go beside it); the scores (also written per folder, as
+    weighting_scores)."""
     groups, recorded = extract_groups(sources)
     export = choices.classifications or recorded
     scores: list[dict[str, Any]] = []
@@ -191,8 +188,11 @@ def weigh_sources(sources: list[Path], names: list[str], params: dict[str, dict[
             continue
         if (written := rejects.finish()) is not None:
             click.echo(f"Rejected rows: {written}")
-        scores += [{**row, "_folder": str(folder)}
-                   for row in weigh_folder(found, names, params, out, choices.fmt, choices.score)]
+        scored = weigh_folder(found, names, params, out, choices.fmt, choices.score)
+        if scored:
+            suffix = "parquet" if choices.fmt == "parquet" else "csv"
+            click.echo(f"Saving scores to: {write_rows(scored, out / f'weighting_scores.{suffix}', choices.fmt)}")
+        scores += scored
         if out.resolve() == folder.resolve():
             for path in refresh_consensus(folder):
                 click.echo(f"Saving consensus table (with the weighted answers) to: {path}")

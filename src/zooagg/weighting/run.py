@@ -130,7 +130,7 @@ def score(name: str, params: dict[str, Any], entry: TaskAnswers) -> dict[str, An
     else:
         posterior = run(name, params, entry, {}).weighted.posterior
         predicted = posterior[items]
-    return {"task": entry.task, "method": name, "truth_subjects": len(items),
+    return {"workflow_id": entry.workflow_id, "task": entry.task, "method": name, "truth_subjects": len(items),
             **metrics(np.array([truth[i] for i in items]), predicted)}
 
 
