@@ -18,6 +18,8 @@ from __future__ import annotations
 import difflib
 import inspect
 import json
+import math
+import numbers
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -38,12 +40,20 @@ _FALSE = {"false", "0", "no", "off", ""}
 
 @dataclass(frozen=True)
 class Param:
-    """A typed keyword parameter, parsed alike from YAML, CLI flags and query strings."""
+    """A typed keyword parameter, parsed and checked alike from YAML configs, `-k`, query
+    strings (the Caesar routes) and live parameter changes: this is the one place a value is
+    refused. A number is never NaN and never a bool (`eps: true` is not 1.0); a bool is
+    true/false (or 1/0, yes/no, on/off), never "maybe"; `more_than`, `at_least` and
+    `at_most` bound a number (None: no bound) and `finite` refuses infinity."""
 
     type: type
     default: Any = None
     help: str = ""
     choices: tuple[Any, ...] | None = None
+    more_than: float | None = None
+    at_least: float | None = None
+    at_most: float | None = None
+    finite: bool = False
 
     def parse(self, name: str, raw: Any, component: str) -> Any:
         value = raw
@@ -55,7 +65,7 @@ class Param:
             elif self.type is int:
                 value = _parse_int(raw)
             elif self.type is float:
-                value = float(raw)
+                value = _parse_float(raw)
             elif self.type is str:
                 if not isinstance(raw, str | int | float):
                     raise TypeError
@@ -66,7 +76,7 @@ class Param:
                     raise TypeError
             else:  # "any" parameters are passed through (e.g. nested detail configs)
                 value = raw
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError, OverflowError) as exc:
             raise ConfigError(
                 f"{component}: parameter {name!r} must be {self.type.__name__}, got {raw!r}",
                 hint=f"fix the value of {name} in the config",
@@ -76,13 +86,46 @@ class Param:
                 f"{component}: parameter {name!r} must be one of {list(self.choices)}, got {raw!r}",
                 hint=f"fix the value of {name} in the config",
             )
+        wrong = self.out_of_range(value)
+        if wrong:
+            raise ConfigError(f"{component}: parameter {name!r} must be {wrong}, got {raw!r}",
+                              hint=f"fix the value of {name} in the config")
         return value
+
+    def out_of_range(self, value: Any) -> str:
+        """What a number must be when `value` is outside the bounds, else ""."""
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            return ""
+        if math.isnan(value):
+            return "a number (not NaN)"
+        low = (f"more than {self.more_than:g}" if self.more_than is not None else
+               f"at least {self.at_least:g}" if self.at_least is not None else "")
+        high = f"at most {self.at_most:g}" if self.at_most is not None else ""
+        bounds = " and ".join(part for part in (low, high) if part) or "finite"
+        if ((self.more_than is not None and not value > self.more_than)
+                or (self.at_least is not None and not value >= self.at_least)
+                or (self.at_most is not None and not value <= self.at_most)
+                or (self.finite and math.isinf(value))):
+            return f"{bounds} ({'finite, ' if self.finite and bounds != 'finite' else ''}{self.type.__name__})"
+        return ""
+
+
+def distance(default: float | None, text: str, **bounds: Any) -> Param:
+    """A distance or scale for clustering (DBSCAN's eps and its kin): a finite number above 0."""
+    return Param(float, default, text, **{"more_than": 0, "finite": True, **bounds})
+
+
+def count(default: int | None, text: str, at_least: int = 1, **bounds: Any) -> Param:
+    """A whole number of things: at least 1 unless said otherwise."""
+    return Param(int, default, text, at_least=at_least, **bounds)
 
 
 def _parse_bool(raw: Any) -> bool:
     if isinstance(raw, bool):
         return raw
     if isinstance(raw, int | float):
+        if raw not in (0, 1):
+            raise ValueError(raw)
         return bool(raw)
     text = str(raw).strip().lower()
     if text in _TRUE:
@@ -90,6 +133,12 @@ def _parse_bool(raw: Any) -> bool:
     if text in _FALSE:
         return False
     raise ValueError(raw)
+
+
+def _parse_float(raw: Any) -> float:
+    if isinstance(raw, bool) or not isinstance(raw, numbers.Real | str):
+        raise TypeError(raw)
+    return float(raw)
 
 
 def _parse_int(raw: Any) -> int:

@@ -159,6 +159,11 @@ def split_keywords(tasks: dict[str, Any], keywords: Keywords) -> tuple[Keywords,
         e_params = set(extractors[extractor_name].all_params) if extractor_name in extractors else set()
         r_params = set(reducers[reducer_name].all_params) if reducer_name in reducers else set()
         for key, value in values.items():
+            # checked as the config that carries it will be (registry.Param: the one place)
+            if key in e_params:
+                extractors[extractor_name].parse_params({key: value})
+            elif key in r_params:
+                reducers[reducer_name].parse_params({key: value})
             if key in e_params or task.type == "drawing":
                 extractor_kw.setdefault(task_key, {})[key] = value
             elif key in r_params:

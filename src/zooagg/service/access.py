@@ -7,14 +7,17 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
+from fastapi import Path as InPath
 from fastapi import UploadFile
+from pydantic import AfterValidator
 from sqlalchemy.orm import Session
 
 from ..exports.classifications import ClassificationReader
 from . import auth
-from .ingest import IngestResult, prepare_all, retryable
+from .errors import MAX_ID, NUL_TEXT, AuthError, ServiceError
+from .ingest import IngestResult, Prepared, prepare_all, retryable, store_refusal
 from .models import Project
 from .plan import Plan
 from .state import AppState
@@ -22,11 +25,24 @@ from .state import AppState
 BATCH = 500
 RETRIES = 5
 
+#: an id in a path: a project's, a task entry's, a token's (no larger one is stored)
+Id = Annotated[int, InPath(ge=1, le=MAX_ID, description="an id (1 to 2147483647)")]
+
+
+def _no_nul(text: str) -> str:
+    if "\x00" in text:
+        raise ValueError(f"has {NUL_TEXT}")
+    return text
+
+
+#: a text field of a JSON body that the store keeps
+Text = Annotated[str, AfterValidator(_no_nul)]
+
 
 def project_of(session: Session, who: auth.Caller, project_id: int) -> Project:
     project = session.get(Project, project_id)
     if project is None:
-        raise auth.AuthError(404, f"no project {project_id}")
+        raise AuthError(404, f"no project {project_id}")
     auth.require_member_of(session, who, project_id)
     return project
 
@@ -35,7 +51,7 @@ def caller_plan(session: Session, state: AppState, who: auth.Caller, project_id:
     """The project's current plan, once the caller may use it (404, 403; 409 before a workflow)."""
     plan = state.plans.current(session, project_id, auth.project_revision(session, who, project_id))
     if plan is None:
-        raise auth.AuthError(409, "this project has no workflow yet: PUT /api/projects/{id}/workflow first")
+        raise AuthError(409, "this project has no workflow yet: PUT /api/projects/{id}/workflow first")
     return plan
 
 
@@ -44,9 +60,9 @@ def plan_for(state: AppState, who: auth.Caller, project_id: int) -> Plan:
         return caller_plan(session, state, who, project_id)
 
 
-def keeps_changing() -> auth.AuthError:
+def keeps_changing() -> ServiceError:
     """What a request gets when its retries (RETRIES) all met a configuration change."""
-    return auth.AuthError(409, "the project's configuration keeps changing; try again")
+    return ServiceError("the project's configuration keeps changing", hint="send the request again", status=409)
 
 
 def ingest_with_retry(state: AppState, who: auth.Caller, project_id: int, records: list[dict[str, bytes]],
@@ -60,9 +76,32 @@ def ingest_with_retry(state: AppState, who: auth.Caller, project_id: int, record
         try:
             return state.writer.submit(plan, prepared).result(), problems
         except Exception as exc:
-            if not retryable(exc):
+            if retryable(exc):
+                continue
+            if store_refusal(exc) is None:
                 raise
+        return _one_by_one(state, plan, prepared, problems)
     raise keeps_changing()
+
+
+def _one_by_one(state: AppState, plan: Plan, prepared: list[Prepared], problems: list[dict[str, Any]]
+                ) -> tuple[IngestResult, list[dict[str, Any]]]:
+    """A chunk the store refused, written a classification at a time: those it refuses become
+    problems, the others are stored."""
+    result = IngestResult()
+    for item in prepared:
+        try:
+            one = state.writer.submit(plan, [item]).result()
+        except Exception as exc:
+            refusal = store_refusal(exc)
+            if refusal is None:
+                raise
+            problems.append({"error": refusal.message, "hint": refusal.hint,
+                             "classification_id": item.classification.classification_id})
+            continue
+        result.stored += one.stored
+        result.duplicates += one.duplicates
+    return result, problems
 
 
 def ingest_export(state: AppState, who: auth.Caller, project_id: int, path: Path) -> dict[str, Any]:

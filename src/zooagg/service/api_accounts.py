@@ -10,7 +10,9 @@ from sqlalchemy import select
 from starlette.responses import Response
 
 from . import auth
-from .jsonio import JSONBytes, error
+from .access import Id, Text
+from .errors import ServiceError
+from .jsonio import JSONBytes
 from .models import Member, Token
 from .state import state_of
 
@@ -32,13 +34,13 @@ Caller = Annotated[auth.Caller, Depends(caller)]
 
 
 class SignIn(BaseModel):
-    name: str
+    name: Text
     password: str
-    label: str = Field("api", max_length=100)
+    label: Text = Field("api", max_length=100)
 
 
 class NewMember(BaseModel):
-    name: str = Field(min_length=1, max_length=100)
+    name: Text = Field(min_length=1, max_length=100)
     password: str = Field(min_length=auth.MIN_PASSWORD)
     admin: bool = False
 
@@ -66,12 +68,12 @@ def list_tokens(who: Caller, request: Request) -> Response:
 
 
 @router.delete("/tokens/{token_id}", status_code=204, summary="Revoke a token (it fails at once)")
-def revoke_token(token_id: int, who: Caller, request: Request) -> Response:
+def revoke_token(token_id: Id, who: Caller, request: Request) -> Response:
     state = state_of(request)
     with state.store.write() as session:
         row = session.get(Token, token_id)
         if row is None or (row.member_id != who.member_id and not who.is_admin):
-            return error(404, f"you have no token {token_id}", where="path")
+            raise ServiceError(f"you have no token {token_id}", status=404, location="path")
         auth.revoke(session, token_id)
     state.tokens.forget(token_id)
     return Response(status_code=204)
@@ -80,12 +82,12 @@ def revoke_token(token_id: int, who: Caller, request: Request) -> Response:
 @router.post("/members", status_code=201, summary="Add a member (admins only)")
 def add_member(body: NewMember, who: Caller, request: Request) -> Response:
     if not who.is_admin:
-        return error(403, "only an admin can add members", where="auth")
+        raise ServiceError("only an admin can add members", status=403, location="auth")
     with state_of(request).store.write() as session:
         try:
             member = auth.create_member(session, body.name, body.password, body.admin)
         except ValueError as exc:
-            return error(422, str(exc), parameter="name", where="body")
+            raise ServiceError(str(exc), parameter="name") from exc
         return JSONBytes({"id": member.id, "name": member.name, "admin": member.is_admin}, status_code=201)
 
 
@@ -99,6 +101,6 @@ def change_password(body: PasswordChange, who: Caller, request: Request) -> Resp
     with state_of(request).store.write() as session:
         member = session.get(Member, who.member_id)
         if member is None or not auth.check_password(member.password_hash, body.old_password):
-            return error(403, "the old password is wrong", parameter="old_password", where="body")
+            raise ServiceError("the old password is wrong", status=403, parameter="old_password")
         member.password_hash = auth.hash_password(body.new_password)
     return Response(status_code=204)

@@ -19,6 +19,8 @@ from ..errors import ZooaggError
 from . import projects
 from .access import (
     RETRIES,
+    Id,
+    Text,
     caller_plan,
     ingest_export,
     keeps_changing,
@@ -28,40 +30,35 @@ from .access import (
 )
 from .api_accounts import Caller, bearer
 from .downloads import reduction_csv, subject_reductions
+from .errors import NUL, NUL_TEXT, ServiceError
 from .fastpath import answer
-from .ingest import Batch, Rejected, prepare_all, record_of, retryable
-from .jsonio import JSONBytes, error, error_body
+from .ingest import Batch, accepted, posted_records, retryable
+from .jsonio import JSONBytes
 from .state import AppState, state_of
 
 router = APIRouter(prefix="/api/projects", tags=["projects"])
 
 
 class NewProject(BaseModel):
-    title: str = Field(min_length=1, max_length=300)
-    description: str = ""
-    filter: str = "first"
+    title: Text = Field(min_length=1, max_length=projects.TITLE_MOST)
+    description: Text = ""
+    filter: Text = "first"
 
 
 class ProjectChange(BaseModel):
-    title: str | None = Field(None, min_length=1, max_length=300)
-    description: str | None = None
-    filter: str | None = None
+    title: Text | None = Field(None, min_length=1, max_length=projects.TITLE_MOST)
+    description: Text | None = None
+    filter: Text | None = None
 
 
 class EntryChange(BaseModel):
     extractor_params: dict[str, Any] | None = None
-    reducer: str | None = None
+    reducer: Text | None = None
     reducer_params: dict[str, Any] | None = None
 
 
 class MemberAdd(BaseModel):
-    name: str
-
-
-def field_errors(exc: projects.FieldErrors) -> JSONBytes:
-    first = next(iter(exc.errors))
-    return JSONBytes(error_body(str(exc), parameter=first, where="body", extra={"errors": exc.errors}),
-                     status_code=422)
+    name: Text
 
 
 def _changed(summary: Any) -> dict[str, Any]:
@@ -72,10 +69,7 @@ def _changed(summary: Any) -> dict[str, Any]:
 @router.post("", status_code=201, summary="Create a project (you become its member)")
 def create(body: NewProject, who: Caller, request: Request) -> Response:
     with state_of(request).store.write() as session:
-        try:
-            project = projects.create_project(session, who, body.title, body.description, body.filter)
-        except projects.FieldErrors as exc:
-            return field_errors(exc)
+        project = projects.create_project(session, who, body.title, body.description, body.filter)
         return JSONBytes(projects.summary(session, project), status_code=201)
 
 
@@ -86,31 +80,24 @@ def list_projects(who: Caller, request: Request) -> Response:
 
 
 @router.get("/{project_id}", summary="A project: workflow, parameters, counts, downloads")
-def show(project_id: int, who: Caller, request: Request) -> Response:
+def show(project_id: Id, who: Caller, request: Request) -> Response:
     with state_of(request).store.read() as session:
         return JSONBytes(projects.summary(session, project_of(session, who, project_id)))
 
 
 @router.patch("/{project_id}", summary="Change title, description or the repeat filter (recomputes)")
-def change(project_id: int, body: ProjectChange, who: Caller, request: Request) -> Response:
+def change(project_id: Id, body: ProjectChange, who: Caller, request: Request) -> Response:
     state = state_of(request)
     with state.store.write() as session:
         project = project_of(session, who, project_id)
-        if body.title is not None:
-            project.title = body.title
-        if body.description is not None:
-            project.description = body.description
-        try:
-            if body.filter is not None and body.filter != project.filter_how:
-                projects.set_filter(session, state.plans, project, body.filter)
-        except projects.FieldErrors as exc:
-            session.rollback()
-            return field_errors(exc)
+        projects.change_texts(project, body.title, body.description)
+        if body.filter is not None and body.filter != project.filter_how:
+            projects.set_filter(session, state.plans, project, body.filter)
         return JSONBytes(projects.summary(session, project))
 
 
 @router.post("/{project_id}/members", status_code=201, summary="Add an existing member to the project")
-def add_member(project_id: int, body: MemberAdd, who: Caller, request: Request) -> Response:
+def add_member(project_id: Id, body: MemberAdd, who: Caller, request: Request) -> Response:
     from sqlalchemy import select
 
     from .models import Member, ProjectMember
@@ -119,38 +106,37 @@ def add_member(project_id: int, body: MemberAdd, who: Caller, request: Request) 
         project_of(session, who, project_id)
         member = session.scalar(select(Member).where(Member.name == body.name))
         if member is None:
-            return error(422, f"no member named {body.name!r}", parameter="name", where="body")
+            raise ServiceError(f"no member named {body.name!r}", parameter="name")
         if session.get(ProjectMember, (project_id, member.id)) is None:
             session.add(ProjectMember(project_id=project_id, member_id=member.id))
         return JSONBytes({"project_id": project_id, "member": member.name}, status_code=201)
 
 
 @router.put("/{project_id}/workflow", summary="Aggregate this workflow (JSON: workflow_id, version, tasks, strings)")
-async def put_workflow(project_id: int, who: Caller, request: Request) -> Response:
+async def put_workflow(project_id: Id, who: Caller, request: Request) -> Response:
+    raw = await request.body()
     try:
-        body = orjson.loads(await request.body())
+        body = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        return error(400, f"the body is not valid JSON ({exc.msg})", where="body")
+        raise ServiceError(f"the body is not valid JSON ({exc.msg})", status=400) from exc
     if not isinstance(body, dict):
-        return error(422, "the body must be a JSON object", where="body")
+        raise ServiceError("the body must be a JSON object")
+    if NUL.search(raw):
+        raise ServiceError(f"the workflow has {NUL_TEXT}", hint="remove it from the workflow")
     state = state_of(request)
 
     def work() -> Response:
         with state.store.write() as session:
             project = project_of(session, who, project_id)
-            try:
-                workflow, versions = projects.workflow_from_json(body)
-                summary = projects.set_workflow(session, state.plans, project, workflow, versions)
-            except projects.FieldErrors as exc:
-                session.rollback()
-                return field_errors(exc)
+            workflow, versions = projects.workflow_from_json(body)
+            summary = projects.set_workflow(session, state.plans, project, workflow, versions)
             return JSONBytes({**projects.summary(session, project), **_changed(summary)})
 
     return await run_in_threadpool(work)
 
 
 @router.post("/{project_id}/workflow/upload", summary="Aggregate a workflow chosen from a workflow export")
-async def upload_workflow(project_id: int, who: Caller, request: Request, file: Annotated[UploadFile, File()],
+async def upload_workflow(project_id: Id, who: Caller, request: Request, file: Annotated[UploadFile, File()],
                           workflow_id: Annotated[int, Form()], version: Annotated[str, Form()] = "",
                           min_version: Annotated[str, Form()] = "", max_version: Annotated[str, Form()] = ""
                           ) -> Response:
@@ -160,13 +146,9 @@ async def upload_workflow(project_id: int, who: Caller, request: Request, file: 
     def work() -> Response:
         with state.store.write() as session:
             project = project_of(session, who, project_id)
-            try:
-                workflow, versions = projects.workflow_from_export(path, workflow_id, version, min_version,
-                                                                   max_version)
-                summary = projects.set_workflow(session, state.plans, project, workflow, versions)
-            except projects.FieldErrors as exc:
-                session.rollback()
-                return field_errors(exc)
+            workflow, versions = projects.workflow_from_export(path, workflow_id, version, min_version,
+                                                               max_version)
+            summary = projects.set_workflow(session, state.plans, project, workflow, versions)
             return JSONBytes({**projects.summary(session, project), **_changed(summary)})
 
     try:
@@ -176,67 +158,44 @@ async def upload_workflow(project_id: int, who: Caller, request: Request, file: 
 
 
 @router.get("/{project_id}/parameters", summary="Each task's extractor and reducer with parameters")
-def get_parameters(project_id: int, who: Caller, request: Request) -> Response:
+def get_parameters(project_id: Id, who: Caller, request: Request) -> Response:
     with state_of(request).store.read() as session:
         project_of(session, who, project_id)
         return JSONBytes(projects.parameters_of(session, project_id))
 
 
 @router.patch("/{project_id}/parameters/{entry_id}", summary="Change one task's parameters (recomputes)")
-def change_parameters(project_id: int, entry_id: int, body: EntryChange, who: Caller, request: Request) -> Response:
+def change_parameters(project_id: Id, entry_id: Id, body: EntryChange, who: Caller, request: Request) -> Response:
     state = state_of(request)
     with state.store.write() as session:
         project = project_of(session, who, project_id)
-        try:
-            summary = projects.update_entry(session, state.plans, project, entry_id,
-                                            extractor_params=body.extractor_params, reducer=body.reducer,
-                                            reducer_params=body.reducer_params)
-        except projects.FieldErrors as exc:
-            session.rollback()
-            return field_errors(exc)
+        summary = projects.update_entry(session, state.plans, project, entry_id,
+                                        extractor_params=body.extractor_params, reducer=body.reducer,
+                                        reducer_params=body.reducer_params)
         return JSONBytes({"parameters": projects.parameters_of(session, project_id), **_changed(summary)})
 
 
-def accept_post(state: AppState, token: str | None, project_id: int, body: bytes) -> Response | Batch:
+def accept_post(state: AppState, token: str | None, project_id: int, body: bytes) -> Batch:
     """Everything a post needs before it is written, in one trip off the event loop: the
-    caller, the project, the body checked and each classification extracted."""
+    caller, the project, the body checked and each classification extracted (or the
+    ServiceError that says why not)."""
     with state.store.read() as session:
         plan = caller_plan(session, state, state.tokens.caller(session, token), project_id)
-    try:
-        rows = orjson.loads(body)
-    except orjson.JSONDecodeError as exc:
-        return error(400, f"the body is not valid JSON ({exc.msg})", where="body")
-    if isinstance(rows, dict):
-        rows = [rows]
-    if not isinstance(rows, list) or not rows:
-        return error(422, "send one classification (an object) or a non-empty list of them", where="body")
-    records: list[dict[str, bytes]] = []
-    problems: list[dict[str, Any]] = []
-    for index, row in enumerate(rows):
-        try:
-            records.append(record_of(row))
-        except Rejected as exc:
-            problems.append(exc.as_json(index))
-    if problems:
-        return _rejected(problems)
-    prepared, problems = prepare_all(plan, records)
-    return _rejected(problems) if problems else Batch(plan, prepared)
+    return accepted(plan, posted_records(body))
 
 
 @router.post("/{project_id}/classifications",
              summary="Post one classification or a list, in the export's row shape (idempotent)")
-async def post_classifications(project_id: int, request: Request) -> Response:
+async def post_classifications(project_id: Id, request: Request) -> Response:
     """Most posts are served before they get here (fastpath.py); this is the full route."""
     state = state_of(request)
     body = await request.body()
     loop = asyncio.get_running_loop()
     for _ in range(RETRIES):
         # asyncio's own executor: a lighter trip to a thread than run_in_threadpool's
-        accepted = await loop.run_in_executor(None, accept_post, state, bearer(request), project_id, body)
-        if isinstance(accepted, Response):
-            return accepted
+        batch = await loop.run_in_executor(None, accept_post, state, bearer(request), project_id, body)
         try:
-            result = await state.writer.submit_async(accepted)
+            result = await state.writer.submit_async(batch)
         except Exception as exc:
             if retryable(exc):
                 continue
@@ -246,36 +205,28 @@ async def post_classifications(project_id: int, request: Request) -> Response:
     raise keeps_changing()
 
 
-def _rejected(problems: list[dict[str, Any]]) -> Response:
-    first = problems[0]
-    message = f"classification {first.get('classification_id', '?')}: {first['error']}"
-    if len(problems) > 1:
-        message += f" (and {len(problems) - 1} more)"
-    return JSONBytes(error_body(message + "; nothing was stored", hint=first.get("hint", ""),
-                                parameter=first.get("column"), where="body", extra={"rejected": problems[:100]}),
-                     status_code=422)
-
-
 @router.post("/{project_id}/classifications/upload", summary="Upload a classification export (CSV)")
-async def upload_classifications(project_id: int, who: Caller, request: Request,
+async def upload_classifications(project_id: Id, who: Caller, request: Request,
                                  file: Annotated[UploadFile, File()]) -> Response:
     state = state_of(request)
     path = await save_upload(file)
     try:
         return JSONBytes(await run_in_threadpool(ingest_export, state, who, project_id, path))
-    except ZooaggError as exc:
-        return error(422, exc.message, hint=exc.hint, parameter="file", where="body")
+    except ServiceError:
+        raise
+    except ZooaggError as exc:  # the file as a whole
+        raise ServiceError(exc.message, exc.hint, exc.where, parameter="file") from exc
     finally:
         shutil.rmtree(path.parent, ignore_errors=True)
 
 
 @router.get("/{project_id}/reductions/{extractor}.csv", summary="Current reductions, as `zooagg reduce` writes them")
-def download(project_id: int, extractor: str, who: Caller, request: Request) -> Response:
+def download(project_id: Id, extractor: str, who: Caller, request: Request) -> Response:
     state = state_of(request)
     plan = plan_for(state, who, project_id)
     if extractor not in plan.extractor_names:
-        return error(404, f"this project has no extractor {extractor!r}", where="path",
-                     hint="its extractors: " + ", ".join(plan.extractor_names))
+        raise ServiceError(f"this project has no extractor {extractor!r}", status=404, location="path",
+                           hint="its extractors: " + ", ".join(plan.extractor_names))
     with state.store.write() as session:
         path = reduction_csv(session, plan, extractor)
     return FileResponse(path, media_type="text/csv", filename=path.name,
@@ -284,7 +235,7 @@ def download(project_id: int, extractor: str, who: Caller, request: Request) -> 
 
 @router.get("/{project_id}/consensus.csv",
             summary="The consensus table now: one row per subject, each task's leading answer and agreement")
-def consensus_download(project_id: int, who: Caller, request: Request) -> Response:
+def consensus_download(project_id: Id, who: Caller, request: Request) -> Response:
     from .consensus import consensus_csv
 
     state = state_of(request)
@@ -297,13 +248,15 @@ def consensus_download(project_id: int, who: Caller, request: Request) -> Respon
 
 
 @router.get("/{project_id}/subjects/{subject_id}", summary="One subject's current reductions (JSON)")
-def subject(project_id: int, subject_id: str, who: Caller, request: Request) -> Response:
+def subject(project_id: Id, subject_id: str, who: Caller, request: Request) -> Response:
     state = state_of(request)
     plan = plan_for(state, who, project_id)
-    with state.store.read() as session:
-        found = subject_reductions(session, plan, subject_id)
+    found = None
+    if "\x00" not in subject_id:  # no subject id has one (the store refuses them)
+        with state.store.read() as session:
+            found = subject_reductions(session, plan, subject_id)
     if not found:
-        return error(404, f"no reductions for subject {subject_id} yet", where="path")
+        raise ServiceError(f"no reductions for subject {subject_id} yet", status=404, location="path")
     return JSONBytes({"subject_id": subject_id, "reductions": found})
 
 

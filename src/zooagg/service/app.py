@@ -11,13 +11,17 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import DataError, StatementError
 from starlette.responses import RedirectResponse, Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from .. import AGGREGATION_VERSION, __version__, registry
+from ..errors import ZooaggError
 from . import fastpath
-from .auth import AuthError, RateLimiter
-from .jsonio import JSONBytes, error
+from .auth import RateLimiter
+from .errors import AuthError, answer_of
+from .ingest import store_refusal
+from .jsonio import JSONBytes
 from .state import AppState, Settings
 from .store import Store
 from .writer import GroupWriter
@@ -33,8 +37,6 @@ SETTINGS_VARIABLE = "ZOOAGG_SERVE_SETTINGS"
 SECURITY_HEADERS = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"same-origin"),
                     (b"x-frame-options", b"DENY")]
 OURS = {name for name, _ in SECURITY_HEADERS} | {b"content-security-policy"}
-#: what SecurityHeaders adds to the API's responses
-API_HEADERS = [*SECURITY_HEADERS, (b"content-security-policy", CSP.encode())]
 
 
 def app_from_environment() -> FastAPI:
@@ -79,35 +81,31 @@ def create_app(settings: Settings, *, upgrade: bool = True) -> FastAPI:
 
 
 class App(FastAPI):
-    """FastAPI, with posts of classifications served on a short path first (fastpath.py)."""
+    """FastAPI, with posts of classifications served on a short path first (fastpath.py), and
+    security headers on every response: added here, outside Starlette's middleware, so that a
+    500 from its outermost error middleware carries them too."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            send = with_security_headers(scope["path"], send)
         project_id = fastpath.project_of(scope)
         if project_id is None:
             await super().__call__(scope, receive, send)
         else:
-            await fastpath.ingest(self.state.zooagg, super().__call__, API_HEADERS, scope, receive, send, project_id)
+            await fastpath.ingest(self.state.zooagg, super().__call__, scope, receive, send, project_id)
 
 
-class SecurityHeaders:
-    """Security headers on every response (a plain ASGI middleware: it costs next to nothing)."""
+def with_security_headers(path: str, send: Send) -> Send:
+    """`send`, adding the security headers to the response's start (ours replace any it set)."""
+    csp = (b"content-security-policy", _csp_for(path).encode())
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+    async def send_with_headers(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message["headers"] = [(k, v) for k, v in message.get("headers", []) if k.lower() not in OURS]
+            message["headers"] += [*SECURITY_HEADERS, csp]
+        await send(message)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        csp = _csp_for(scope["path"]).encode()
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":  # ours replace any the response set
-                message["headers"] = [(k, v) for k, v in message.get("headers", []) if k.lower() not in OURS]
-                message["headers"] += [*SECURITY_HEADERS, (b"content-security-policy", csp)]
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
+    return send_with_headers
 
 
 def _csp_for(path: str) -> str:
@@ -131,24 +129,61 @@ def report_csp() -> str:
 
 
 def _add_handlers(app: FastAPI) -> None:
-    app.add_middleware(SecurityHeaders)
-
-    @app.exception_handler(AuthError)
-    async def auth_error(request: Request, exc: AuthError) -> Response:
-        if request.url.path.startswith("/web") and exc.status == 401:
+    @app.exception_handler(ZooaggError)
+    async def zooagg_error(request: Request, exc: ZooaggError) -> Response:
+        """The one answer to every error of the hierarchy: its status and JSON (errors.answer_of)."""
+        if isinstance(exc, AuthError) and exc.status == 401 and request.url.path.startswith("/web"):
             return RedirectResponse("/web/login", status_code=303)
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-        response = error(exc.status, exc.message, where="auth")
-        if headers:
-            response.headers.update(headers)
+        status, body = answer_of(exc)
+        response = JSONBytes(body, status_code=status)
+        if status == 401:
+            response.headers["WWW-Authenticate"] = "Bearer"
         return response
+
+    async def store_refused(request: Request, exc: Exception) -> Response:
+        """A value the store has no room or type for (a last line: routes check what they take)."""
+        refusal = store_refusal(exc)
+        if refusal is None:
+            raise exc
+        return await zooagg_error(request, refusal)
+
+    app.add_exception_handler(DataError, store_refused)
+    app.add_exception_handler(StatementError, store_refused)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
-        first = exc.errors()[0] if exc.errors() else {"loc": ["body"], "msg": "invalid request"}
-        loc = [str(part) for part in first.get("loc", ["body"])]
-        return JSONBytes({"error": f"{'.'.join(loc)}: {first.get('msg')}", "parameter": loc[-1],
-                          "detail": exc.errors()}, status_code=422)
+        return JSONBytes(validation_answer(exc.errors(), request.headers.get("content-type", "")), status_code=422)
+
+
+def validation_answer(errors: Any, content_type: str) -> dict[str, Any]:
+    """FastAPI's validation errors as our error shape, every value made something JSON can
+    carry (a body's bytes, an integer over 64 bits: the input is shown as text)."""
+    details = [_json_safe(e) for e in errors] or [{"loc": ["body"], "msg": "invalid request"}]
+    first = details[0]
+    loc = [str(part) for part in first.get("loc", ["body"])]
+    message = f"{'.'.join(loc)}: {first.get('msg')}"
+    hint = ""
+    if loc[0] == "body" and "json" not in content_type.lower():
+        hint = "send the body as JSON, with Content-Type: application/json"
+        message += " (the body must be JSON)"
+    body: dict[str, Any] = {"error": message, "parameter": loc[-1], "detail": details}
+    if hint:
+        body["hint"] = hint
+    return body
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, bool) or value is None or isinstance(value, str | float):
+        return value
+    if isinstance(value, int):
+        return value if -(2**63) <= value < 2**64 else str(value)
+    if isinstance(value, bytes):
+        return value[:1000].decode("utf-8", errors="replace")
+    return str(value)[:1000]
 
 
 def _add_meta_routes(app: FastAPI) -> None:

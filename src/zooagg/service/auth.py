@@ -28,6 +28,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, Select, bindparam, select
 from sqlalchemy.orm import Session
 
+from .errors import MAX_ID, AuthError
 from .models import Member, Project, ProjectMember, Token
 
 _T, _M, _P, _PM = Token.__table__.c, Member.__table__.c, Project.__table__.c, ProjectMember.__table__.c
@@ -59,15 +60,6 @@ TOKEN_ACCESS, TOKENS_ACCESS = _tokens_access(True), _tokens_access(False)
 HASHER = PasswordHasher()
 PREFIX = "zooagg_"
 MIN_PASSWORD = 8
-
-
-class AuthError(Exception):
-    """401 (who are you?) or 403 (not yours); `status` says which."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -157,7 +149,9 @@ def _split(token: str) -> tuple[int | None, str]:
     if not token.startswith(PREFIX):
         return None, ""
     head, _, secret = token[len(PREFIX):].partition("_")
-    return (int(head), secret) if head.isdigit() and secret else (None, "")
+    if not (head.isdigit() and secret and int(head) <= MAX_ID):  # no larger id is stored
+        return None, ""
+    return int(head), secret
 
 
 def bearer_token(header: str) -> str | None:

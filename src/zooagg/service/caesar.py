@@ -27,15 +27,16 @@ from ..errors import ConfigError, ZooaggError
 from ..exports.classifications import Classification
 from ..exports.marks import normalise_annotation
 from ..tasks.dropped import take_dropped
-from .jsonio import JSONBytes, error
+from .errors import ServiceError
+from .jsonio import JSONBytes, plain
 
 
-class BodyError(ValueError):
+class BodyError(ServiceError):
     """The request body is JSON but not the shape an endpoint takes (a 422)."""
 
 
-def parse_query(component: registry.Component, query: Mapping[str, str]) -> dict[str, Any] | JSONBytes:
-    """Typed keyword arguments from a query string, or a 422 response naming the parameter."""
+def parse_query(component: registry.Component, query: Mapping[str, str]) -> dict[str, Any]:
+    """Typed keyword arguments from a query string; a 422 (ServiceError) names a bad parameter."""
     known = component.all_params
     raw: dict[str, Any] = {}
     for key, value in query.items():
@@ -49,7 +50,7 @@ def parse_query(component: registry.Component, query: Mapping[str, str]) -> dict
         try:
             params.update(component.parse_params({key: value}))
         except ConfigError as exc:
-            return error(422, exc.message, hint=exc.hint, parameter=key)
+            raise ServiceError(exc.message, exc.hint, location="query", parameter=key) from exc
     return params
 
 
@@ -115,6 +116,14 @@ def posted_extras(items: list[dict[str, Any]]) -> Callable[[str], Any]:
     return extra
 
 
+def plain_value(value: Any) -> Any:
+    """A value named in an error, as JSON can carry it (else its text)."""
+    try:
+        return plain(value)
+    except (TypeError, orjson.JSONEncodeError):
+        return str(value)[:200]
+
+
 def _without_version(data: Any) -> Any:
     return {k: v for k, v in data.items() if k != "aggregation_version"} if isinstance(data, dict) else data
 
@@ -158,7 +167,7 @@ async def _json_body(request: Request) -> Any:
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        raise BodyError(f"the body is not valid JSON ({exc.msg})") from exc
+        raise BodyError(f"the body is not valid JSON ({exc.msg})", status=400) from exc
 
 
 def _run_classification(name: str, params: dict[str, Any], body: Any) -> Any:
@@ -181,24 +190,19 @@ def _endpoint(kind: registry.Kind, name: str) -> Callable[[Request], Awaitable[R
         if request.method == "GET":
             return JSONBytes(name)
         params = parse_query(component, request.query_params)
-        if isinstance(params, JSONBytes):
-            return params
-        try:
-            body = await _json_body(request)
-        except BodyError as exc:
-            return error(400, str(exc), where="body")
+        body = await _json_body(request)
         try:
             result = await run_in_threadpool(run, name, params, body)
-        except BodyError as exc:
-            return error(422, str(exc), where="body")
+        except ServiceError:
+            raise
         except ZooaggError as exc:  # the component says what is wrong with the posted data
-            return error(422, f"{name}: {exc.message}", where="body", hint=exc.hint,
-                         extra={"value": exc.where.value} if exc.where.value is not None else None)
-        except Exception as exc:  # noqa: BLE001 - the component met data it does not understand: say what, as a 422
+            raise ServiceError(f"{name}: {exc.message}", exc.hint, extra={"value": plain_value(exc.where.value)}
+                               if exc.where.value is not None else None) from exc
+        except Exception as exc:  # the component met data it does not understand: say what, as a 422
             task = params.get("task", "all") if kind == "extractor" else None
-            return error(422, f"{name} failed ({type(exc).__name__}: {exc})", where="body",
-                         hint="check the posted data against the component's input shape",
-                         extra={"task": task} if task else None)
+            raise ServiceError(f"{name} failed ({type(exc).__name__}: {exc})",
+                               hint="check the posted data against the component's input shape",
+                               extra={"task": task} if task else None) from exc
         return JSONBytes(result)
 
     return endpoint
@@ -243,7 +247,7 @@ def _unknown(kind: registry.Kind) -> Callable[[Request], Awaitable[Response]]:
         if kind == "extractor" and name.startswith("shape_extractor_"):
             return await _endpoint("extractor", name)(request)  # the config's per-shape names
         known = registry.components(kind)
-        return error(404, f"no {kind.replace('_', ' ')} named {name!r}", where="path",
-                     hint=registry.did_you_mean(name, known) + "; GET /-/registry lists them all")
+        raise ServiceError(f"no {kind.replace('_', ' ')} named {name!r}", status=404, location="path",
+                           hint=registry.did_you_mean(name, known) + "; GET /-/registry lists them all")
 
     return endpoint

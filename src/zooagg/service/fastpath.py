@@ -16,12 +16,13 @@ import logging
 import re
 from typing import TYPE_CHECKING, Any
 
-import orjson
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from .auth import AuthError, bearer_token
-from .ingest import Batch, IngestResult, Rejected, prepare_all, record_of, retryable
-from .jsonio import dumps, error_body
+from ..errors import ZooaggError
+from .auth import bearer_token
+from .errors import AuthError, answer_of, error_body
+from .ingest import Batch, IngestResult, accepted, posted_records, retryable, store_refusal
+from .jsonio import dumps
 
 if TYPE_CHECKING:
     from .state import AppState
@@ -46,10 +47,9 @@ def answer(result: IngestResult) -> tuple[int, bytes]:
                                                   "duplicate_ids": result.duplicates[:100]})
 
 
-async def ingest(state: AppState, full: ASGIApp, headers: list[tuple[bytes, bytes]], scope: Scope,
-                 receive: Receive, send: Send, project_id: int) -> None:
-    """Serve a post of classifications; `full` is the app's ordinary route to fall back on,
-    `headers` the headers every response gets."""
+async def ingest(state: AppState, full: ASGIApp, scope: Scope, receive: Receive, send: Send,
+                 project_id: int) -> None:
+    """Serve a post of classifications; `full` is the app's ordinary route to fall back on."""
     writer = state.writer
     writer.arriving += 1  # the writer may wait for it (writer.py)
     try:
@@ -63,24 +63,30 @@ async def ingest(state: AppState, full: ASGIApp, headers: list[tuple[bytes, byte
         try:
             result = await state.writer.submit_async(batch)
         except Exception as exc:
+            refusal = store_refusal(exc)
+            if refusal is not None:  # the same post would fail the same way: a 422, not "send it again"
+                status, content = answer_of(refusal)
+                await _send_json(send, status, dumps(content))
+                return
             if not (isinstance(exc, AuthError) or retryable(exc)):
                 # nothing stored, or stored and the answer lost after commit: sending the post
                 # again on the full route could tell this client its own post was a duplicate
                 log.error("a post of classifications failed", exc_info=True)
                 await _send_json(send, 500, dumps(error_body("the post could not be stored; send it again",
-                                                             where="body")), headers)
+                                                             where="body")))
                 return
             # refused (the full route answers 401/403) or the configuration changed: prepared again there
             log.debug("a post falls back to the full route", exc_info=True)
         else:
-            await _send_json(send, *answer(result), headers)
+            await _send_json(send, *answer(result))
             return
     await full(scope, _replay(body, receive), send)
 
 
-async def _send_json(send: Send, status: int, content: bytes, headers: list[tuple[bytes, bytes]]) -> None:
+async def _send_json(send: Send, status: int, content: bytes) -> None:
+    """(The app adds the security headers to every response, this one's too.)"""
     await send({"type": "http.response.start", "status": status, "headers": [
-        (b"content-type", b"application/json"), (b"content-length", str(len(content)).encode()), *headers]})
+        (b"content-type", b"application/json"), (b"content-length", str(len(content)).encode())]})
     await send({"type": "http.response.body", "body": content})
 
 
@@ -91,18 +97,13 @@ def _accept(state: AppState, token: str | None, project_id: int, body: bytes) ->
     if token_id is None or plan is None or len(body) > MOST_BYTES:
         return None
     try:
-        rows = orjson.loads(body)
-        if isinstance(rows, dict):
-            rows = [rows]
-        if not isinstance(rows, list) or not 0 < len(rows) <= MOST_ROWS:
-            return None
-        prepared, problems = prepare_all(plan, [record_of(row) for row in rows])
-    except (orjson.JSONDecodeError, Rejected):
+        records = posted_records(body)
+        return accepted(plan, records, token_id) if len(records) <= MOST_ROWS else None
+    except ZooaggError:  # the full route answers it (after checking the token)
         return None
     except Exception:  # the full route fails the same way, and answers as it does
         log.debug("a post falls back to the full route", exc_info=True)
         return None
-    return None if problems else Batch(plan, prepared, token_id)
 
 
 def _bearer(scope: Scope) -> str | None:

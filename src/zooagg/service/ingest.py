@@ -14,17 +14,19 @@ import orjson
 from sqlalchemy import Connection, Table, bindparam, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError, StatementError
 from sqlalchemy.orm import Session
 
 from ..call import by_task
 from ..errors import RowError, Where, ZooaggError
 from ..exports.classifications import JSON_COLUMNS, REQUIRED, Classification, parse_record
+from ..exports.ids import classification_key
 from ..exports.versions import parse_version
 from ..tasks.dropped import take_dropped
 from . import bulk
 from .auth import PG_TOKENS_ACCESS, access_denied, access_params, denials
 from .columns import PG_TALLY, ColumnCache, Orders
+from .errors import NUL, NUL_TEXT, Rejected, RejectedPost, ServiceError, StalePlan
 from .jsonio import dumps
 from .models import Extract, Project, StoredClassification
 from .pipeline import Pipeline
@@ -34,32 +36,20 @@ from .reducing import now, reduce_subjects
 SOURCE = "request"
 
 
-class StalePlan(Exception):
-    """The project's configuration changed while the request was being prepared: try again."""
-
-
 def retryable(exc: Exception) -> bool:
     """The project's configuration changed under the request, or PostgreSQL chose its
     transaction as a deadlock victim: prepare and send it again."""
     return isinstance(exc, StalePlan) or (isinstance(exc, OperationalError) and "deadlock" in str(exc).lower())
 
 
-class Rejected(Exception):
-    """A classification that cannot be taken: nothing of it is stored."""
-
-    def __init__(self, error: RowError) -> None:
-        super().__init__(str(error))
-        self.error = error
-
-    def as_json(self, index: int | None = None) -> dict[str, Any]:
-        where = self.error.where
-        out: dict[str, Any] = {"error": self.error.message, "hint": self.error.hint,
-                               "classification_id": where.row, "column": where.column, "task": where.task}
-        if where.value is not None:
-            out["value"] = str(where.value)[:80]
-        if index is not None:
-            out["index"] = index
-        return {k: v for k, v in out.items() if v not in (None, "")}
+def store_refusal(exc: BaseException) -> ServiceError | None:
+    """The 422 for what the store refused to keep (a value it has no room or type for): sending
+    the same request again will not help. None for anything else."""
+    if isinstance(exc, DataError) or (isinstance(exc, StatementError) and isinstance(exc.orig, OverflowError)):
+        first = (str(exc.orig) or type(exc.orig).__name__).splitlines()[0]
+        return ServiceError(f"the store cannot keep a value of this request ({first[:200]})",
+                            hint="correct the value; sending the same request again will not help")
+    return None
 
 
 @dataclass
@@ -110,6 +100,41 @@ def record_of(row: Any) -> dict[str, bytes]:
     return record
 
 
+def posted_records(body: bytes) -> list[dict[str, bytes]]:
+    """The classifications of a post's body (one object in the export's row shape, or a list of
+    them) as the raw records the reader makes: ServiceError (400) when the body is not JSON,
+    (422) when it is not that shape, RejectedPost naming each row that is not a row. The one
+    step both the short path (fastpath.py) and the full route take."""
+    try:
+        rows = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise ServiceError(f"the body is not valid JSON ({exc.msg})", status=400) from exc
+    if isinstance(rows, dict):
+        rows = [rows]
+    if not isinstance(rows, list) or not rows:
+        raise ServiceError("send one classification (an object) or a non-empty list of them",
+                           hint="send the export's columns as JSON: {\"classification_id\": ..., ...}")
+    records: list[dict[str, bytes]] = []
+    problems: list[dict[str, Any]] = []
+    for index, row in enumerate(rows):
+        try:
+            records.append(record_of(row))
+        except Rejected as exc:
+            problems.append(exc.as_json(index))
+    if problems:
+        raise RejectedPost(problems)
+    return records
+
+
+def accepted(plan: Plan, records: list[dict[str, bytes]], token_id: int | None = None) -> Batch:
+    """The post's records prepared under `plan`, ready for the writer; RejectedPost when any
+    cannot be taken (then nothing of the post is stored)."""
+    prepared, problems = prepare_all(plan, records)
+    if problems:
+        raise RejectedPost(problems)
+    return Batch(plan, prepared, token_id)
+
+
 def stored_row(record: dict[str, bytes]) -> dict[str, Any]:
     """What is kept of a row: text columns as text, JSON columns parsed (they parsed already)."""
     out: dict[str, Any] = {}
@@ -127,10 +152,16 @@ def stored_row(record: dict[str, bytes]) -> dict[str, Any]:
 
 def prepare(plan: Plan, record: dict[str, bytes]) -> Prepared:
     """Parse, check and extract one row; raises Rejected naming the problem."""
+    for name, raw in record.items():
+        if NUL.search(raw):
+            cid = record.get("classification_id", b"").decode("utf-8", errors="replace").replace("\x00", "")
+            raise Rejected(RowError(f"the {name} column has {NUL_TEXT}", hint="remove it and send the row again",
+                                    where=Where(file=SOURCE, row=cid or None, column=name)))
     parsed = parse_record(record, SOURCE)
     if isinstance(parsed, RowError):
         raise Rejected(parsed)
-    cid = parsed.classification_id
+    # one id in one form: 7000001.0 and 07000001 are 7000001 (a duplicate if it is stored)
+    cid = parsed.classification_id = classification_key(parsed.classification_id)
     if parsed.workflow_id != str(plan.workflow_id):
         raise Rejected(RowError(f"workflow_id {parsed.workflow_id} is not this project's workflow "
                                 f"{plan.workflow_id}", hint="send it to the project of that workflow",

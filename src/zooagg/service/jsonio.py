@@ -8,6 +8,8 @@ import numpy as np
 import orjson
 from fastapi.responses import Response
 
+from .errors import error_body
+
 _OPTIONS = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
 
 
@@ -39,20 +41,6 @@ class JSONBytes(Response):
 
     def render(self, content: Any) -> bytes:
         return dumps(content)
-
-
-def error_body(message: str, *, hint: str = "", parameter: str | None = None, where: str = "query",
-               extra: dict[str, Any] | None = None) -> dict[str, Any]:
-    """One error shape for every 4xx: `error` for people, `detail` in FastAPI's own form."""
-    body: dict[str, Any] = {"error": message}
-    if hint:
-        body["hint"] = hint
-    if parameter is not None:
-        body["parameter"] = parameter
-    body["detail"] = [{"loc": [where, parameter] if parameter else [where], "msg": message, "type": "value_error"}]
-    if extra:
-        body.update(extra)
-    return body
 
 
 def error(status: int, message: str, **kwargs: Any) -> JSONBytes:

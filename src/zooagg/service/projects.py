@@ -14,6 +14,7 @@ from ..errors import ConfigError, ZooaggError
 from ..exports.versions import parse_version
 from ..exports.workflows import WorkflowVersion, read_workflows, select_versions
 from .auth import Caller
+from .errors import FieldErrors, refuse_nul
 from .jsonio import plain
 from .models import (
     Extract,
@@ -28,21 +29,12 @@ from .plan import PlanCache, build_plan, default_parameters
 from .rebuild import RebuildSummary, rebuild
 
 FILTERS = ("first", "last", "all")
-
-
-class FieldErrors(Exception):
-    """Validation failed; `errors` maps each field to what is wrong with it (a 422)."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = errors
+TITLE_MOST = 300
 
 
 def create_project(session: Session, caller: Caller, title: str, description: str = "",
                    filter_how: str = "first") -> Project:
-    errors = {}
-    if not title.strip() or len(title) > 300:
-        errors["title"] = "a title needs 1 to 300 characters"
+    errors = check_texts(title=title, description=description)
     if filter_how not in FILTERS:
         errors["filter"] = f"must be one of {', '.join(FILTERS)}"
     if errors:
@@ -52,6 +44,25 @@ def create_project(session: Session, caller: Caller, title: str, description: st
     session.flush()
     session.add(ProjectMember(project_id=project.id, member_id=caller.member_id))
     return project
+
+
+def check_texts(title: str | None = None, description: str | None = None) -> dict[str, str]:
+    """FieldErrors' entries for a project's title and description (None: not given)."""
+    errors = refuse_nul({k: v for k, v in (("title", title), ("description", description)) if v is not None})
+    if title is not None and "title" not in errors and (not title.strip() or len(title) > TITLE_MOST):
+        errors["title"] = f"a title needs 1 to {TITLE_MOST} characters"
+    return errors
+
+
+def change_texts(project: Project, title: str | None, description: str | None) -> None:
+    """Set a project's title and description (None: unchanged); FieldErrors when either is bad."""
+    errors = check_texts(title, description)
+    if errors:
+        raise FieldErrors(errors)
+    if title is not None:
+        project.title = title.strip()
+    if description is not None:
+        project.description = description
 
 
 def projects_of(session: Session, caller: Caller) -> list[Project]:

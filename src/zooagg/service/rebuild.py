@@ -10,7 +10,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from .columns import Orders
-from .ingest import Prepared, Rejected, insert_extracts, prepare, record_of
+from .errors import Rejected
+from .ingest import Prepared, insert_extracts, prepare, record_of
 from .models import Extract, ExtractColumn, Reduction, StoredClassification
 from .plan import Plan
 from .reducing import reduce_subjects

@@ -24,8 +24,9 @@ from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Re
 from .. import __version__, registry
 from ..errors import ZooaggError
 from . import auth, projects, web_views
-from .access import ingest_export, plan_for, project_of, save_upload
+from .access import Id, ingest_export, plan_for, project_of, save_upload
 from .downloads import file_name, reduction_csv
+from .errors import AuthError, FieldErrors
 from .models import Workflow
 from .state import AppState, state_of
 
@@ -61,7 +62,7 @@ async def checked_form(request: Request) -> FormData:
     token = session_token(request) or ""
     sent = str(form.get("csrf", ""))
     if not token or not secrets.compare_digest(sent, auth.csrf_for(token)):
-        raise auth.AuthError(403, "the form has expired or did not come from this site; reload the page")
+        raise AuthError(403, "the form has expired or did not come from this site; reload the page")
     return form
 
 
@@ -91,7 +92,7 @@ async def login(request: Request) -> Response:
     try:
         with state.store.write() as session:
             _, token = auth.sign_in(session, state.limiter, client, name, password, "web session")
-    except auth.AuthError as exc:
+    except AuthError as exc:
         return page("login.html", exc.status, csrf=expected, error=exc.message, name=name)
     response = RedirectResponse("/web/projects", status_code=303)
     _cookie(request, response, SESSION, token, max_age=14 * 24 * 3600)
@@ -141,15 +142,16 @@ async def project_create(request: Request) -> Response:
     who = web_caller(request)
     state = state_of(request)
     title, description = str(form.get("title", "")), str(form.get("description", ""))
-    with state.store.write() as session:
-        try:
-            project = projects.create_project(session, who, title, description, str(form.get("filter", "first")))
-        except projects.FieldErrors as exc:
-            session.rollback()
+    try:
+        with state.store.write() as session:
+            project_id = projects.create_project(session, who, title, description,
+                                                 str(form.get("filter", "first"))).id
+    except FieldErrors as exc:  # the form again, with what is wrong beside each field
+        with state.store.read() as session:
             found = projects.projects_of(session, who)
-            return page("projects.html", 422, projects=found, errors=exc.errors,
-                        form={"title": title, "description": description}, **_context(request, who))
-        project_id = project.id
+        return page("projects.html", 422, projects=found, errors=exc.errors,
+                    form={"title": title.replace("\x00", ""), "description": description.replace("\x00", "")},
+                    **_context(request, who))
     return RedirectResponse(f"/web/projects/{project_id}", status_code=303)
 
 
@@ -176,12 +178,12 @@ def _project_page(request: Request, who: auth.Caller, project_id: int, status: i
 
 
 @router.get("/projects/{project_id}")
-def project_page(project_id: int, request: Request) -> Response:
+def project_page(project_id: Id, request: Request) -> Response:
     return _project_page(request, web_caller(request), project_id)
 
 
 @router.post("/projects/{project_id}/workflow")
-async def workflow_upload(project_id: int, request: Request) -> Response:
+async def workflow_upload(project_id: Id, request: Request) -> Response:
     form = await checked_form(request)
     who = web_caller(request)
     state = state_of(request)
@@ -197,15 +199,14 @@ async def workflow_upload(project_id: int, request: Request) -> Response:
     path = await _save(cast(UploadFile, upload))
 
     def work() -> Response | None:
-        with state.store.write() as session:
-            project = project_of(session, who, project_id)
-            try:
+        try:
+            with state.store.write() as session:
+                project = project_of(session, who, project_id)
                 workflow, versions = projects.workflow_from_export(path, int(workflow_id),
                                                                    str(form.get("version", "")))
                 projects.set_workflow(session, state.plans, project, workflow, versions)
-            except projects.FieldErrors as exc:
-                session.rollback()
-                return _project_page(request, who, project_id, 422, errors=exc.errors)
+        except FieldErrors as exc:
+            return _project_page(request, who, project_id, 422, errors=exc.errors)
         return None
 
     try:
@@ -216,7 +217,7 @@ async def workflow_upload(project_id: int, request: Request) -> Response:
 
 
 @router.post("/projects/{project_id}/classifications")
-async def classifications_upload(project_id: int, request: Request) -> Response:
+async def classifications_upload(project_id: Id, request: Request) -> Response:
     form = await checked_form(request)
     who = web_caller(request)
     state = state_of(request)
@@ -226,9 +227,8 @@ async def classifications_upload(project_id: int, request: Request) -> Response:
     path = await _save(upload)
     try:
         result = await run_in_threadpool(ingest_export, state, who, project_id, path)
-    except (ZooaggError, auth.AuthError) as exc:
-        message = exc.message if isinstance(exc, auth.AuthError | ZooaggError) else str(exc)
-        return _project_page(request, who, project_id, 422, errors={"classifications": message})
+    except ZooaggError as exc:
+        return _project_page(request, who, project_id, 422, errors={"classifications": exc.message})
     finally:
         shutil.rmtree(path.parent, ignore_errors=True)
     return _project_page(request, who, project_id, ingest=result)
@@ -240,7 +240,7 @@ async def _save(upload: UploadFile) -> Path:
 
 
 @router.get("/projects/{project_id}/reductions/{extractor}.csv")
-def download(project_id: int, extractor: str, request: Request) -> Response:
+def download(project_id: Id, extractor: str, request: Request) -> Response:
     state = state_of(request)
     plan = plan_for(state, web_caller(request), project_id)
     if extractor not in plan.extractor_names:
@@ -252,7 +252,7 @@ def download(project_id: int, extractor: str, request: Request) -> Response:
 
 
 @router.get("/projects/{project_id}/consensus.csv")
-def consensus_download(project_id: int, request: Request) -> Response:
+def consensus_download(project_id: Id, request: Request) -> Response:
     import tempfile
 
     from .consensus import consensus_csv
@@ -267,7 +267,7 @@ def consensus_download(project_id: int, request: Request) -> Response:
 
 
 @router.get("/projects/{project_id}/report")
-def live_report(project_id: int, request: Request) -> Response:
+def live_report(project_id: Id, request: Request) -> Response:
     from .live_report import report_html
 
     state = state_of(request)
@@ -325,7 +325,7 @@ def _value(text: str) -> Any:
 
 
 @router.get("/projects/{project_id}/parameters")
-def parameters_form(project_id: int, request: Request) -> Response:
+def parameters_form(project_id: Id, request: Request) -> Response:
     who = web_caller(request)
     blocks = _fields(state_of(request), who, project_id)
     with state_of(request).store.read() as session:
@@ -335,7 +335,7 @@ def parameters_form(project_id: int, request: Request) -> Response:
 
 
 @router.post("/projects/{project_id}/parameters")
-async def parameters_save(project_id: int, request: Request) -> Response:
+async def parameters_save(project_id: Id, request: Request) -> Response:
     form = await checked_form(request)
     who = web_caller(request)
     state = state_of(request)
@@ -361,34 +361,34 @@ async def parameters_save(project_id: int, request: Request) -> Response:
                 _value(text.strip())
     errors: dict[str, str] = {}
     filter_how = str(form.get("filter", ""))
-    with state.store.write() as session:
-        project = project_of(session, who, project_id)
-        re_extract = False
-        for entry in projects.parameters_of(session, project_id):
-            change = changes.get(entry["id"], {"extractor_params": {}, "reducer_params": {}})
-            reducer = reducers.get(entry["id"]) or entry["reducer"]
-            if reducer != entry["reducer"]:  # the fields shown were the old reducer's: start from defaults
-                change["reducer_params"] = {}
-            try:
-                re_extract |= projects.apply_entry(session, project, entry["id"],
-                                                   extractor_params=change["extractor_params"],
-                                                   reducer=reducer if reducer != entry["reducer"] else None,
-                                                   reducer_params=change["reducer_params"])
-            except projects.FieldErrors as exc:
-                for key, message in exc.errors.items():
-                    part, _, name = key.partition(".")
-                    if part == "reducer" or not name:
-                        errors[f"reducer{entry['id']}"] = message
-                    else:
-                        errors[f"{'e' if part == 'extractor_params' else 'r'}{entry['id']}.{name}"] = message
-        if filter_how and filter_how not in projects.FILTERS:
-            errors["filter"] = f"must be one of {', '.join(projects.FILTERS)}"
-        if errors:
-            session.rollback()
-        else:
+    try:
+        with state.store.write() as session:
+            project = project_of(session, who, project_id)
+            re_extract = False
+            for entry in projects.parameters_of(session, project_id):
+                change = changes.get(entry["id"], {"extractor_params": {}, "reducer_params": {}})
+                reducer = reducers.get(entry["id"]) or entry["reducer"]
+                if reducer != entry["reducer"]:  # the fields shown were the old reducer's: start from defaults
+                    change["reducer_params"] = {}
+                try:
+                    re_extract |= projects.apply_entry(session, project, entry["id"],
+                                                       extractor_params=change["extractor_params"],
+                                                       reducer=reducer if reducer != entry["reducer"] else None,
+                                                       reducer_params=change["reducer_params"])
+                except FieldErrors as exc:
+                    for key, message in exc.errors.items():
+                        part, _, name = key.partition(".")
+                        if part == "reducer" or not name:
+                            errors[f"reducer{entry['id']}"] = message
+                        else:
+                            errors[f"{'e' if part == 'extractor_params' else 'r'}{entry['id']}.{name}"] = message
+            if filter_how and filter_how not in projects.FILTERS:
+                errors["filter"] = f"must be one of {', '.join(projects.FILTERS)}"
+            if errors:
+                raise FieldErrors(errors)  # nothing of the form is kept
             project.filter_how = filter_how or project.filter_how
             projects.changed(session, state.plans, project, re_extract)
-    if errors:
+    except FieldErrors:
         blocks = _fields(state, who, project_id, values)
         return page("parameters.html", 422, project_id=project_id, blocks=blocks, errors=errors,
                     filter_how=filter_how, **_context(request, who))

@@ -27,24 +27,24 @@ from typing import Any
 import numpy as np
 
 from ..clustering.wrappers import cluster_ids, run_dbscan, run_hdbscan
-from ..registry import Param, reducer
+from ..registry import Param, count, distance, reducer
 from .drawing_details import classifier_version
 from .drawing_details_reduce import reduce_details
 
 DBSCAN_PARAMS = {
-    "eps": Param(float, 5.0, "DBSCAN: the largest distance between two neighbours"),
-    "min_samples": Param(int, 3, "DBSCAN: neighbours a core point needs (itself included)"),
+    "eps": distance(5.0, "DBSCAN: the largest distance between two neighbours"),
+    "min_samples": count(3, "DBSCAN: neighbours a core point needs (itself included)"),
     "metric": Param(str, "euclidean", "DBSCAN: distance metric"),
     "algorithm": Param(str, "auto", "nearest-neighbour algorithm", ("auto", "ball_tree", "kd_tree", "brute")),
-    "leaf_size": Param(int, 30, "leaf size of the ball or kd tree"),
+    "leaf_size": count(30, "leaf size of the ball or kd tree"),
     "p": Param(float, None, "power of the Minkowski metric"),
 }
 HDBSCAN_PARAMS = {
-    "min_cluster_size": Param(int, 5, "HDBSCAN: the smallest cluster"),
-    "min_samples": Param(int, 3, "HDBSCAN: neighbours a core point needs"),
+    "min_cluster_size": count(5, "HDBSCAN: the smallest cluster", at_least=2),
+    "min_samples": count(3, "HDBSCAN: neighbours a core point needs"),
     "metric": Param(str, "euclidean", "HDBSCAN: distance metric"),
     "algorithm": Param(str, "auto", "HDBSCAN: tree algorithm"),
-    "leaf_size": Param(int, 40, "leaf size of the tree"),
+    "leaf_size": count(40, "leaf size of the tree"),
     "cluster_selection_method": Param(str, "eom", "eom (excess of mass) or leaf", ("eom", "leaf")),
     "allow_single_cluster": Param(bool, False, "allow one cluster holding every point"),
 }

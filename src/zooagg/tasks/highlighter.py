@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import ExtractError, Where
-from ..registry import Param, extractor, reducer
+from ..registry import Param, count, extractor, reducer
 
 #: a highlight longer than this is not a highlight (a whole document selected by accident)
 MAX_SPAN_CHARS = 100_000
@@ -77,8 +77,9 @@ def _coverage(extracts: list[dict[str, Any]]) -> tuple[dict[str, dict[int, int]]
 
 @reducer("highlighter_reducer", params={
     "min_fraction": Param(float, 0.5, "a character is in a consensus span when at least this fraction "
-                                      "of the classifications highlighted it with the same label"),
-    "min_votes": Param(int, 1, "and at least this many classifications"),
+                                      "of the classifications highlighted it with the same label",
+                          at_least=0, at_most=1),
+    "min_votes": count(1, "and at least this many classifications"),
 })
 def highlighter_reducer(extracts: list[dict[str, Any]], *, min_fraction: float = 0.5,
                         min_votes: int = 1) -> dict[str, Any]:

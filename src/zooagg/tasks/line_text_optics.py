@@ -37,7 +37,7 @@ from .text_align import consensus
 OPTICS_PARAMS = {
     "min_samples": Param(object, "auto", "lines needed to make a cluster (at least 2), or 'auto'"),
     "max_eps": Param(float, None, "reported only: the peer never passes it to OPTICS"),
-    "xi": Param(float, 0.15, "OPTICS: minimum steepness of a cluster boundary"),
+    "xi": Param(float, 0.15, "OPTICS: minimum steepness of a cluster boundary", at_least=0, at_most=1),
     "angle_eps": Param(float, 30.0, "degrees: lines closer in angle are ordered together"),
     "gutter_eps": Param(float, 300.0, "pixels: lines starting closer across share a column"),
     "low_consensus_threshold": Param(float, 3.0, "lines with a lower consensus score are flagged"),

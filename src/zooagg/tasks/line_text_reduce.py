@@ -28,19 +28,19 @@ import numpy as np
 
 from ..clustering.wrappers import run_dbscan
 from ..errors import ReduceError, Where
-from ..registry import Param, reducer
+from ..registry import Param, count, distance, reducer
 from .line_text_common import Mark, aligned_columns, frames_of, sorted_labels
 from .text_align import consensus
 
 POLY_PARAMS = {
-    "eps_slope": Param(float, 25.0, "degrees: lines closer in angle share a slope group"),
-    "eps_line": Param(float, 40.0, "pixels: marks closer across the text share a line"),
-    "eps_word": Param(float, 40.0, "pixels: dots closer along the line share a word position (or line end)"),
+    "eps_slope": distance(25.0, "degrees: lines closer in angle share a slope group"),
+    "eps_line": distance(40.0, "pixels: marks closer across the text share a line"),
+    "eps_word": distance(40.0, "pixels: dots closer along the line share a word position (or line end)"),
     "gutter_tol": Param(float, 0.0, "pixels two columns may overlap and stay two columns"),
-    "min_word_count": Param(int, 1, "a word position needs this many transcriptions to be kept"),
+    "min_word_count": count(1, "a word position needs this many transcriptions to be kept"),
     "dot_freq": Param(str, "line", "'line': dots at the ends of lines; 'word': dots between words",
                       ("line", "word")),
-    "min_samples": Param(int, 1, "marks needed to make a cluster in every step (1 keeps every mark)"),
+    "min_samples": count(1, "marks needed to make a cluster in every step (1 keeps every mark)"),
     "low_consensus_threshold": Param(float, 3, "lines with a lower consensus score are flagged"),
     "minimum_views": Param(int, 5, "passed on to the front end (no effect on the reduction)"),
     "process_by_line": Param(bool, False, "use only the first and last dot of each mark, text joined"),

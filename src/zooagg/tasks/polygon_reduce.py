@@ -34,12 +34,12 @@ import numpy as np
 
 from ..clustering.wrappers import cluster_ids
 from ..errors import ConfigError
-from ..registry import Param, reducer
+from ..registry import Param, count, distance, reducer
 from .drawing_reduce import unify_front_ends
 
 POLYGON_PARAMS = {
-    "min_samples": Param(int, 2, "DBSCAN: neighbours a core polygon needs (itself included)"),
-    "eps": Param(float, 0.5, "DBSCAN: the largest IoU distance between two neighbours"),
+    "min_samples": count(2, "DBSCAN: neighbours a core polygon needs (itself included)"),
+    "eps": distance(0.5, "DBSCAN: the largest IoU distance between two neighbours"),
     "average_type": Param(str, "median", "how a cluster is averaged",
                           ("median", "union", "intersection", "last")),
     "collab": Param(bool, False, "also write the consensus outlines as front-end annotations (`data`)"),
@@ -49,8 +49,8 @@ POLYGON_PARAMS = {
     "min_threshold": Param(float, 0, "leave out clusters whose share of classifications is at or below this"),
 }
 CONTOUR_PARAMS = {
-    "min_samples": Param(int, 2, "DBSCAN: neighbours a core polygon needs (itself included)"),
-    "eps": Param(float, 0.5, "DBSCAN: the largest IoU distance between two neighbours"),
+    "min_samples": count(2, "DBSCAN: neighbours a core polygon needs (itself included)"),
+    "eps": distance(0.5, "DBSCAN: the largest IoU distance between two neighbours"),
 }
 _EXACT = ("the contours are always the exact overlay, which the peer's rasterisation approximates; "
           "accepted so the peer's configs and query strings work (its reducer drops it too)")

@@ -23,7 +23,7 @@ from ..clustering.iou import iou_average, iou_distance
 from ..clustering.shapes import SHAPE_PARAMS, normalise_shape, shape_metric_and_average
 from ..clustering.wrappers import cluster_ids, run_dbscan, run_hdbscan, run_optics
 from ..errors import ConfigError
-from ..registry import Param, reducer
+from ..registry import Param, count, distance, reducer
 from .drawing_details_reduce import reduce_details
 from .drawing_reduce import DETAILS, frames_of, natural, ranges_as_left_edges, unify_front_ends
 
@@ -34,30 +34,30 @@ SHAPE_COMMON = {
     "symmetric": Param(bool, False, "treat shapes that look the same as the same (e.g. ellipse at 0 and 180 degrees)"),
     "metric_type": Param(str, "euclidean", "euclidean (shape parameters) or IoU (overlap)"),
     "estimate_average": Param(bool, False, "IoU: take the most central member as the average (faster)"),
-    "eps_t": Param(float, 0.5, "IoU on temporal shapes: width of each shape's time window"),
+    "eps_t": distance(0.5, "IoU on temporal shapes: width of each shape's time window"),
     "details": DETAILS,
 }
 SHAPE_DBSCAN = {
-    "eps": Param(float, 5.0, "DBSCAN: the largest distance between two neighbours"),
-    "min_samples": Param(int, 3, "DBSCAN: neighbours a core point needs (itself included)"),
+    "eps": distance(5.0, "DBSCAN: the largest distance between two neighbours"),
+    "min_samples": count(3, "DBSCAN: neighbours a core point needs (itself included)"),
     "algorithm": Param(str, "auto", "nearest-neighbour algorithm"),
-    "leaf_size": Param(int, 30, "leaf size of the ball or kd tree"),
+    "leaf_size": count(30, "leaf size of the ball or kd tree"),
     "p": Param(float, None, "power of the Minkowski metric"),
 }
 SHAPE_HDBSCAN = {
-    "min_cluster_size": Param(int, 5, "HDBSCAN: the smallest cluster"),
-    "min_samples": Param(int, 3, "HDBSCAN: neighbours a core point needs"),
+    "min_cluster_size": count(5, "HDBSCAN: the smallest cluster", at_least=2),
+    "min_samples": count(3, "HDBSCAN: neighbours a core point needs"),
     "algorithm": Param(str, "auto", "HDBSCAN: tree algorithm"),
-    "leaf_size": Param(int, 40, "leaf size of the tree"),
+    "leaf_size": count(40, "leaf size of the tree"),
     "cluster_selection_method": Param(str, "eom", "eom (excess of mass) or leaf", ("eom", "leaf")),
     "allow_single_cluster": Param(bool, False, "allow one cluster holding every shape"),
 }
 SHAPE_OPTICS = {
-    "min_samples": Param(int, 3, "OPTICS: neighbours a core point needs"),
-    "min_cluster_size": Param(int, 2, "OPTICS: the smallest cluster"),
-    "xi": Param(float, 0.15, "OPTICS: steepness that separates clusters"),
+    "min_samples": count(3, "OPTICS: neighbours a core point needs", at_least=2),
+    "min_cluster_size": count(2, "OPTICS: the smallest cluster", at_least=2),
+    "xi": Param(float, 0.15, "OPTICS: steepness that separates clusters", at_least=0, at_most=1),
     "algorithm": Param(str, "auto", "nearest-neighbour algorithm"),
-    "leaf_size": Param(int, 30, "leaf size of the tree"),
+    "leaf_size": count(30, "leaf size of the tree"),
     "p": Param(float, 2, "power of the Minkowski metric"),
 }
 

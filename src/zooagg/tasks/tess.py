@@ -23,7 +23,7 @@ import numpy as np
 
 from ..clustering.wrappers import dbscan_core_labels
 from ..errors import ReduceError, Where
-from ..registry import Param, reducer, running_reducer
+from ..registry import Param, count, distance, reducer, running_reducer
 from .drawing_reduce import natural, tool_of_key
 
 SKILL_FLOOR = 0.05
@@ -31,12 +31,12 @@ SKILL_CEILING = 3.0
 
 COLUMN_PARAMS = {
     "x": Param(str, "center", "whether a column's x is its centre or its left edge", ("center", "left")),
-    "eps": Param(float, 5.0, "DBSCAN: the largest (centre, width) distance between two neighbours"),
-    "min_samples": Param(int, 3, "DBSCAN: neighbours a core mark needs (itself included); "
+    "eps": distance(5.0, "DBSCAN: the largest (centre, width) distance between two neighbours"),
+    "min_samples": count(3, "DBSCAN: neighbours a core mark needs (itself included); "
                                   "fewer volunteers than this give no clusters"),
     "algorithm": Param(str, "auto", "accepted for the peer's configs; the neighbours are exact either way",
                        ("auto", "ball_tree", "kd_tree", "brute")),
-    "leaf_size": Param(int, 30, "accepted for the peer's configs; does not change the result"),
+    "leaf_size": count(30, "accepted for the peer's configs; does not change the result"),
     "p": Param(float, None, "accepted for the peer's configs; the distance is always euclidean"),
 }
 
