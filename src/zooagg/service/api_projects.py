@@ -260,10 +260,9 @@ def subject(project_id: Id, subject_id: str, who: Caller, request: Request) -> R
     return JSONBytes({"subject_id": subject_id, "reductions": found})
 
 
-
 @router.get("/{project_id}/weighting/{method}",
             summary="Volunteer-weighted consensus now: zooagg weight over the stored extracts (docs/weighting.md)")
-def weighting(project_id: int, method: str, who: Caller, request: Request, task: str | None = None) -> Response:
+def weighting(project_id: Id, method: str, who: Caller, request: Request, task: str | None = None) -> Response:
     """Per subject and task the method's answer, probability and the majority's; per volunteer
     their skill; for `swap` every classification's P(yes), status and retire/keep decision, in
     order. The method's parameters come in the query string (SWAP's thresholds: `detection`,
@@ -276,7 +275,10 @@ def weighting(project_id: int, method: str, who: Caller, request: Request, task:
     try:
         with state.store.read() as session:
             result = project_weighting(session, plan, method, query, task)
+    except ServiceError:
+        raise
     except ZooaggError as exc:
         status = 404 if exc.message.startswith("unknown weighting") else 422
-        return error(status, exc.message, hint=exc.hint, where="path" if status == 404 else "query")
+        raise ServiceError(exc.message, exc.hint, status=status, location="path" if status == 404 else "query"
+                           ) from exc
     return JSONBytes(result)
