@@ -44,6 +44,11 @@ pytest: venv
 
 test: lint typecheck pytest
 
+# schemathesis over the server's OpenAPI on SQLite and PostgreSQL, longer than make test's run
+FUZZ_EXAMPLES ?= 200
+fuzz: venv
+	ZOOAGG_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest tests/service/test_fuzz.py -p no:cacheprovider
+
 peer: $(PEER_STAMP)
 
 $(PEER_STAMP):

@@ -87,3 +87,9 @@ def test_k_with_a_bool_that_is_not_one_is_refused_before_a_config_is_written(run
     assert result.code == 2, result.err
     assert "question_reducer: parameter 'track_user_ids' must be bool, got 'maybe'" in result.err
     assert list(tmp_path.glob("*.yaml")) == []
+
+
+def test_a_whole_number_over_64_bits_is_refused() -> None:
+    """Found by the fuzzer: min_word_count=1.7e31 reached the answer, which JSON cannot carry."""
+    with pytest.raises(ConfigError, match=r"parameter 'min_word_count' must be int"):
+        registry.get("reducer", "poly_line_text_reducer").parse_params({"min_word_count": 17279095770112276348097066434560})

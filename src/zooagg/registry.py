@@ -146,7 +146,10 @@ def _parse_int(raw: Any) -> int:
         raise TypeError(raw)
     if isinstance(raw, float) and not raw.is_integer():
         raise ValueError(raw)
-    return int(raw)
+    value = int(raw)
+    if not -(2**63) <= value < 2**63:  # no count means more, and the answer must carry it
+        raise ValueError(raw)
+    return value
 
 
 #: keyword parameters every extractor accepts (the peer's extractor wrapper)

@@ -298,3 +298,23 @@ def test_one_classification_id_in_three_forms_is_stored_once(server: Server, tok
     assert uploaded["duplicates"] == 1
     assert "7000001" in stored_ids(server, project)
     assert not {"7000001.0", "07000001", "007000001.00"} & stored_ids(server, project)
+
+
+def test_caesar_route_with_a_huge_count_is_refused(server: Server) -> None:
+    """A schemathesis finding: a 500 where the answer carried an integer over 64 bits."""
+    with server.client() as client:
+        body = refused(client.post("/reducers/poly_line_text_reducer?process_by_line=true&dot_freq=word&"
+                                   "min_word_count=17279095770112276348097066434560", json=[]), 422)
+    assert body["parameter"] == "min_word_count"
+
+
+@pytest.mark.parametrize(("method", "path"), [("POST", "/api/projects"), ("PATCH", "/api/projects/{p}"),
+                                              ("POST", "/api/tokens")])
+def test_a_body_that_cannot_be_parsed_is_a_400_in_the_error_shape(server: Server, token: str, project: int,
+                                                                   method: str, path: str) -> None:
+    """A schemathesis finding: Starlette's own 400 ({"detail": ...}) was not in the documented shape."""
+    with server.client(token) as client:
+        response = client.request(method, path.format(p=project), content=b"\x01YN\xffN\x1c",
+                                  headers={"content-type": "application/json"})
+    body = refused(response, 400, 422)
+    assert body["detail"]

@@ -14,6 +14,7 @@ from .access import Id, Text
 from .errors import ServiceError
 from .jsonio import JSONBytes
 from .models import Member, Token
+from .schemas import MEMBER, errors
 from .state import state_of
 
 router = APIRouter(prefix="/api", tags=["accounts"])
@@ -50,7 +51,7 @@ class PasswordChange(BaseModel):
     new_password: str = Field(min_length=auth.MIN_PASSWORD)
 
 
-@router.post("/tokens", status_code=201, summary="Exchange a name and password for an API token")
+@router.post("/tokens", status_code=201, summary="Exchange a name and password for an API token", responses=errors(400, 401, 422, 429))
 def issue_token(body: SignIn, request: Request) -> Response:
     state = state_of(request)
     client = request.client.host if request.client else "?"
@@ -59,7 +60,7 @@ def issue_token(body: SignIn, request: Request) -> Response:
         return JSONBytes({"token": token, "member": member.name}, status_code=201)
 
 
-@router.get("/tokens", summary="Your tokens (never their secrets)")
+@router.get("/tokens", summary="Your tokens (never their secrets)", responses=MEMBER)
 def list_tokens(who: Caller, request: Request) -> Response:
     with state_of(request).store.read() as session:
         rows = session.scalars(select(Token).where(Token.member_id == who.member_id).order_by(Token.id))
@@ -67,7 +68,7 @@ def list_tokens(who: Caller, request: Request) -> Response:
                            "revoked": t.revoked_at is not None, "current": t.id == who.token_id} for t in rows])
 
 
-@router.delete("/tokens/{token_id}", status_code=204, summary="Revoke a token (it fails at once)")
+@router.delete("/tokens/{token_id}", status_code=204, summary="Revoke a token (it fails at once)", responses=errors(401, 404, 422))
 def revoke_token(token_id: Id, who: Caller, request: Request) -> Response:
     state = state_of(request)
     with state.store.write() as session:
@@ -79,7 +80,7 @@ def revoke_token(token_id: Id, who: Caller, request: Request) -> Response:
     return Response(status_code=204)
 
 
-@router.post("/members", status_code=201, summary="Add a member (admins only)")
+@router.post("/members", status_code=201, summary="Add a member (admins only)", responses=errors(400, 401, 403, 422))
 def add_member(body: NewMember, who: Caller, request: Request) -> Response:
     if not who.is_admin:
         raise ServiceError("only an admin can add members", status=403, location="auth")
@@ -91,12 +92,12 @@ def add_member(body: NewMember, who: Caller, request: Request) -> Response:
         return JSONBytes({"id": member.id, "name": member.name, "admin": member.is_admin}, status_code=201)
 
 
-@router.get("/members/me", summary="Who the token belongs to")
+@router.get("/members/me", summary="Who the token belongs to", responses=MEMBER)
 def me(who: Caller) -> Response:
     return JSONBytes({"id": who.member_id, "name": who.name, "admin": who.is_admin})
 
 
-@router.put("/members/me/password", status_code=204, summary="Change your password")
+@router.put("/members/me/password", status_code=204, summary="Change your password", responses=errors(400, 401, 403, 422))
 def change_password(body: PasswordChange, who: Caller, request: Request) -> Response:
     with state_of(request).store.write() as session:
         member = session.get(Member, who.member_id)

@@ -34,6 +34,17 @@ from .errors import NUL, NUL_TEXT, ServiceError
 from .fastpath import answer
 from .ingest import Batch, accepted, posted_records, retryable
 from .jsonio import JSONBytes
+from .schemas import (
+    BODY_MEMBER,
+    BODY_PLANNED,
+    BODY_PROJECT,
+    CSV,
+    MEMBER,
+    PLANNED,
+    PROJECT,
+    WITH_JSON,
+    errors,
+)
 from .state import AppState, state_of
 
 router = APIRouter(prefix="/api/projects", tags=["projects"])
@@ -66,26 +77,26 @@ def _changed(summary: Any) -> dict[str, Any]:
                            "reductions": summary.reductions, "rejected": summary.rejected[:100]}}
 
 
-@router.post("", status_code=201, summary="Create a project (you become its member)")
+@router.post("", status_code=201, summary="Create a project (you become its member)", responses=BODY_MEMBER)
 def create(body: NewProject, who: Caller, request: Request) -> Response:
     with state_of(request).store.write() as session:
         project = projects.create_project(session, who, body.title, body.description, body.filter)
         return JSONBytes(projects.summary(session, project), status_code=201)
 
 
-@router.get("", summary="Your projects")
+@router.get("", summary="Your projects", responses=MEMBER)
 def list_projects(who: Caller, request: Request) -> Response:
     with state_of(request).store.read() as session:
         return JSONBytes([{"id": p.id, "title": p.title} for p in projects.projects_of(session, who)])
 
 
-@router.get("/{project_id}", summary="A project: workflow, parameters, counts, downloads")
+@router.get("/{project_id}", summary="A project: workflow, parameters, counts, downloads", responses=PROJECT)
 def show(project_id: Id, who: Caller, request: Request) -> Response:
     with state_of(request).store.read() as session:
         return JSONBytes(projects.summary(session, project_of(session, who, project_id)))
 
 
-@router.patch("/{project_id}", summary="Change title, description or the repeat filter (recomputes)")
+@router.patch("/{project_id}", summary="Change title, description or the repeat filter (recomputes)", responses=BODY_PROJECT)
 def change(project_id: Id, body: ProjectChange, who: Caller, request: Request) -> Response:
     state = state_of(request)
     with state.store.write() as session:
@@ -96,7 +107,7 @@ def change(project_id: Id, body: ProjectChange, who: Caller, request: Request) -
         return JSONBytes(projects.summary(session, project))
 
 
-@router.post("/{project_id}/members", status_code=201, summary="Add an existing member to the project")
+@router.post("/{project_id}/members", status_code=201, summary="Add an existing member to the project", responses=BODY_PROJECT)
 def add_member(project_id: Id, body: MemberAdd, who: Caller, request: Request) -> Response:
     from sqlalchemy import select
 
@@ -112,7 +123,7 @@ def add_member(project_id: Id, body: MemberAdd, who: Caller, request: Request) -
         return JSONBytes({"project_id": project_id, "member": member.name}, status_code=201)
 
 
-@router.put("/{project_id}/workflow", summary="Aggregate this workflow (JSON: workflow_id, version, tasks, strings)")
+@router.put("/{project_id}/workflow", summary="Aggregate this workflow (JSON: workflow_id, version, tasks, strings)", responses=errors(400, 401, 403, 404, 422))
 async def put_workflow(project_id: Id, who: Caller, request: Request) -> Response:
     raw = await request.body()
     try:
@@ -135,7 +146,7 @@ async def put_workflow(project_id: Id, who: Caller, request: Request) -> Respons
     return await run_in_threadpool(work)
 
 
-@router.post("/{project_id}/workflow/upload", summary="Aggregate a workflow chosen from a workflow export")
+@router.post("/{project_id}/workflow/upload", summary="Aggregate a workflow chosen from a workflow export", responses=BODY_PROJECT)
 async def upload_workflow(project_id: Id, who: Caller, request: Request, file: Annotated[UploadFile, File()],
                           workflow_id: Annotated[int, Form()], version: Annotated[str, Form()] = "",
                           min_version: Annotated[str, Form()] = "", max_version: Annotated[str, Form()] = ""
@@ -157,14 +168,14 @@ async def upload_workflow(project_id: Id, who: Caller, request: Request, file: A
         shutil.rmtree(path.parent, ignore_errors=True)
 
 
-@router.get("/{project_id}/parameters", summary="Each task's extractor and reducer with parameters")
+@router.get("/{project_id}/parameters", summary="Each task's extractor and reducer with parameters", responses=PROJECT)
 def get_parameters(project_id: Id, who: Caller, request: Request) -> Response:
     with state_of(request).store.read() as session:
         project_of(session, who, project_id)
         return JSONBytes(projects.parameters_of(session, project_id))
 
 
-@router.patch("/{project_id}/parameters/{entry_id}", summary="Change one task's parameters (recomputes)")
+@router.patch("/{project_id}/parameters/{entry_id}", summary="Change one task's parameters (recomputes)", responses=BODY_PROJECT)
 def change_parameters(project_id: Id, entry_id: Id, body: EntryChange, who: Caller, request: Request) -> Response:
     state = state_of(request)
     with state.store.write() as session:
@@ -185,7 +196,7 @@ def accept_post(state: AppState, token: str | None, project_id: int, body: bytes
 
 
 @router.post("/{project_id}/classifications",
-             summary="Post one classification or a list, in the export's row shape (idempotent)")
+             summary="Post one classification or a list, in the export's row shape (idempotent)", responses={201: {"description": "Stored: how many were new, how many duplicates"}, **WITH_JSON})
 async def post_classifications(project_id: Id, request: Request) -> Response:
     """Most posts are served before they get here (fastpath.py); this is the full route."""
     state = state_of(request)
@@ -205,7 +216,7 @@ async def post_classifications(project_id: Id, request: Request) -> Response:
     raise keeps_changing()
 
 
-@router.post("/{project_id}/classifications/upload", summary="Upload a classification export (CSV)")
+@router.post("/{project_id}/classifications/upload", summary="Upload a classification export (CSV)", responses=BODY_PLANNED)
 async def upload_classifications(project_id: Id, who: Caller, request: Request,
                                  file: Annotated[UploadFile, File()]) -> Response:
     state = state_of(request)
@@ -220,7 +231,7 @@ async def upload_classifications(project_id: Id, who: Caller, request: Request,
         shutil.rmtree(path.parent, ignore_errors=True)
 
 
-@router.get("/{project_id}/reductions/{extractor}.csv", summary="Current reductions, as `zooagg reduce` writes them")
+@router.get("/{project_id}/reductions/{extractor}.csv", summary="Current reductions, as `zooagg reduce` writes them", responses={**CSV, **PLANNED})
 def download(project_id: Id, extractor: str, who: Caller, request: Request) -> Response:
     state = state_of(request)
     plan = plan_for(state, who, project_id)
@@ -234,7 +245,7 @@ def download(project_id: Id, extractor: str, who: Caller, request: Request) -> R
 
 
 @router.get("/{project_id}/consensus.csv",
-            summary="The consensus table now: one row per subject, each task's leading answer and agreement")
+            summary="The consensus table now: one row per subject, each task's leading answer and agreement", responses={**CSV, **PLANNED})
 def consensus_download(project_id: Id, who: Caller, request: Request) -> Response:
     from .consensus import consensus_csv
 
@@ -247,7 +258,7 @@ def consensus_download(project_id: Id, who: Caller, request: Request) -> Respons
                         background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True))
 
 
-@router.get("/{project_id}/subjects/{subject_id}", summary="One subject's current reductions (JSON)")
+@router.get("/{project_id}/subjects/{subject_id}", summary="One subject's current reductions (JSON)", responses=PLANNED)
 def subject(project_id: Id, subject_id: str, who: Caller, request: Request) -> Response:
     state = state_of(request)
     plan = plan_for(state, who, project_id)
@@ -261,7 +272,7 @@ def subject(project_id: Id, subject_id: str, who: Caller, request: Request) -> R
 
 
 @router.get("/{project_id}/weighting/{method}",
-            summary="Volunteer-weighted consensus now: zooagg weight over the stored extracts (docs/weighting.md)")
+            summary="Volunteer-weighted consensus now: zooagg weight over the stored extracts (docs/weighting.md)", responses=PLANNED)
 def weighting(project_id: Id, method: str, who: Caller, request: Request, task: str | None = None) -> Response:
     """Per subject and task the method's answer, probability and the majority's; per volunteer
     their skill; for `swap` every classification's P(yes), status and retire/keep decision, in

@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import DataError, StatementError
+from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse, Response
 from starlette.types import Message, Receive, Scope, Send
 
@@ -19,7 +20,7 @@ from .. import AGGREGATION_VERSION, __version__, registry
 from ..errors import ZooaggError
 from . import fastpath
 from .auth import RateLimiter
-from .errors import AuthError, answer_of
+from .errors import AuthError, answer_of, error_body
 from .ingest import store_refusal
 from .jsonio import JSONBytes
 from .state import AppState, Settings
@@ -149,6 +150,13 @@ def _add_handlers(app: FastAPI) -> None:
 
     app.add_exception_handler(DataError, store_refused)
     app.add_exception_handler(StatementError, store_refused)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        """Starlette's own refusals (a body it cannot parse, no such route, a wrong method), in the shape."""
+        status = exc.status_code if 400 <= exc.status_code < 500 else 400
+        return JSONBytes(error_body(str(exc.detail), where="body" if status == 400 else "path"),
+                         status_code=status, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:

@@ -29,6 +29,7 @@ from ..exports.marks import normalise_annotation
 from ..tasks.dropped import take_dropped
 from .errors import ServiceError
 from .jsonio import JSONBytes, plain
+from .schemas import errors
 
 
 class BodyError(ServiceError):
@@ -203,16 +204,38 @@ def _endpoint(kind: registry.Kind, name: str) -> Callable[[Request], Awaitable[R
             raise ServiceError(f"{name} failed ({type(exc).__name__}: {exc})",
                                hint="check the posted data against the component's input shape",
                                extra={"task": task} if task else None) from exc
-        return JSONBytes(result)
+        try:
+            return JSONBytes(result)
+        except (TypeError, orjson.JSONEncodeError) as exc:  # a value JSON cannot carry
+            raise ServiceError(f"{name}: the answer cannot be written as JSON ({exc})",
+                               hint="check the parameters and the posted data") from exc
 
     return endpoint
+
+
+#: what a component answers: one extract or reduction (an object), or a list of them
+ANSWER = {"type": ["object", "array"], "items": {"type": ["object", "array"]}}
+
+
+def _query_schema(param: registry.Param) -> dict[str, Any]:
+    """A parameter's OpenAPI schema, with the bounds registry.Param checks."""
+    schema: dict[str, Any] = {"type": {bool: "boolean", int: "integer", float: "number", str: "string"}.get(
+        param.type, "string")}
+    if param.more_than is not None:
+        schema["exclusiveMinimum"] = param.more_than
+    if param.at_least is not None:
+        schema["minimum"] = param.at_least
+    if param.at_most is not None:
+        schema["maximum"] = param.at_most
+    if param.choices is not None and param.type in (str, int, float):
+        schema["enum"] = list(param.choices)
+    return schema
 
 
 def _openapi(component: registry.Component) -> dict[str, Any]:
     parameters = [{
         "name": key, "in": "query", "required": False,
-        "description": f"{param.help} (default {param.default!r})",
-        "schema": {"type": {bool: "boolean", int: "integer", float: "number", str: "string"}.get(param.type, "string")},
+        "description": f"{param.help} (default {param.default!r})", "schema": _query_schema(param),
     } for key, param in component.all_params.items()]
     body: dict[str, Any] = {"type": "array", "items": {"type": "object"}}
     if component.kind == "extractor":
@@ -220,7 +243,9 @@ def _openapi(component: registry.Component) -> dict[str, Any]:
     elif component.kind == "running_reducer":
         body = {"type": "object", "required": ["extracts"],
                 "properties": {"extracts": body, "store": {"type": "object"}}}
-    return {"parameters": parameters,
+    answer = {"description": f"The {component.kind.replace('_', ' ')}'s answer, stamped with aggregation_version",
+              "content": {"application/json": {"schema": ANSWER}}}
+    return {"parameters": parameters, "responses": {"200": answer},
             "requestBody": {"content": {"application/json": {"schema": body}}, "required": False}}
 
 
@@ -233,10 +258,13 @@ def router() -> APIRouter:
             summary = component.doc.splitlines()[0] if component.doc else name
             api.add_api_route(f"/{prefix}/{name}", endpoint, methods=["POST"], name=f"{kind}:{name}",
                               operation_id=f"post_{kind}_{name}", summary=summary,
-                              openapi_extra=_openapi(component), response_class=JSONBytes)
+                              openapi_extra=_openapi(component), response_class=JSONBytes,
+                              responses=errors(400, 422))
             api.add_api_route(f"/{prefix}/{name}", endpoint, methods=["GET"], name=f"{kind}:{name}:name",
                               operation_id=f"get_{kind}_{name}", summary=f"The name {name!r}",
-                              response_class=JSONBytes)
+                              response_class=JSONBytes, openapi_extra={"responses": {"200": {
+                                  "description": "The component's name", "content": {"application/json": {
+                                      "schema": {"type": "string", "enum": [name]}}}}}})
         api.add_api_route(f"/{prefix}/{{name}}", _unknown(kind), methods=["GET", "POST"], include_in_schema=False)
     return api
 
