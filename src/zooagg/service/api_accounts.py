@@ -14,7 +14,7 @@ from .access import Id, Text
 from .errors import ServiceError
 from .jsonio import JSONBytes
 from .models import Member, Token
-from .schemas import MEMBER, errors
+from .schemas import MEMBER, MemberInfo, TokenIssued, TokenItem, errors
 from .state import state_of
 
 router = APIRouter(prefix="/api", tags=["accounts"])
@@ -51,7 +51,7 @@ class PasswordChange(BaseModel):
     new_password: str = Field(min_length=auth.MIN_PASSWORD)
 
 
-@router.post("/tokens", status_code=201, summary="Exchange a name and password for an API token", responses=errors(400, 401, 422, 429))
+@router.post("/tokens", status_code=201, summary="Exchange a name and password for an API token", response_model=TokenIssued, responses=errors(400, 401, 422, 429))
 def issue_token(body: SignIn, request: Request) -> Response:
     state = state_of(request)
     client = request.client.host if request.client else "?"
@@ -60,7 +60,7 @@ def issue_token(body: SignIn, request: Request) -> Response:
         return JSONBytes({"token": token, "member": member.name}, status_code=201)
 
 
-@router.get("/tokens", summary="Your tokens (never their secrets)", responses=MEMBER)
+@router.get("/tokens", summary="Your tokens (never their secrets)", response_model=list[TokenItem], responses=MEMBER)
 def list_tokens(who: Caller, request: Request) -> Response:
     with state_of(request).store.read() as session:
         rows = session.scalars(select(Token).where(Token.member_id == who.member_id).order_by(Token.id))
@@ -80,7 +80,7 @@ def revoke_token(token_id: Id, who: Caller, request: Request) -> Response:
     return Response(status_code=204)
 
 
-@router.post("/members", status_code=201, summary="Add a member (admins only)", responses=errors(400, 401, 403, 422))
+@router.post("/members", status_code=201, summary="Add a member (admins only)", response_model=MemberInfo, responses=errors(400, 401, 403, 422))
 def add_member(body: NewMember, who: Caller, request: Request) -> Response:
     if not who.is_admin:
         raise ServiceError("only an admin can add members", status=403, location="auth")
@@ -92,7 +92,7 @@ def add_member(body: NewMember, who: Caller, request: Request) -> Response:
         return JSONBytes({"id": member.id, "name": member.name, "admin": member.is_admin}, status_code=201)
 
 
-@router.get("/members/me", summary="Who the token belongs to", responses=MEMBER)
+@router.get("/members/me", summary="Who the token belongs to", response_model=MemberInfo, responses=MEMBER)
 def me(who: Caller) -> Response:
     return JSONBytes({"id": who.member_id, "name": who.name, "admin": who.is_admin})
 

@@ -43,6 +43,14 @@ from .schemas import (
     PLANNED,
     PROJECT,
     WITH_JSON,
+    MemberAdded,
+    ParameterEntry,
+    ParametersChanged,
+    Posted,
+    ProjectItem,
+    ProjectSummary,
+    SubjectReductions,
+    Uploaded,
     errors,
 )
 from .state import AppState, state_of
@@ -77,26 +85,26 @@ def _changed(summary: Any) -> dict[str, Any]:
                            "reductions": summary.reductions, "rejected": summary.rejected[:100]}}
 
 
-@router.post("", status_code=201, summary="Create a project (you become its member)", responses=BODY_MEMBER)
+@router.post("", status_code=201, summary="Create a project (you become its member)", response_model=ProjectSummary, responses=BODY_MEMBER)
 def create(body: NewProject, who: Caller, request: Request) -> Response:
     with state_of(request).store.write() as session:
         project = projects.create_project(session, who, body.title, body.description, body.filter)
         return JSONBytes(projects.summary(session, project), status_code=201)
 
 
-@router.get("", summary="Your projects", responses=MEMBER)
+@router.get("", summary="Your projects", response_model=list[ProjectItem], responses=MEMBER)
 def list_projects(who: Caller, request: Request) -> Response:
     with state_of(request).store.read() as session:
         return JSONBytes([{"id": p.id, "title": p.title} for p in projects.projects_of(session, who)])
 
 
-@router.get("/{project_id}", summary="A project: workflow, parameters, counts, downloads", responses=PROJECT)
+@router.get("/{project_id}", summary="A project: workflow, parameters, counts, downloads", response_model=ProjectSummary, responses=PROJECT)
 def show(project_id: Id, who: Caller, request: Request) -> Response:
     with state_of(request).store.read() as session:
         return JSONBytes(projects.summary(session, project_of(session, who, project_id)))
 
 
-@router.patch("/{project_id}", summary="Change title, description or the repeat filter (recomputes)", responses=BODY_PROJECT)
+@router.patch("/{project_id}", summary="Change title, description or the repeat filter (recomputes)", response_model=ProjectSummary, responses=BODY_PROJECT)
 def change(project_id: Id, body: ProjectChange, who: Caller, request: Request) -> Response:
     state = state_of(request)
     with state.store.write() as session:
@@ -107,7 +115,7 @@ def change(project_id: Id, body: ProjectChange, who: Caller, request: Request) -
         return JSONBytes(projects.summary(session, project))
 
 
-@router.post("/{project_id}/members", status_code=201, summary="Add an existing member to the project", responses=BODY_PROJECT)
+@router.post("/{project_id}/members", status_code=201, summary="Add an existing member to the project", response_model=MemberAdded, responses=BODY_PROJECT)
 def add_member(project_id: Id, body: MemberAdd, who: Caller, request: Request) -> Response:
     from sqlalchemy import select
 
@@ -123,7 +131,7 @@ def add_member(project_id: Id, body: MemberAdd, who: Caller, request: Request) -
         return JSONBytes({"project_id": project_id, "member": member.name}, status_code=201)
 
 
-@router.put("/{project_id}/workflow", summary="Aggregate this workflow (JSON: workflow_id, version, tasks, strings)", responses=errors(400, 401, 403, 404, 422))
+@router.put("/{project_id}/workflow", summary="Aggregate this workflow (JSON: workflow_id, version, tasks, strings)", response_model=ProjectSummary, responses=errors(400, 401, 403, 404, 422))
 async def put_workflow(project_id: Id, who: Caller, request: Request) -> Response:
     raw = await request.body()
     try:
@@ -146,7 +154,7 @@ async def put_workflow(project_id: Id, who: Caller, request: Request) -> Respons
     return await run_in_threadpool(work)
 
 
-@router.post("/{project_id}/workflow/upload", summary="Aggregate a workflow chosen from a workflow export", responses=BODY_PROJECT)
+@router.post("/{project_id}/workflow/upload", summary="Aggregate a workflow chosen from a workflow export", response_model=ProjectSummary, responses=BODY_PROJECT)
 async def upload_workflow(project_id: Id, who: Caller, request: Request, file: Annotated[UploadFile, File()],
                           workflow_id: Annotated[int, Form()], version: Annotated[str, Form()] = "",
                           min_version: Annotated[str, Form()] = "", max_version: Annotated[str, Form()] = ""
@@ -168,14 +176,14 @@ async def upload_workflow(project_id: Id, who: Caller, request: Request, file: A
         shutil.rmtree(path.parent, ignore_errors=True)
 
 
-@router.get("/{project_id}/parameters", summary="Each task's extractor and reducer with parameters", responses=PROJECT)
+@router.get("/{project_id}/parameters", summary="Each task's extractor and reducer with parameters", response_model=list[ParameterEntry], responses=PROJECT)
 def get_parameters(project_id: Id, who: Caller, request: Request) -> Response:
     with state_of(request).store.read() as session:
         project_of(session, who, project_id)
         return JSONBytes(projects.parameters_of(session, project_id))
 
 
-@router.patch("/{project_id}/parameters/{entry_id}", summary="Change one task's parameters (recomputes)", responses=BODY_PROJECT)
+@router.patch("/{project_id}/parameters/{entry_id}", summary="Change one task's parameters (recomputes)", response_model=ParametersChanged, responses=BODY_PROJECT)
 def change_parameters(project_id: Id, entry_id: Id, body: EntryChange, who: Caller, request: Request) -> Response:
     state = state_of(request)
     with state.store.write() as session:
@@ -196,7 +204,7 @@ def accept_post(state: AppState, token: str | None, project_id: int, body: bytes
 
 
 @router.post("/{project_id}/classifications",
-             summary="Post one classification or a list, in the export's row shape (idempotent)", responses={201: {"description": "Stored: how many were new, how many duplicates"}, **WITH_JSON})
+             summary="Post one classification or a list, in the export's row shape (idempotent)", response_model=Posted, responses={201: {"description": "Stored: how many were new, how many duplicates"}, **WITH_JSON})
 async def post_classifications(project_id: Id, request: Request) -> Response:
     """Most posts are served before they get here (fastpath.py); this is the full route."""
     state = state_of(request)
@@ -216,7 +224,7 @@ async def post_classifications(project_id: Id, request: Request) -> Response:
     raise keeps_changing()
 
 
-@router.post("/{project_id}/classifications/upload", summary="Upload a classification export (CSV)", responses=BODY_PLANNED)
+@router.post("/{project_id}/classifications/upload", summary="Upload a classification export (CSV)", response_model=Uploaded, responses=BODY_PLANNED)
 async def upload_classifications(project_id: Id, who: Caller, request: Request,
                                  file: Annotated[UploadFile, File()]) -> Response:
     state = state_of(request)
@@ -258,7 +266,7 @@ def consensus_download(project_id: Id, who: Caller, request: Request) -> Respons
                         background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True))
 
 
-@router.get("/{project_id}/subjects/{subject_id}", summary="One subject's current reductions (JSON)", responses=PLANNED)
+@router.get("/{project_id}/subjects/{subject_id}", summary="One subject's current reductions (JSON)", response_model=SubjectReductions, responses=PLANNED)
 def subject(project_id: Id, subject_id: str, who: Caller, request: Request) -> Response:
     state = state_of(request)
     plan = plan_for(state, who, project_id)

@@ -49,3 +49,91 @@ BODY_PLANNED = WITH_JSON
 
 
 CSV: dict[int | str, dict[str, Any]] = {200: {"description": "The CSV file", "content": {"text/csv": {"schema": {"type": "string"}}}}}
+
+
+# ---- what the JSON routes answer when they succeed (documented; the routes write it themselves) ----
+
+class _Open(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class ProjectItem(_Open):
+    id: int
+    title: str
+
+
+class ParameterEntry(_Open):
+    id: int
+    task: str
+    extractor: str
+    extractor_params: dict[str, Any]
+    reducer: str
+    reducer_params: dict[str, Any]
+
+
+class ProjectSummary(_Open):
+    """A project: its workflow, parameters, counts and downloads (after a change, with
+    `recomputed`: what was extracted and reduced again)."""
+
+    id: int
+    title: str
+    description: str
+    filter: str
+    workflow: dict[str, Any] | None
+    parameters: list[ParameterEntry]
+    counts: dict[str, int]
+    last_received_at: str | None
+    downloads: list[dict[str, str]]
+
+
+class ParametersChanged(_Open):
+    parameters: list[ParameterEntry]
+    recomputed: dict[str, Any]
+
+
+class Posted(_Open):
+    """How many of the posted classifications were new, and which were stored already."""
+
+    stored: int
+    duplicates: int
+    duplicate_ids: list[str]
+
+
+class Uploaded(_Open):
+    rows_read: int
+    rows_matched: int
+    stored: int
+    duplicates: int
+    other_workflow: int
+    other_version: int
+    rejected: int
+    rejects: list[dict[str, Any]]
+
+
+class SubjectReductions(_Open):
+    subject_id: str
+    reductions: Any
+
+
+class MemberAdded(_Open):
+    project_id: int
+    member: str
+
+
+class TokenIssued(_Open):
+    token: str
+    member: str
+
+
+class TokenItem(_Open):
+    id: int
+    label: str
+    created_at: str
+    revoked: bool
+    current: bool
+
+
+class MemberInfo(_Open):
+    id: int
+    name: str
+    admin: bool
