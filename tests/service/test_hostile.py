@@ -318,3 +318,12 @@ def test_a_body_that_cannot_be_parsed_is_a_400_in_the_error_shape(server: Server
                                   headers={"content-type": "application/json"})
     body = refused(response, 400, 422)
     assert body["detail"]
+
+
+def test_web_sign_in_with_a_nul_in_the_name_is_a_wrong_name(server: Server) -> None:
+    with httpx.Client(base_url=server.url, follow_redirects=False, timeout=60) as client:
+        login = client.get("/web/login")
+        csrf = re.search(r'name="csrf" value="([^"]+)"', login.text).group(1)  # type: ignore[union-attr]
+        response = client.post("/web/login", data={"name": "ada\u0000", "password": PASSWORD, "csrf": csrf})
+    assert response.status_code == 401, response.text
+    assert "wrong name or password" in response.text

@@ -274,7 +274,8 @@ def sign_in(session: Session, limiter: RateLimiter, client: str, name: str, pass
     wait = limiter.blocked(*keys)
     if wait > 0:
         raise AuthError(429, f"too many failed sign-ins; try again in {int(wait) + 1} s")
-    member = session.scalar(select(Member).where(Member.name == name.strip()))
+    # no stored name has a NUL character (and PostgreSQL cannot compare with one)
+    member = None if "\x00" in name else session.scalar(select(Member).where(Member.name == name.strip()))
     if member is None or not check_password(member.password_hash, password):
         limiter.failed(*keys)
         raise AuthError(401, "wrong name or password")
