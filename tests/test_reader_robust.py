@@ -141,3 +141,52 @@ def test_a_config_that_is_not_utf8_is_one_error_line(run_cli: RunCli, tmp_path: 
     assert result.code == 2
     assert result.err_lines == [f"Error: file {config}: not UTF-8 text (byte 0xe9 at position 63) "
                                 "(save the config as UTF-8)"]
+
+
+# ---- rows that parse but cannot be a classification: rejected, named -----------------------
+
+def test_rows_without_what_every_classification_has_are_rejects_never_an_empty_subject(
+        run_cli, tmp_path: Path) -> None:
+    export = write_rows(tmp_path / "bad.csv", [
+        row_cells(1),
+        row_cells(2, annotations=json.dumps([{"task": "T0", "value": "Yes"}, {"value": "No"}])),
+        row_cells(3, subject_ids=""),
+        row_cells(4, classification_id=""),
+        row_cells(5, created_at="not a date"),
+        row_cells(6, subject_data='{"1000": '),
+        row_cells(7, subject_ids="NA"),
+        row_cells(8, annotations=json.dumps([{"task": None, "value": "No"}])),
+        row_cells(9, "No"),
+    ])
+    result = extract(run_cli, tmp_path, export)
+    assert result.code == 0, result.err
+    assert "9 rows read, 9 matched workflow 1 v1.1, extracts: 2 question_extractor, 7 rejected" in result.out
+    rows = read_rows(tmp_path / "out" / "question_extractor_extractions.csv")
+    assert [(r["classification_id"], r["subject_id"]) for r in rows] == [("1", "1000"), ("9", "1000")]
+    rejects = read_rows(tmp_path / "out" / "extractions_rejects.csv")
+    assert [(r["row"], r["column"], r["value"], r["reason"]) for r in rejects] == [
+        ("2", "annotations", "{'value': 'No'}", 'an annotation has no task key (or one that is not text) '
+         '(each annotation names its task, as {"task": "T0", "value": ...}; check the export)'),
+        ("3", "subject_ids", "", "the subject_ids cell is empty (the classification cannot be given to a subject; "
+         "check the export)"),
+        ("", "classification_id", "", "the classification_id cell is empty (every classification has its id; "
+         "check the export)"),
+        ("5", "created_at", "not a date", "created_at is not a date and time (write it as the export does, "
+         "2024-01-01 10:00:00 UTC (ISO 8601 reads too: 2024-01-01T10:00:00Z))"),
+        ("6", "subject_data", '{"1000": ', "invalid JSON (unexpected end of data) (the cell is damaged; "
+         "re-export or fix the row)"),
+        ("7", "subject_ids", "", "the subject_ids cell is empty (the classification cannot be given to a subject; "
+         "check the export)"),
+        ("8", "annotations", "{'task': None, 'value': 'No'}", 'an annotation has no task key (or one that is not '
+         'text) (each annotation names its task, as {"task": "T0", "value": ...}; check the export)'),
+    ]
+
+
+@pytest.mark.parametrize("created_at", ["2024-01-01 10:00:00 UTC", "2019-05-22T06:28:13.667Z",
+                                        "2024-01-01T10:00:00+02:00", "2015-09-10 10:01:58.123 UTC", "2024-01-01"])
+def test_created_at_in_the_export_form_or_iso_8601_reads(run_cli, tmp_path: Path, created_at: str) -> None:
+    export = write_rows(tmp_path / "ok.csv", [row_cells(1, created_at=created_at)])
+    result = extract(run_cli, tmp_path, export)
+    assert result.code == 0, result.err
+    assert [r["created_at"] for r in read_rows(tmp_path / "out" / "question_extractor_extractions.csv")] == [
+        created_at]

@@ -11,7 +11,6 @@ from typing import Any
 
 import pyarrow as pa
 
-from .. import registry
 from ..call import ExtractorCall, by_task
 from ..configure.config import ExtractorConfig
 from ..errors import ExtractError, RowError, Where, ZooaggError
@@ -45,12 +44,6 @@ class ExtractPlan:
     @classmethod
     def of(cls, config: ExtractorConfig, file: str, csv_rows: bool = False) -> ExtractPlan:
         return cls([(e.name, e.component.name, e.params) for e in config.entries], file, csv_rows)
-
-    @property
-    def needs_subject_data(self) -> bool:
-        """A pluck or an extractor that wants it reads subject_data (others skip that large column)."""
-        return any(params.get("pluck") or "subject_data" in registry.get("extractor", registered).wants
-                   for _, registered, params in self.entries)
 
     def steps(self) -> list[ExtractorCall]:
         return [ExtractorCall.of(*entry) for entry in self.entries]
@@ -234,7 +227,8 @@ def run_extract(
         keep_freed_memory()
     executor = make_executor(engine, cpu_count, scheduler)
     try:
-        for result in executor.map(extract_batch, reader.arrow_batches(plan.needs_subject_data), plan):
+        # every column, subject_data too (a damaged one is a reject, whether an extractor reads it or not)
+        for result in executor.map(extract_batch, reader.arrow_batches(), plan):
             for error in (*_taken(reader.stats.bad_rows), *result.rejects):
                 rejects.add(error)
             for name, (blob, columns) in result.tables.items():

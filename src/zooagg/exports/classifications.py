@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import lru_cache
 from itertools import repeat
 from pathlib import Path
@@ -293,6 +294,9 @@ def _classification(text: Sequence[str], latin1: bool, raws: tuple[bytes, bytes,
     cid, user_name, user_id, workflow_id, _, version, created_at, subject_ids, gold_standard, _ = text
     if latin1 and stats is not None:
         stats.latin1_rows.append(cid)
+    missing = _missing_cell(cid, subject_ids, created_at, file)
+    if missing is not None:
+        return missing
     parsed: list[Any] = []
     for name, raw in (("annotations", raws[0]), ("metadata", raws[1])):
         if raw in (b"", b"NA"):
@@ -313,13 +317,51 @@ def _classification(text: Sequence[str], latin1: bool, raws: tuple[bytes, bytes,
     if not isinstance(annotations, list) or not all(map(isinstance, annotations, repeat(dict))):
         return RowError("annotations must be a JSON list of objects", hint="check the export",
                         where=Where(file=file, row=cid, column="annotations", value=str(annotations)[:60]))
+    for annotation in annotations:
+        if not isinstance(annotation.get("task"), str):
+            return RowError("an annotation has no task key (or one that is not text)",
+                            hint="each annotation names its task, as {\"task\": \"T0\", \"value\": ...}; "
+                                 "check the export",
+                            where=Where(file=file, row=cid, column="annotations", value=str(annotation)[:60]))
+    subject_data: Any = None
+    if raws[2] not in (b"", b"NA"):  # read only where an extractor uses it (see ClassificationReader.columns)
+        try:
+            subject_data = orjson.loads(raws[2])
+        except orjson.JSONDecodeError as exc:
+            return RowError(f"invalid JSON ({exc.msg})", hint="the cell is damaged; re-export or fix the row",
+                            where=Where(file=file, row=cid, column="subject_data",
+                                        value=raws[2][:60].decode("latin-1")))
     if version and not _is_version(version):
         return RowError("workflow_version is not a version like 12.34", hint="check the export",
                         where=Where(file=file, row=cid, column="workflow_version", value=version))
     return Classification(cid, user_name, user_id, workflow_id, version, created_at, subject_ids,
                           normalise_annotations(unpack_combo_annotations(annotations)),
                           metadata if isinstance(metadata, dict) else {},
-                          gold_standard.lower() == "true", raws[2])
+                          gold_standard.lower() == "true", raws[2], subject_data)
+
+
+def _missing_cell(cid: str, subject_ids: str, created_at: str, file: str) -> RowError | None:
+    """The row's error when a cell every classification has is empty or no date and time."""
+    if not cid.strip():
+        return RowError("the classification_id cell is empty", hint="every classification has its id; check the export",
+                        where=Where(file=file, column="classification_id"))
+    if not subject_ids.strip():
+        return RowError("the subject_ids cell is empty", hint="the classification cannot be given to a subject; "
+                        "check the export", where=Where(file=file, row=cid, column="subject_ids"))
+    if not _is_time(created_at):
+        return RowError("created_at is not a date and time", hint="write it as the export does, 2024-01-01 10:00:00 UTC "
+                        "(ISO 8601 reads too: 2024-01-01T10:00:00Z)",
+                        where=Where(file=file, row=cid, column="created_at", value=created_at))
+    return None
+
+
+def _is_time(text: str) -> bool:
+    """An export's `2024-01-01 10:00:00 UTC`, or an ISO 8601 date (and time)."""
+    try:
+        datetime.fromisoformat(text.removesuffix(" UTC"))
+    except ValueError:
+        return False
+    return True
 
 
 @lru_cache(maxsize=1024)
