@@ -221,6 +221,41 @@ def test_new_project_form_errors_are_shown_on_the_form(server: Server, form: dic
 
 # ---- uploads ------------------------------------------------------------------------------
 
+def test_an_upload_with_a_duplicated_header_is_refused_with_the_reason(server: Server, token: str,
+                                                                        project: int) -> None:
+    rows = classification_rows(2, seed=33)
+    header = [*HEADER, "user_name"]
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([*(row[h] for h in HEADER), "again"])
+    with server.client(token) as client:
+        response = client.post(f"/api/projects/{project}/classifications/upload",
+                               files={"file": ("cls.csv", text.getvalue().encode())})
+    body = refused(response, 422)
+    assert "user_name" in body["error"]
+
+
+def test_an_upload_with_a_malformed_row_keeps_the_other_rows(server: Server, token: str, project: int) -> None:
+    rows = classification_rows(8, seed=35)
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(HEADER)
+    for i, row in enumerate(rows):
+        cells = [str(820000 + i) if h == "classification_id" else row[h] for h in HEADER]
+        writer.writerow([*cells, "one too many"] if i == 5 else cells)
+    with server.client(token) as client:
+        response = client.post(f"/api/projects/{project}/classifications/upload",
+                               files={"file": ("cls.csv", text.getvalue().encode())})
+    assert response.status_code == 200, response.text
+    result = response.json()
+    assert result["stored"] == 7
+    assert result["rejected"] == 1
+    assert result["rejects"][0]["classification_id"] == "820005"
+    assert "too many fields" in result["rejects"][0]["error"]
+
+
 def test_security_headers_on_a_server_error(tmp_path: Path) -> None:
     """A 500 (a route that fails unexpectedly, added to a real app for the test) still carries them."""
     import threading

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from ..exports.classifications import ClassificationReader
 from . import auth
-from .errors import MAX_ID, NUL_TEXT, AuthError, ServiceError
+from .errors import MAX_ID, NUL_TEXT, AuthError, Rejected, ServiceError
 from .ingest import IngestResult, Prepared, prepare_all, retryable, store_refusal
 from .models import Project
 from .plan import Plan
@@ -117,6 +117,8 @@ def ingest_export(state: AppState, who: auth.Caller, project_id: int, path: Path
         duplicates += len(result.duplicates)
         rejected += problems
     stats = reader.stats
+    # rows with more or fewer fields than the header: rejects too, the rest of the file was read
+    rejected += [Rejected(error).as_json() for error in stats.bad_rows]
     return {"rows_read": stats.rows_read, "rows_matched": stats.rows_kept, "stored": stored,
             "duplicates": duplicates, "other_workflow": stats.other_workflow, "other_version": stats.other_version,
             "rejected": len(rejected), "rejects": rejected[:100]}
