@@ -146,7 +146,7 @@ def test_a_config_that_is_not_utf8_is_one_error_line(run_cli: RunCli, tmp_path: 
 # ---- rows that parse but cannot be a classification: rejected, named -----------------------
 
 def test_rows_without_what_every_classification_has_are_rejects_never_an_empty_subject(
-        run_cli, tmp_path: Path) -> None:
+        run_cli: RunCli, tmp_path: Path) -> None:
     export = write_rows(tmp_path / "bad.csv", [
         row_cells(1),
         row_cells(2, annotations=json.dumps([{"task": "T0", "value": "Yes"}, {"value": "No"}])),
@@ -184,7 +184,7 @@ def test_rows_without_what_every_classification_has_are_rejects_never_an_empty_s
 
 @pytest.mark.parametrize("created_at", ["2024-01-01 10:00:00 UTC", "2019-05-22T06:28:13.667Z",
                                         "2024-01-01T10:00:00+02:00", "2015-09-10 10:01:58.123 UTC", "2024-01-01"])
-def test_created_at_in_the_export_form_or_iso_8601_reads(run_cli, tmp_path: Path, created_at: str) -> None:
+def test_created_at_in_the_export_form_or_iso_8601_reads(run_cli: RunCli, tmp_path: Path, created_at: str) -> None:
     export = write_rows(tmp_path / "ok.csv", [row_cells(1, created_at=created_at)])
     result = extract(run_cli, tmp_path, export)
     assert result.code == 0, result.err

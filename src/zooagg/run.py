@@ -240,7 +240,7 @@ def reduce(extracted_csv: str, reducer_config: str, out: Path, output: str = "re
     console.say(f"reduce: {summary.extracts_read} extracts, {summary.subjects} subjects, "
                 f"{summary.rows_written} rows{repeats}, {summary.rejected} rejected, {summary.seconds:.2f} s")
     if summary.rejects_file:
-        console.warn(f"{summary.rejected} subject/task reduction(s) failed; see {summary.rejects_file}")
+        console.warn(f"{summary.rejected} extract row(s) or subject/task reduction(s) rejected; see {summary.rejects_file}")
     return summary.output
 
 

@@ -19,9 +19,10 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.ipc as ipc
 
-from ..errors import InputError, Where
+from ..errors import InputError, RowError, Where
 from ..exports.csvio import FATAL, GROWTH, MAX_BLOCK, header_of, iter_batches, require_columns
 from ..tables.kinds import ColumnKind
+from .vote_cells import Check
 
 NEEDED = ("subject_id", "task", "created_at", "user_name", "workflow_id")
 ROW = "__row"  # the row's number in the file: ties in the sort keep file order, as pandas does
@@ -35,6 +36,8 @@ class Partitions:
     tasks: list[str]  # every task in the file (order decided after reduction)
     rows: int = 0
     bucket_rows: list[int] = field(default_factory=list)
+    #: rows the check set aside (`vote_cells`), not in any bucket
+    rejects: list[RowError] = field(default_factory=list)
 
     @property
     def numeric_subjects(self) -> bool:
@@ -100,9 +103,10 @@ def _convert_options(header: list[str]) -> pacsv.ConvertOptions:
     return pacsv.ConvertOptions(column_types={n: pa.string() for n in header}, strings_can_be_null=False)
 
 
-def read_whole(path: Path) -> tuple[pa.Table, list[str]]:
+def read_whole(path: Path, check: Check | None = None, rejects: list[RowError] | None = None
+               ) -> tuple[pa.Table, list[str]]:
     """An extract file small enough to hold whole, every cell as written: (table, its tasks in
-    order of first appearance)."""
+    order of first appearance); rows `check` refuses go to `rejects` instead."""
     header = check_header(path)
     with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as whole:
         quoted = whole.find(b'"') >= 0  # no quotes, no newlines inside values: parsing is ~20% faster told so
@@ -117,13 +121,21 @@ def read_whole(path: Path) -> tuple[pa.Table, list[str]]:
             if "straddl" not in str(exc) or block >= MAX_BLOCK:
                 raise _malformed(path, exc) from exc
             block = min(block * GROWTH, MAX_BLOCK)  # a cell bigger than the block: bigger blocks
-    if table.num_rows == 0:
+    if check is not None:
+        keep, refused = check(table)
+        if keep is not None:
+            table = table.filter(keep)
+            if rejects is not None:
+                rejects += refused
+    if table.num_rows == 0 and not (rejects and check):
         raise _no_rows(path)
     return table, pc.unique(table.column("task")).to_pylist()
 
 
-def partition(path: Path, workdir: Path, count: int, block_size: int = 1 << 20) -> Partitions:
-    """Split the extract CSV into `count` bucket files by subject (phase 1)."""
+def partition(path: Path, workdir: Path, count: int, block_size: int = 1 << 20, check: Check | None = None
+              ) -> Partitions:
+    """Split the extract CSV into `count` bucket files by subject (phase 1); rows `check`
+    refuses go to the result's rejects instead."""
     header = check_header(path)
     batches = iter_batches(path, block_size, on_bad_row=FATAL, kind=pa.string())
     schema = pa.schema([*(pa.field(n, pa.string()) for n in header), pa.field(ROW, pa.int64())])
@@ -134,6 +146,11 @@ def partition(path: Path, workdir: Path, count: int, block_size: int = 1 << 20) 
     result = Partitions(header, files, kinds, [], bucket_rows=[0] * count)
     try:
         for batch in batches:
+            if check is not None:
+                keep, refused = check(batch)
+                if keep is not None:
+                    batch = batch.filter(keep)
+                    result.rejects += refused
             rows = int_array(np.arange(result.rows, result.rows + batch.num_rows, dtype=np.int64))
             batch = pa.RecordBatch.from_arrays([*batch.columns, rows], schema=schema)
             result.rows += batch.num_rows
@@ -152,7 +169,7 @@ def partition(path: Path, workdir: Path, count: int, block_size: int = 1 << 20) 
     finally:
         for writer in writers:
             writer.close()
-    if result.rows == 0:
+    if result.rows == 0 and not result.rejects:
         raise _no_rows(path)
     result.tasks = list(tasks)
     return result

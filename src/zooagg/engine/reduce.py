@@ -27,6 +27,7 @@ from ..tables.layout import REDUCTION_COLUMNS, REDUCTION_FRONT, column_order
 from ..tables.spool import SpooledTable, paused_gc
 from .partition import partition, read_bucket, read_whole
 from .rejects import Rejects
+from .vote_cells import Check, vote_check
 from .vote_forms import reduce_votes
 from .votes import NotColumnar, VotePart, vote_form
 
@@ -188,20 +189,27 @@ def reduce_vote_bucket(job: VoteJob) -> VotePart:
 
 
 def _vote_parts(path: Path, workdir: Path, template: VoteJob, workers: int, bucket_bytes: int,
-                progress: Callable[[int, int], None] | None) -> tuple[list[VotePart], list[str], int]:
+                progress: Callable[[int, int], None] | None, check: Check | None, rejected: list[RowError],
+                ) -> tuple[list[VotePart], list[str], int]:
     """(parts, the file's tasks, buckets): the whole file in this process when it is small
-    enough, else bucket files by subject reduced side by side."""
+    enough, else bucket files by subject reduced side by side; rows `check` refuses go to
+    `rejected`."""
     size = path.stat().st_size if path.exists() else 0
     limit = bucket_bytes * VOTE_BUCKETS
     if size <= limit:
-        table, tasks = read_whole(path)
+        table, tasks = read_whole(path, check, rejected)
+        if table.num_rows == 0:  # every row rejected: the general path writes the empty file
+            raise NotColumnar
         part = reduce_votes(table, {}, None, tasks, template.form, template.how, template.version)
         if progress is not None:
             progress(1, 1)
         return [part], tasks, 1
     count = max(math.ceil(size / limit), workers)
     workdir.mkdir(exist_ok=True)
-    parts = partition(path, workdir, count)
+    parts = partition(path, workdir, count, check=check)
+    rejected += parts.rejects
+    if parts.rows == 0:
+        raise NotColumnar
     jobs = [replace(template, file=file, kinds=parts.kinds, numeric_subjects=parts.numeric_subjects,
                     tasks=parts.tasks) for i, file in enumerate(parts.files) if parts.bucket_rows[i]]
     from .executors import make_executor
@@ -218,8 +226,8 @@ def _vote_parts(path: Path, workdir: Path, template: VoteJob, workers: int, buck
     return results, parts.tasks, count
 
 
-def _reduce_votes(path: Path, workdir: Path, config: ReducerConfig, form: str, output: Path, *, filter_how: str,
-                  order: bool, fmt: str, workers: int, bucket_bytes: int,
+def _reduce_votes(path: Path, workdir: Path, config: ReducerConfig, form: str, output: Path, rejects: Rejects, *,
+                  filter_how: str, order: bool, fmt: str, workers: int, bucket_bytes: int,
                   progress: Callable[[int, int], None] | None) -> ReduceSummary | None:
     """The vote reducers' columnar path; None when the data needs the general one."""
     from .votes_out import merge, write_csv, write_spooled
@@ -228,10 +236,14 @@ def _reduce_votes(path: Path, workdir: Path, config: ReducerConfig, form: str, o
     template = VoteJob(None, {}, None, [], form, filter_how, version)
     front = REDUCTION_FRONT
     try:
-        parts, tasks, buckets = _vote_parts(path, workdir, template, workers, bucket_bytes, progress)
+        rejected: list[RowError] = []
+        parts, tasks, buckets = _vote_parts(path, workdir, template, workers, bucket_bytes, progress,
+                                            vote_check(config.component, str(path)), rejected)
         merged = merge(parts, tasks)
     except NotColumnar:
-        return None
+        return None  # (the general path reads the file again, and rejects the same rows)
+    for error in rejected:
+        rejects.add(error)
     summary = ReduceSummary(extracts_read=sum(p.extracts for p in parts), subjects=sum(len(p.subjects) for p in parts),
                             rows_written=merged.rows, repeats_dropped=sum(p.dropped for p in parts), buckets=buckets,
                             columnar=True)
@@ -272,7 +284,7 @@ def run_reduce(
         workdir = Path(work)
         summary = None
         if form is not None:
-            summary = _reduce_votes(path, workdir / "votes", config, form, output, filter_how=filter_how,
+            summary = _reduce_votes(path, workdir / "votes", config, form, output, rejects, filter_how=filter_how,
                                     order=order, fmt=fmt, workers=workers, bucket_bytes=bucket_bytes,
                                     progress=progress)
         if summary is None:
@@ -294,7 +306,9 @@ def _reduce_general(path: Path, workdir: Path, config: ReducerConfig, rejects: R
     count = max(1, math.ceil(size / bucket_bytes))
     if engine == "local" and workers > 1 and size > PARALLEL_FROM_BYTES:
         count = max(count, workers)  # at least one part per worker, so every core reduces
-    parts = partition(path, workdir, count)
+    parts = partition(path, workdir, count, check=vote_check(config.component, str(path)))
+    for error in parts.rejects:
+        rejects.add(error)
     summary.extracts_read = parts.rows
     summary.buckets = count
     jobs = [BucketJob(file, workdir / f"out-{i:04d}.pickle", str(path), parts.kinds, parts.numeric_subjects,
