@@ -197,3 +197,39 @@ def test_frames_are_named_in_the_centres() -> None:
     assert (cells["T0_tool0_marks"], cells["T0_tool0_clusters"], cells["T0_tool0_centres"]) == \
         (3, 2, "(1.0, 2.0); frame 1: (3.0, 4.0)")
     assert json.dumps(cells["T0_marks_without_consensus"]) == "false"
+
+
+# ---- only the latest run's files: no stale weighted answers or reductions ------------------
+
+def header_of(path: Path) -> list[str]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        return next(csv.reader(handle))
+
+
+def test_a_new_run_leaves_an_earlier_runs_weighted_answers_and_reductions_out(run_cli: RunCli, tmp_path: Path) -> None:
+    table = tmp_path / "out" / "workflow_2276" / "consensus_workflow_2276.csv"
+    result = run_cli(["run", CONSENSUS / "michigan.csv", "-d", "out", "-hb", "--weight", "majority_vote"], tmp_path)
+    assert result.code == 0, result.err
+    assert "T2_majority_vote" in header_of(table)
+    # a reduction file an earlier run left (a reducer since dropped): a task T9 nobody asked now
+    folder = table.parent
+    old = (folder / "question_reducer_reductions.csv").read_text(encoding="utf-8").replace(",T2,", ",T9,")
+    (folder / "dropped_reducer_reductions.csv").write_text(old, encoding="utf-8")
+    result = run_cli(["run", CONSENSUS / "michigan.csv", "-d", "out", "-hb"], tmp_path)
+    assert result.code == 0, result.err
+    assert (folder / "weighted_subjects_majority_vote.csv").exists()  # still there, but not this run's
+    columns = header_of(table)
+    assert not [c for c in columns if "majority_vote" in c or c.startswith("T9_")], columns
+    assert run_cli(["consensus", "out"], tmp_path).code == 0
+    assert header_of(table) == columns
+    # weighing now adds this method's answers, and only its
+    result = run_cli(["weight", "out", "-m", "dawid_skene"], tmp_path)
+    assert result.code == 0, result.err
+    columns = header_of(table)
+    assert "T2_dawid_skene" in columns
+    assert "T2_majority_vote" not in columns
+    assert run_cli(["consensus", "out"], tmp_path).code == 0
+    assert header_of(table) == columns
+    manifest = json.loads((tmp_path / "out" / "zooagg-run.json").read_text(encoding="utf-8"))
+    assert manifest["runs"][0]["weighted"] == ["weighted_subjects_dawid_skene.csv"]
+    assert "_root" not in manifest

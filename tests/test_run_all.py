@@ -38,7 +38,7 @@ def test_project_exports_in_any_order(run_cli: RunCli, tmp_path: Path) -> None:
     assert manifest["subjects"].endswith("kitteh_subjects.csv")
     assert manifest["runs"] == [{"workflow_id": 10, "versions": ["16.55", "16.55"], "inferred": False,
                                  "folder": "workflow_10", "classifications": 7,
-                                 "reductions": ["question_reducer_reductions.csv"],
+                                 "reductions": ["question_reducer_reductions.csv"], "weighted": [],
                                  "consensus": "consensus_workflow_10.csv"}]
     assert "# INFERRED" not in (folder / "Extractor_config_workflow_10_V16.55.yaml").read_text(encoding="utf-8")
 
@@ -103,6 +103,6 @@ def test_the_library_run_returns_its_manifest_and_says_nothing(tmp_path: Path, c
     assert manifest["subjects"] is None
     assert manifest["runs"] == [{"workflow_id": 10, "versions": ["16.55", "16.55"], "inferred": False,
                                  "folder": "workflow_10", "classifications": 7,
-                                 "reductions": ["question_reducer_reductions.csv"],
+                                 "reductions": ["question_reducer_reductions.csv"], "weighted": [],
                                  "consensus": "consensus_workflow_10.csv"}]
     assert len(read_rows(tmp_path / "workflow_10" / "question_reducer_reductions.csv")) == 14

@@ -273,11 +273,13 @@ def extract_and_reduce(classification_csv: str, extractor_path: Path, reducer_pa
 
 
 def consensus(folder: Path, fmt: str, subjects: Path | None, classifications: Path,
-              console: Console = QUIET) -> list[Path]:
-    """The run folder's consensus table (one row per subject), when it has reductions."""
-    from .consensus.folder import write_folder
+              console: Console = QUIET, reductions: list[str] | None = None) -> list[Path]:
+    """The run folder's consensus table (one row per subject), when it has reductions: of the
+    reductions named (those this run wrote), with no weighted answers (this run weighed
+    nothing yet: an earlier run's weighted_subjects files are stale)."""
+    from .consensus.folder import Outputs, write_folder
 
-    written = write_folder(folder, fmt, subjects, classifications)
+    written = write_folder(folder, fmt, subjects, classifications, Outputs(reductions, ()))
     if written is None:
         return []
     path, table = written
@@ -383,7 +385,7 @@ def run_project(inputs: tuple[str, ...] | list[str], out: Path, version: str | N
                     f"({group.rows} classifications), config {source} -> {folder}")
         entry: dict[str, Any] = {"workflow_id": group.workflow_id, "versions": [group.low, group.high],
                                  "inferred": group.inferred, "folder": str(folder.relative_to(out)),
-                                 "classifications": group.rows, "reductions": [], "consensus": None}
+                                 "classifications": group.rows, "reductions": [], "weighted": [], "consensus": None}
         try:
             _run_group(group, exports, keywords, folder, steps, entry)
         except Exception as exc:  # noqa: BLE001 - one workflow's failure must not stop the others
@@ -421,7 +423,7 @@ def _run_group(group: Any, exports: dict[str, str], keywords: Keywords, folder: 
     results = extract_and_reduce(classifications, extractor_path, reducer_paths, folder, steps)
     entry["reductions"] = [p.name for p in results]
     table = consensus(folder, steps.fmt, Path(exports["subjects"]) if "subjects" in exports else None,
-                      Path(classifications), console)
+                      Path(classifications), console, entry["reductions"])
     entry["consensus"] = table[0].name if table else None
 
 
@@ -430,5 +432,18 @@ def _write_manifest(manifest: dict[str, Any], path: Path) -> None:
 
     handle, tmp = atomic_open(path)
     with handle:
-        json.dump(manifest, handle, indent=2)
+        json.dump({k: v for k, v in manifest.items() if k != "_root"}, handle, indent=2)
     commit(tmp, path)
+
+
+def record_weighted(folder: Path, names: list[str]) -> None:
+    """List weighted_subjects files `zooagg weight` just wrote into a run folder in its
+    zooagg-run.json entry (`weighted`), so the consensus table reads them and no older ones."""
+    from .report.data import manifest_entry, manifest_for
+
+    manifest = manifest_for(folder)
+    entry = manifest_entry(manifest, folder)
+    if not entry:
+        return
+    entry["weighted"] = sorted({*entry.get("weighted", []), *names})
+    _write_manifest(manifest, Path(manifest["_root"]) / "zooagg-run.json")

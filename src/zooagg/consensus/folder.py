@@ -7,7 +7,8 @@ import csv
 import json
 import sys
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -46,9 +47,12 @@ def _table_rows(path: Path, columns: list[str] | None = None) -> Iterator[dict[s
             yield row if columns is None else {c: row.get(c) for c in columns}
 
 
-def read_reductions(folder: Path) -> Iterator[dict[str, Any]]:
-    """Every reduction row of a folder, `data.*` cells parsed back to numbers, lists and maps."""
+def read_reductions(folder: Path, names: Collection[str] | None = None) -> Iterator[dict[str, Any]]:
+    """Every reduction row of a folder (of the files named, when `names` is given), `data.*`
+    cells parsed back to numbers, lists and maps."""
     for path in reduction_files(folder):
+        if names is not None and path.name not in names:
+            continue
         for row in _table_rows(path):
             yield {k: (parse_cell(v) if k.startswith("data.") and k not in TEXT_KEYS else v)
                    for k, v in row.items() if k is not None}
@@ -111,10 +115,35 @@ def metadata_from_classifications(path: Path, wanted: set[str]) -> dict[str, dic
     return found
 
 
-def folder_table(folder: Path, subjects: Path | None = None, classifications: Path | None = None) -> ConsensusTable:
+@dataclass(frozen=True)
+class Outputs:
+    """The files of a run folder that belong to its latest run: the reductions and the
+    weighted_subjects tables by name (None: every one in the folder, for a folder no
+    zooagg-run.json lists). An earlier run's leftovers (a reducer since dropped, an old
+    `--weight` method) are not in the table."""
+
+    reductions: Collection[str] | None = None
+    weighted: Collection[str] | None = None
+
+
+def recorded_outputs(folder: Path) -> Outputs:
+    """What zooagg-run.json lists for this folder: the reductions its run wrote and the
+    weighted tables `zooagg weight` wrote since (its manifest entry's `weighted`)."""
+    from ..report.data import manifest_entry, manifest_for
+
+    entry = manifest_entry(manifest_for(folder), folder)
+    reductions, weighted = entry.get("reductions"), entry.get("weighted")
+    return Outputs(reductions if isinstance(reductions, list) and reductions else None,
+                   weighted if isinstance(weighted, list) else None)
+
+
+def folder_table(folder: Path, subjects: Path | None = None, classifications: Path | None = None,
+                 outputs: Outputs | None = None) -> ConsensusTable:
     """The consensus table of one run folder; metadata from a subject export, else from the
-    classification export's subject_data, else none."""
-    rows = list(read_reductions(folder))
+    classification export's subject_data, else none. `outputs` names the files to read
+    (default: those zooagg-run.json lists for the folder, else every one)."""
+    outputs = outputs or recorded_outputs(folder)
+    rows = list(read_reductions(folder, outputs.reductions))
     wanted = {str(row.get("subject_id", "")) for row in rows}
     metadata: Mapping[str, Mapping[str, Any]] = {}
     if subjects is not None and subjects.exists():
@@ -123,7 +152,7 @@ def folder_table(folder: Path, subjects: Path | None = None, classifications: Pa
         metadata = metadata_from_classifications(classifications, wanted)
     labels = read_labels(folder)
     table = consensus_table(rows, labels, classifications_per_subject(folder), metadata)
-    return add_weighted(table, folder, Labels(labels))
+    return add_weighted(table, folder, Labels(labels), outputs.weighted)
 
 
 def table_name(folder: Path, workflow_id: str) -> str:
@@ -175,11 +204,12 @@ def _typed(values: list[Any]) -> list[Any]:
 
 
 def write_folder(folder: Path, fmt: str = "csv", subjects: Path | None = None,
-                 classifications: Path | None = None) -> tuple[Path, ConsensusTable] | None:
+                 classifications: Path | None = None,
+                 outputs: Outputs | None = None) -> tuple[Path, ConsensusTable] | None:
     """Write the consensus table of one run folder; None when it has no reductions."""
     if not reduction_files(folder):
         return None
-    table = folder_table(folder, subjects, classifications)
+    table = folder_table(folder, subjects, classifications, outputs)
     workflow_id = table.rows[0]["workflow_id"] if table.rows else ""
     path = folder / f"{table_name(folder, workflow_id)}.{'parquet' if fmt == 'parquet' else 'csv'}"
     return write_table(table, path, fmt), table

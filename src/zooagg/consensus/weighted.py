@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +20,13 @@ WEIGHTED = re.compile(r"^weighted_subjects_(\w+)\.(csv|parquet)$")
 SELECT = re.compile(r"^(.+)\.(\d+)$")
 
 
-def weighted_files(folder: Path) -> dict[str, Path]:
-    """method -> its weighted_subjects table (a CSV before a Parquet of the same method)."""
+def weighted_files(folder: Path, names: Collection[str] | None = None) -> dict[str, Path]:
+    """method -> its weighted_subjects table (a CSV before a Parquet of the same method); only
+    the files named, when `names` is given."""
     found: dict[str, Path] = {}
     for path in sorted(folder.glob("weighted_subjects_*"), key=lambda p: p.suffix != ".csv"):
         match = WEIGHTED.match(path.name)
-        if match:
+        if match and (names is None or path.name in names):
             found.setdefault(match.group(1), path)
     return found
 
@@ -58,10 +60,12 @@ def _text(labels: Labels, task: str, label: str, survey: bool) -> str:
     return labels.answer(task, label)
 
 
-def add_weighted(table: ConsensusTable, folder: Path, labels: Labels) -> ConsensusTable:
-    """The table with each weighted method's answer and probability per subject-level task."""
+def add_weighted(table: ConsensusTable, folder: Path, labels: Labels,
+                 names: Collection[str] | None = None) -> ConsensusTable:
+    """The table with each weighted method's answer and probability per subject-level task
+    (from the weighted_subjects files named, when `names` is given)."""
     by_subject = {str(row["subject_id"]): row for row in table.rows}
-    for method, path in weighted_files(folder).items():
+    for method, path in weighted_files(folder, names).items():
         added: dict[str, list[str]] = {}
         for row in _rows(path):
             if row.get("choice") or str(row.get("subject_id")) not in by_subject:

@@ -28,7 +28,7 @@ def build_reports(root: Path, classifications: Path | None = None, out: Path | N
         raise InputError("zooagg report needs matplotlib",
                          hint="pip install 'zooagg[plot]'") from None
     from ..tables.atomic import atomic_open, commit
-    from .data import activity_from_export, load_run, manifest_for, run_folders
+    from .data import activity_from_export, load_run, manifest_entry, manifest_for, run_folders
     from .page import render
 
     if not root.is_dir():
@@ -41,14 +41,14 @@ def build_reports(root: Path, classifications: Path | None = None, out: Path | N
     written = []
     for folder in folders:
         run = load_run(folder)
-        entry = _manifest_entry(manifest, folder)
+        entry = manifest_entry(manifest, folder)
         versions = tuple(entry["versions"]) if entry.get("versions") else None
         if entry:
             run.inferred = run.inferred or bool(entry.get("inferred"))
             run.versions = " .. ".join(dict.fromkeys(entry["versions"]))
         export = classifications or (Path(manifest["classifications"]) if manifest.get("classifications") else None)
         if export is not None and export.exists() and run.workflow_id:
-            activity_from_export(run, export, versions if len(versions or ()) == 2 else None)  # type: ignore[arg-type]
+            activity_from_export(run, export, versions if len(versions or ()) == 2 else None)
         elif export is not None:
             run.notes.append(f"{export} was not found; volunteers per day come from the extracts")
         name = f"report_workflow_{run.workflow_id or folder.name}"
@@ -63,17 +63,6 @@ def build_reports(root: Path, classifications: Path | None = None, out: Path | N
         target.chmod(0o644)  # a page to share (temp files are created private)
         written.append(target)
     return written
-
-
-def _manifest_entry(manifest: dict[str, object], folder: Path) -> dict[str, list[str]]:
-    root = manifest.get("_root")
-    runs = manifest.get("runs")
-    if not isinstance(root, str) or not isinstance(runs, list):
-        return {}
-    for entry in runs:
-        if isinstance(entry, dict) and (Path(root) / str(entry.get("folder", ""))).resolve() == folder.resolve():
-            return entry
-    return {}
 
 
 @click.command("report", context_settings=HELP_FLAGS)

@@ -372,3 +372,15 @@ def manifest_for(root: Path) -> dict[str, Any]:
                 return loaded
             return {}
     return {}
+
+
+def manifest_entry(manifest: dict[str, Any], folder: Path) -> dict[str, Any]:
+    """The run entry of `manifest` (as `manifest_for` reads it) whose folder is `folder`; {} when none."""
+    root = manifest.get("_root")
+    runs = manifest.get("runs")
+    if not isinstance(root, str) or not isinstance(runs, list):
+        return {}
+    for entry in runs:
+        if isinstance(entry, dict) and (Path(root) / str(entry.get("folder", ""))).resolve() == folder.resolve():
+            return entry
+    return {}

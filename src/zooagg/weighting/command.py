@@ -188,12 +188,15 @@ def weigh_sources(sources: list[Path], names: list[str], params: dict[str, dict[
             continue
         if (written := rejects.finish()) is not None:
             click.echo(f"Rejected rows: {written}")
-        scored = weigh_folder(found, names, params, out, choices.fmt, choices.score)
+        scored, weighted = weigh_folder(found, names, params, out, choices.fmt, choices.score)
         if scored:
             suffix = "parquet" if choices.fmt == "parquet" else "csv"
             click.echo(f"Saving scores to: {write_rows(scored, out / f'weighting_scores.{suffix}', choices.fmt)}")
         scores += scored
         if out.resolve() == folder.resolve():
+            from ..run import record_weighted
+
+            record_weighted(folder, weighted)
             for path in refresh_consensus(folder):
                 click.echo(f"Saving consensus table (with the weighted answers) to: {path}")
         summary = ", ".join(f"{k}: {v}" for k, v in counts.items())
@@ -213,10 +216,12 @@ def refresh_consensus(folder: Path) -> list[Path]:
 
 
 def weigh_folder(found: dict[str, TaskAnswers], names: list[str], params: dict[str, dict[str, Any]], out: Path,
-                 fmt: str, score: bool) -> list[dict[str, Any]]:
-    """Each method over each task of one folder, its tables written to `out`; the scores."""
+                 fmt: str, score: bool) -> tuple[list[dict[str, Any]], list[str]]:
+    """Each method over each task of one folder, its tables written to `out`; the scores and
+    the names of the weighted_subjects tables written."""
     suffix = "parquet" if fmt == "parquet" else "csv"
     scores: list[dict[str, Any]] = []
+    written: list[str] = []
     for name in names:
         subjects: list[dict[str, Any]] = []
         volunteers: list[dict[str, Any]] = []
@@ -233,4 +238,6 @@ def weigh_folder(found: dict[str, TaskAnswers], names: list[str], params: dict[s
             if rows:
                 path = write_rows(rows, out / f"weighted_{kind}_{name}.{suffix}", fmt)
                 click.echo(f"Saving {kind} to: {path}")
-    return scores
+                if kind == "subjects":
+                    written.append(path.name)
+    return scores, written
