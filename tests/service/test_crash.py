@@ -1,14 +1,17 @@
 """A server killed with SIGKILL in the middle of ingest loses nothing it acknowledged, and its
-stored reductions equal a recomputation from its stored extracts (a real kill -9)."""
+stored reductions equal a recomputation from its stored extracts (a real kill -9), on SQLite
+and on PostgreSQL."""
 
 from __future__ import annotations
 
 import os
 import signal
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import pytest
 from sqlalchemy import select
 
 from zooagg.service.models import Reduction, StoredClassification
@@ -18,13 +21,24 @@ from zooagg.service.store import Store, database_url
 from .conftest import add_member, free_port, spawn
 from .exports import classification_rows
 from .helpers import make_project, project_plan
+from .test_postgres import throwaway_database
 
 
-def test_sigkill_during_ingest_keeps_every_acknowledged_classification(tmp_path: Path) -> None:
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest) -> Iterator[str | None]:
+    """None: SQLite in the data folder; else a throwaway PostgreSQL database's URL."""
+    if request.param == "sqlite":
+        yield None
+    else:
+        yield from throwaway_database()
+
+
+def test_sigkill_during_ingest_keeps_every_acknowledged_classification(tmp_path: Path, database: str | None) -> None:
     data = tmp_path / "data"
-    token = add_member(data)
+    where = ["--database", database] if database else ["--data-dir", str(data)]
+    token = add_member(data, database=database)
     port = free_port()
-    process = spawn(["--data-dir", str(data)], port)
+    process = spawn(where, port)
     url = f"http://127.0.0.1:{port}"
     acknowledged: list[str] = []
     rows = classification_rows(3000, seed=5)
@@ -54,10 +68,10 @@ def test_sigkill_during_ingest_keeps_every_acknowledged_classification(tmp_path:
             process.kill()
     assert 150 <= len(acknowledged) < len(rows)
 
-    restarted = spawn(["--data-dir", str(data)], port)  # the server starts again on the same store
+    restarted = spawn(where, port)  # the server starts again on the same store
     restarted.kill()
     restarted.wait()
-    store = Store(database_url(None, data))
+    store = Store(database_url(database, data))
     try:
         with store.sessions() as session:
             stored = set(session.scalars(select(StoredClassification.classification_id)))
