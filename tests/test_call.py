@@ -99,3 +99,37 @@ def test_only_call_py_stamps_the_version() -> None:
     assert stampers == ["call.py", "service/app.py"]  # app.py: the server's version route names it, no result
     assert "data[" not in next(line for line in (root / "service/app.py").read_text().splitlines()
                                if "aggregation_version" in line)
+
+
+def test_a_weighting_call_types_its_parameters_and_runs_the_method() -> None:
+    """Subject 0: volunteers 0, 1, 2 answer label 0, 0, 1 -> majority posterior (2/3, 1/3);
+    subject 1: volunteer 0 answers 1 -> (0, 1)."""
+    import numpy as np
+    import pytest
+
+    from zooagg.call import WeightingCall
+    from zooagg.errors import ConfigError
+    from zooagg.tasks.weighting import Answers
+
+    answers = Answers.of([0, 0, 0, 1], [0, 1, 2, 0], [0, 0, 1, 1], n_labels=2)
+    vote = WeightingCall.named("majority_vote")
+    assert vote.name == "majority_vote"
+    assert not vote.seeded
+    assert vote.params == {}
+    assert np.allclose(vote(answers).posterior, [[2 / 3, 1 / 3], [0.0, 1.0]])
+    ds = WeightingCall.named("dawid_skene", {"n_iter": "7"})
+    assert ds.seeded
+    assert ds.params == {"n_iter": 7}
+    with pytest.raises(ConfigError, match="no parameter 'n_iters'"):
+        WeightingCall.named("dawid_skene", {"n_iters": 7})
+
+
+def test_only_call_py_calls_a_registered_components_function() -> None:
+    """Issue 13: no copy of the call path outside call.py (weighting/run.py included)."""
+    from pathlib import Path
+
+    import zooagg
+
+    root = Path(zooagg.__file__).parent
+    callers = sorted(str(p.relative_to(root)) for p in root.rglob("*.py") if "component.func(" in p.read_text())
+    assert callers == ["call.py"]

@@ -8,6 +8,8 @@ and the drawing sub-task reducers all call components through here.
 - `ReducerCall` (reducers and running reducers): passes the per-extract lists the reducer
   `wants` (user_ids, created_at, classification_ids, relevant_reduction) and stamps the result
   (at the end, or in front of the reducer's `stamp_before` key, where the peer puts it).
+- `WeightingCall`: a volunteer-weighting method (`zooagg weight`, `zooagg.weigh`, the live
+  project's weighting route) with its typed parameters, over one task's `Answers`; no stamp.
 
 This is the only place that stamps `aggregation_version` on a result; the engine's whole-column
 vote path asks `ReducerCall.version` for the value of its constant column.
@@ -26,6 +28,7 @@ from . import AGGREGATION_VERSION, registry
 
 if TYPE_CHECKING:
     from .exports.classifications import Classification
+    from .tasks.weighting import Answers, Weighted
 
 Grouped = dict[str, list[dict[str, Any]]]
 #: what a reducer may ask for (`wants`), one value per extract
@@ -247,3 +250,32 @@ class ReducerCall:
         at = list(result).index(before)
         items = list(result.items())
         return dict([*items[:at], ("aggregation_version", AGGREGATION_VERSION), *items[at:]])
+
+
+# ---- weighting methods ----------------------------------------------------------------------
+
+@dataclass
+class WeightingCall:
+    """A weighting method with its typed parameters, ready to run over one task's answers."""
+
+    component: registry.Component
+    params: dict[str, Any]  # typed
+
+    @classmethod
+    def named(cls, name: str, params: Mapping[str, Any] | None = None) -> WeightingCall:
+        """`params`: as written (YAML, `-k` JSON, a query string); typed here, unknown keys
+        rejected (ConfigError)."""
+        component = registry.get("weighting", name)
+        return cls(component, component.parse_params(params))
+
+    @property
+    def name(self) -> str:
+        return self.component.name
+
+    @property
+    def seeded(self) -> bool:
+        """Whether the method learns from gold subjects (the `gold` of its Answers)."""
+        return "gold" in self.component.wants
+
+    def __call__(self, answers: Answers) -> Weighted:
+        return self.component.func(answers, **self.params)

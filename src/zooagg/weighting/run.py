@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from .. import registry
+from ..call import WeightingCall
 from ..errors import ConfigError
 from ..tasks.weighting import NotForThisTask, Weighted, leading, majority_posterior
 from .answers import TaskAnswers
@@ -46,10 +47,8 @@ def fits(component: registry.Component, entry: TaskAnswers) -> str | None:
 
 def run(name: str, params: dict[str, Any], entry: TaskAnswers, gold: dict[int, int] | None = None) -> Outcome:
     """The method over one task, seeded with `gold` (default: the task's whole truth)."""
-    component = method(name)
-    typed = component.parse_params(params)
     seed = entry.truth_codes() if gold is None else gold
-    return Outcome(name, entry, component.func(entry.answers(seed), **typed))
+    return Outcome(name, entry, WeightingCall.named(name, params)(entry.answers(seed)))
 
 
 def attempt(name: str, params: dict[str, Any], entry: TaskAnswers) -> Outcome | str:
@@ -119,7 +118,7 @@ def score(name: str, params: dict[str, Any], entry: TaskAnswers) -> dict[str, An
         return None
     items = sorted(truth)
     predicted = np.zeros((len(items), len(entry.labels)))
-    if "gold" in method(name).wants:
+    if WeightingCall.named(name, params).seeded:
         folds = min(FOLDS, len(items))
         for fold in range(folds):
             held = [item for i, item in enumerate(items) if i % folds == fold]
