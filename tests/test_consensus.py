@@ -59,12 +59,27 @@ def test_question_text_points_circles_and_lines(run_cli: RunCli, tmp_path: Path)
     assert (lines["T5_lines"], lines["T5_text"], lines["T5_score"]) == ("3", "Ear | Eyes | Ear", "1.0")
 
 
+def test_classifications_per_task(run_cli: RunCli, tmp_path: Path) -> None:
+    """Per task, the classifications that gave it something, one per volunteer (-F first)."""
+    rows = table_of(run_cli, tmp_path, CONSENSUS / "many_tools.csv")
+    # 458021: cmk24's three classifications count once, with the anonymous volunteer's: 2 of 4
+    assert (rows["458021"]["classifications"], rows["458021"]["T0_classifications"]) == ("4", "2")
+    # 458022: five volunteers answered T0; cmk24's was on version 36.23, which had no text task T1
+    assert (rows["458022"]["T0_classifications"], rows["458022"]["T1_classifications"]) == ("5", "4")
+    # 458031: only cmk24's version-36.23 classification has the line task T5
+    assert (rows["458031"]["classifications"], rows["458031"]["T5_classifications"]) == ("5", "1")
+    columns = list(rows["458031"])
+    assert columns.index("T0_classifications") == columns.index("T0_answer") - 1
+    assert columns.index("T2_classifications") == columns.index("T2_tool0_marks") - 1
+
+
 def test_survey_share_and_species_seen(run_cli: RunCli, tmp_path: Path) -> None:
     rows = table_of(run_cli, tmp_path, CONSENSUS / "survey_building_blocks.csv")
     # Pmason: civet first (later genet, hippopotamus: repeats); 4u2c genet; anonymous genet
     row = rows["13118618"]
     assert (row["classifications"], row["T0_answer"], row["T0_votes"], row["T0_total"], row["T0_agreement"],
             row["T0_tie"], row["T0_species_seen"]) == ("7", "genet", "2", "3", "0.667", "False", "2")
+    assert row["T0_classifications"] == "3"  # three volunteers
 
 
 def test_survey_tie_and_shortcut(run_cli: RunCli, tmp_path: Path) -> None:
@@ -74,7 +89,7 @@ def test_survey_tie_and_shortcut(run_cli: RunCli, tmp_path: Path) -> None:
     assert (row["classifications"], row["T3_votes"], row["T3_total"], row["T3_agreement"], row["T3_tie"],
             row["T3_species_seen"]) == ("5", "2", "4", "0.5", "True", "2")
     assert (row["T1_answer"], row["T1_votes"], row["T1_agreement"]) == ("Daytime", "4", "1.0")
-    assert (row["T5_answer"], row["T5_votes"]) == ("", "0")
+    assert (row["T5_answer"], row["T5_votes"], row["T5_classifications"]) == ("", "0", "0")
     assert (rows["4592674"]["T5_answer"], rows["4592674"]["T5_votes"]) == ("Nothing Here", "1")
 
 

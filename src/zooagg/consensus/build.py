@@ -51,6 +51,29 @@ class ConsensusTable:
         return [[row.get(column) for column in self.columns] for row in self.rows]
 
 
+class Counts:
+    """Classifications per subject (distinct ids) and per subject and task (those that gave the
+    task something: an answer, a species, a mark, text; one per volunteer as the repeat filter
+    `-F first`/`last` keeps them, a classification without a user name on its own), counted
+    over extract rows offline or in the live store alike."""
+
+    def __init__(self) -> None:
+        self._subjects: dict[str, set[str]] = {}
+        self._tasks: dict[tuple[str, str], set[str]] = {}
+
+    def add(self, subject: str, task: str, classification: str, user: str | None, data: Iterable[Any]) -> None:
+        """One extract row; `data` its values (aggregation_version left out)."""
+        self._subjects.setdefault(subject, set()).add(classification)
+        if any(v is not None and v not in ("", "[]", "{}") and v != [] and v != {} for v in data):
+            self._tasks.setdefault((subject, task), set()).add(f"u:{user}" if user else f"c:{classification}")
+
+    def per_subject(self) -> dict[str, int]:
+        return {subject: len(ids) for subject, ids in self._subjects.items()}
+
+    def per_task(self) -> dict[tuple[str, str], int]:
+        return {key: len(ids) for key, ids in self._tasks.items()}
+
+
 def task_cells(reducer: str, rows: Sequence[Row], task: str, labels: Labels) -> Cells | None:
     """The consensus cells of one subject x task, or None when the reducer has no summary."""
     if reducer == "survey_reducer":
@@ -66,9 +89,11 @@ def task_cells(reducer: str, rows: Sequence[Row], task: str, labels: Labels) -> 
 
 def consensus_table(reductions: Iterable[Row], labels: Mapping[str, Any] | None = None,
                     classifications: Mapping[str, int] | None = None,
-                    metadata: Mapping[str, Mapping[str, Any]] | None = None) -> ConsensusTable:
+                    metadata: Mapping[str, Mapping[str, Any]] | None = None,
+                    per_task: Mapping[tuple[str, str], int] | None = None) -> ConsensusTable:
     """One row per subject: per task its consensus cells (`<task>_<cell>`), the subject's
-    classifications (when `classifications` gives them) and `metadata.<key>` columns."""
+    classifications (when `classifications` gives them; per task as `<task>_classifications`
+    when `per_task`, keyed by subject and task, does) and `metadata.<key>` columns."""
     groups: dict[tuple[str, str, str], list[Row]] = {}
     workflow: dict[str, str] = {}
     for row in reductions:
@@ -76,22 +101,24 @@ def consensus_table(reductions: Iterable[Row], labels: Mapping[str, Any] | None 
         groups.setdefault((subject, str(row.get("task", "")), str(row.get("reducer", ""))), []).append(row)
         workflow.setdefault(subject, str(row.get("workflow_id", "")))
     words = Labels(labels or {})
-    per_task: dict[tuple[str, str], Cells] = {}
+    per_task_cells: dict[tuple[str, str], Cells] = {}
     skipped: dict[str, int] = {}
     for (subject, task, reducer), rows in groups.items():
         cells = task_cells(reducer, rows, task, words)
-        per_task.setdefault((subject, task), {})
+        per_task_cells.setdefault((subject, task), {})
         if cells is None:
             skipped[reducer] = skipped.get(reducer, 0) + 1
             continue
-        per_task[(subject, task)].update(cells)
+        if per_task is not None:
+            per_task_cells[(subject, task)]["classifications"] = per_task.get((subject, task), 0)
+        per_task_cells[(subject, task)].update(cells)
     suffixes: dict[str, dict[str, None]] = {}
-    for (_, task), cells in per_task.items():
+    for (_, task), cells in per_task_cells.items():
         suffixes.setdefault(task, {}).update(dict.fromkeys(cells))
     per_subject: dict[str, dict[str, Any]] = {}
-    for (subject, task), cells in per_task.items():
+    for (subject, task), cells in per_task_cells.items():
         tools = sorted({int(m.group(1)) for m in map(TOOL_COLUMN.match, suffixes[task]) if m})
-        if tools and cells:
+        if tools and set(cells) - {"classifications"}:
             settle_drawing(cells, tools)
         target = per_subject.setdefault(subject, {"subject_id": subject, "workflow_id": workflow[subject]})
         target.update({f"{task}_{suffix}": value for suffix, value in cells.items()})
@@ -118,10 +145,12 @@ def _metadata_columns(per_subject: dict[str, dict[str, Any]], metadata: Mapping[
 
 
 def ordered_suffixes(suffixes: list[str]) -> list[str]:
-    """A task's cells in a fixed order: its own cells, then per tool (by number) marks,
-    clusters and centres, then the marks-without-consensus flag."""
+    """A task's cells in a fixed order: its classifications, its own cells, then per tool (by
+    number) marks, clusters and centres, then the marks-without-consensus flag."""
     def key(item: tuple[int, str]) -> tuple[int, ...]:
         seen, suffix = item
+        if suffix == "classifications":
+            return (-1, 0)
         match = TOOL_COLUMN.match(suffix)
         if match:
             return (1, int(match.group(1)), TOOL_KINDS.index(match.group(2)))

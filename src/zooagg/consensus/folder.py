@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import json
 import sys
-from collections import defaultdict
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +15,7 @@ import yaml
 
 from ..errors import InputError, Where
 from ..tables.cells import parse_cell
-from .build import ConsensusTable, consensus_table
+from .build import ConsensusTable, Counts, consensus_table
 from .votes import Labels
 from .weighted import add_weighted
 
@@ -68,13 +67,14 @@ def read_labels(folder: Path) -> dict[str, Any]:
     return labels
 
 
-def classifications_per_subject(folder: Path) -> dict[str, int]:
-    """Distinct classifications per subject over every extract file of the folder."""
-    seen: dict[str, set[str]] = defaultdict(set)
+def classifications_per_subject(folder: Path) -> Counts:
+    """The classifications of every extract file of the folder, per subject and per task."""
+    counts = Counts()
     for path in extract_files(folder):
-        for row in _table_rows(path, ["subject_id", "classification_id"]):
-            seen[str(row["subject_id"])].add(str(row["classification_id"]))
-    return {subject: len(ids) for subject, ids in seen.items()}
+        for row in _table_rows(path):
+            counts.add(str(row["subject_id"]), str(row["task"]), str(row["classification_id"]), row.get("user_name"),
+                       (v for k, v in row.items() if k and k.startswith("data.") and k != "data.aggregation_version"))
+    return counts
 
 
 def _cell(value: Any) -> Any:
@@ -151,7 +151,8 @@ def folder_table(folder: Path, subjects: Path | None = None, classifications: Pa
     elif classifications is not None and classifications.exists():
         metadata = metadata_from_classifications(classifications, wanted)
     labels = read_labels(folder)
-    table = consensus_table(rows, labels, classifications_per_subject(folder), metadata)
+    counts = classifications_per_subject(folder)
+    table = consensus_table(rows, labels, counts.per_subject(), metadata, counts.per_task())
     return add_weighted(table, folder, Labels(labels), outputs.weighted)
 
 

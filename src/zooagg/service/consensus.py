@@ -2,7 +2,8 @@
 
 The rows are the stored reductions flattened as the CSV writer flattens them, the labels are
 the workflow's strings (dropdown options keyed by value, as in a Task_labels file), and a
-subject's classifications are its distinct classification ids among the extracts, as offline.
+subject's classifications are its distinct classification ids among the extracts, and per
+task those that gave it something, as offline.
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import distinct, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..consensus import ConsensusTable, consensus_table
+from ..consensus.build import Counts
 from ..tables import flatten
 from .downloads import refresh
 from .models import Extract, Reduction, Workflow
@@ -47,11 +49,15 @@ def project_consensus(session: Session, plan: Plan) -> ConsensusTable:
     """The consensus table of a live project now (outdated reductions recomputed first)."""
     for extractor in plan.extractor_names:
         refresh(session, plan, extractor)
-    counts = dict(session.execute(
-        select(Extract.subject_id, func.count(distinct(Extract.classification_id)))
-        .where(Extract.project_id == plan.project_id).group_by(Extract.subject_id)).all())
+    counts = Counts()
+    for subject, task, classification, user, data in session.execute(
+            select(Extract.subject_id, Extract.task, Extract.classification_id, Extract.user_name, Extract.data)
+            .where(Extract.project_id == plan.project_id)):
+        flat = flatten(data) if isinstance(data, dict) else {}
+        counts.add(subject, task, classification, user, (v for k, v in flat.items() if k != "data.aggregation_version"))
     workflow = session.scalar(select(Workflow).where(Workflow.project_id == plan.project_id))
-    return consensus_table(_rows(session, plan), labels_of(workflow, plan), counts)
+    return consensus_table(_rows(session, plan), labels_of(workflow, plan), counts.per_subject(), None,
+                           counts.per_task())
 
 
 def consensus_csv(session: Session, plan: Plan, folder: Path) -> Path:
