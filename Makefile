@@ -46,8 +46,11 @@ test: lint typecheck pytest
 
 # schemathesis over the server's OpenAPI on SQLite and PostgreSQL, longer than make test's run
 FUZZ_EXAMPLES ?= 200
+# the offline property tests (tests/test_fuzz_offline.py): readers, vote cells, clustering parameters
+OFFLINE_FUZZ_EXAMPLES ?= 1000
 fuzz: venv
 	ZOOAGG_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest tests/service/test_fuzz.py -p no:cacheprovider
+	ZOOAGG_FUZZ_EXAMPLES=$(OFFLINE_FUZZ_EXAMPLES) $(BIN)/pytest tests/test_fuzz_offline.py -p no:cacheprovider
 
 peer: $(PEER_STAMP)
 

@@ -105,6 +105,16 @@ def test_a_row_with_a_field_too_many_or_too_few_is_a_reject_and_the_rest_is_extr
     assert rejects[0]["value"].startswith("2,alice,11,abc,1,Test,1.1,")
 
 
+def test_a_bad_row_with_a_cell_over_128_kilobytes_is_a_reject_too(run_cli: RunCli, tmp_path: Path) -> None:
+    """Found by tests/test_fuzz_offline.py: the row's classification_id was read with the csv
+    module, whose field limit (128 kB) then ended the run with a traceback."""
+    export = write_rows(tmp_path / "ragged.csv", [row_cells(1), [*row_cells(2, metadata="m" * 200_000), "extra"]])
+    result = extract(run_cli, tmp_path, export)
+    assert result.code == 0, result.err
+    assert [(r["row"], r["reason"][:40]) for r in read_rows(tmp_path / "out" / "extractions_rejects.csv")] == [
+        ("2", "too many fields: 15 where the header has")]
+
+
 def test_strict_makes_a_row_with_a_wrong_number_of_fields_fatal(run_cli: RunCli, tmp_path: Path) -> None:
     export = write_rows(tmp_path / "ragged.csv", [row_cells(1), [*row_cells(2), "extra"]])
     result = extract(run_cli, tmp_path, export, "--strict")

@@ -42,6 +42,8 @@ class BadRow:
     def cell(self, header: list[str], name: str) -> str:
         """The row's cell under `name`, read where the header puts it (the fields before the
         fault are in place; "" when the row is too short to have it)."""
+        if csv.field_size_limit() < len(self.text):  # the csv module's limit (128 kB) is no cell limit here
+            csv.field_size_limit(len(self.text))
         fields = next(csv.reader(io.StringIO(self.text)), [])
         index = header.index(name) if name in header else len(fields)
         return fields[index] if index < len(fields) else ""
