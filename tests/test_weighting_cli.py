@@ -204,3 +204,45 @@ def test_the_python_api_weighs_paths_and_frames(tmp_path: Path) -> None:
     assert from_path.scores is not None
     assert from_path.scores["truth_subjects"].tolist() == [8]
     assert from_frame.scores is None
+
+
+def test_the_label_text_comes_from_the_workflows_task_labels(run_cli: RunCli, tmp_path: Path) -> None:
+    """By hand: subject 10 has answers 0, 0, 1 on T0 (0 is "Yes, a galaxy"), so its majority
+    label is 0, "Yes, a galaxy", share 2/3; subject 11 one answer 1, "No". Survey T1: subject 10
+    two volunteers say ZBR ("Zebra"), one ZBR and LN together: "Zebra" by majority, and the
+    pair's text is "Zebra + Lion". The same extract without a Task_labels file has no text column."""
+    header = ["classification_id", "user_name", "user_id", "workflow_id", "task", "created_at", "subject_id",
+              "extractor", "data.0", "data.1", "data.choice"]
+    rows = [["1", "a", "1", "9", "T0", "2024-01-01 00:00:01 UTC", "10", "question_extractor", "1", "", ""],
+            ["2", "b", "2", "9", "T0", "2024-01-01 00:00:02 UTC", "10", "question_extractor", "1", "", ""],
+            ["3", "c", "3", "9", "T0", "2024-01-01 00:00:03 UTC", "10", "question_extractor", "", "1", ""],
+            ["4", "a", "1", "9", "T0", "2024-01-01 00:00:04 UTC", "11", "question_extractor", "", "1", ""],
+            ["1", "a", "1", "9", "T1", "2024-01-01 00:00:01 UTC", "10", "survey_extractor", "", "", "zbr"],
+            ["2", "b", "2", "9", "T1", "2024-01-01 00:00:02 UTC", "10", "survey_extractor", "", "", "zbr"],
+            ["3", "c", "3", "9", "T1", "2024-01-01 00:00:03 UTC", "10", "survey_extractor", "", "", "zbr"],
+            ["3", "c", "3", "9", "T1", "2024-01-01 00:00:03 UTC", "10", "survey_extractor", "", "", "ln"]]
+    for folder in ("plain", "labelled"):
+        (tmp_path / folder).mkdir()
+        with (tmp_path / folder / "extractions.csv").open("w", newline="", encoding="utf-8") as handle:
+            csv.writer(handle).writerows([header, *rows])
+    (tmp_path / "labelled" / "Task_labels_workflow_9_V1.1.yaml").write_text(
+        "T0.answers.0.label: Yes, a galaxy\nT0.answers.1.label: 'No'\n"
+        "T1.choices.ZBR.label: Zebra\nT1.choices.LN.label: Lion\n", encoding="utf-8")
+    for folder in ("plain", "labelled"):
+        result = run_cli(["weight", tmp_path / folder / "extractions.csv", "-m", "majority_vote"])
+        assert result.code == 0, result.err
+    assert "label_text" not in read_rows(tmp_path / "plain" / "weighted_subjects_majority_vote.csv")[0]
+    table = read_rows(tmp_path / "labelled" / "weighted_subjects_majority_vote.csv")
+    got = {(row["task"], row["subject_id"]): row for row in table}
+    assert got["T0", "10"]["majority_label"] == "0"
+    assert got["T0", "10"]["majority_share"] == "0.666667"
+    assert got["T0", "10"]["label_text"] == got["T0", "10"]["majority_label_text"] == "Yes, a galaxy"
+    assert got["T0", "11"]["label_text"] == "No"
+    assert got["T1", "10"]["label"] == "zbr"
+    assert got["T1", "10"]["label_text"] == "Zebra"
+    assert list(table[0]).index("label_text") == list(table[0]).index("label") + 1
+    from zooagg.consensus.votes import Labels
+    from zooagg.consensus.weighted import label_text
+
+    assert label_text(Labels({"T1.choices.ZBR.label": "Zebra", "T1.choices.LN.label": "Lion"}), "T1", "zbr+ln",
+                      True) == "Zebra + Lion"

@@ -51,7 +51,10 @@ def _prefix(task: str, columns: list[str]) -> str:
     return named
 
 
-def _text(labels: Labels, task: str, label: str, survey: bool) -> str:
+def label_text(labels: Labels, task: str, label: str, survey: bool) -> str:
+    """A weighting task's label (answer slugs, species or option values joined with `+`) in
+    the workflow's words; the label itself where the workflow does not name it. Also the
+    `label_text` column of `zooagg weight`'s weighted_subjects tables."""
     if survey:
         return " + ".join(labels.species(task, part) for part in label.split("+"))
     select = SELECT.match(task)
@@ -75,7 +78,7 @@ def add_weighted(table: ConsensusTable, folder: Path, labels: Labels,
             survey = any(c.startswith(f"{prefix}_") and "species" in c for c in table.columns)
             answer, probability = f"{prefix}_{method}", f"{prefix}_{method}_probability"
             target = by_subject[str(row["subject_id"])]
-            target[answer] = _text(labels, task, str(row["label"]), survey)
+            target[answer] = label_text(labels, task, str(row["label"]), survey)
             target[probability] = float(row["probability"]) if row.get("probability") not in (None, "") else None
             added.setdefault(prefix, [answer, probability])
         for prefix, columns in added.items():

@@ -44,6 +44,8 @@ class TaskAnswers:
     names: list[str] = field(default_factory=list)
     labels: list[str] = field(default_factory=list)
     classification_ids: list[str] = field(default_factory=list)
+    #: a survey's species task (its labels are species)
+    survey: bool = False
     _codes: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
     def finish(self) -> TaskAnswers:
@@ -194,6 +196,8 @@ def collect(rows: Iterable[tuple[str, dict[str, Any]]], tasks: set[str] | None =
             _add(found, key, meta, "", label, skipped)
     for (_, task), entry in surveys.items():
         _add(found, task, entry["meta"], "", "+".join(sorted(entry["choices"])), skipped)
+        if task in found:
+            found[task].survey = True
     if tasks:
         found = {k: v for k, v in found.items() if k in tasks or k.split(".")[0] in tasks}
     return found, skipped

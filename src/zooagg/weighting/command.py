@@ -7,7 +7,7 @@ import json
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -16,6 +16,9 @@ from ..errors import ConfigError, InputError, Where
 from ..tables import atomic_open, commit
 from . import run as runs
 from .answers import TaskAnswers, gold_classifications, read_extracts, read_truth, split_gold
+
+if TYPE_CHECKING:
+    from ..consensus.votes import Labels
 
 HELP_FLAGS = {"help_option_names": ["-h", "--help"]}
 #: every method `--score` runs when none is named
@@ -188,7 +191,7 @@ def weigh_sources(sources: list[Path], names: list[str], params: dict[str, dict[
             continue
         if (written := rejects.finish()) is not None:
             click.echo(f"Rejected rows: {written}")
-        scored, weighted = weigh_folder(found, names, params, out, choices.fmt, choices.score)
+        scored, weighted = weigh_folder(found, names, params, out, choices.fmt, choices.score, workflow_labels(folder))
         if scored:
             suffix = "parquet" if choices.fmt == "parquet" else "csv"
             click.echo(f"Saving scores to: {write_rows(scored, out / f'weighting_scores.{suffix}', choices.fmt)}")
@@ -215,10 +218,20 @@ def refresh_consensus(folder: Path) -> list[Path]:
     return write_run(folder, "parquet" if existing[0].suffix == ".parquet" else "csv")
 
 
+def workflow_labels(folder: Path) -> Labels | None:
+    """The workflow's words for its answers (the folder's Task_labels file), None without one."""
+    from ..consensus.folder import read_labels
+    from ..consensus.votes import Labels
+
+    labels = read_labels(folder)
+    return Labels(labels) if labels else None
+
+
 def weigh_folder(found: dict[str, TaskAnswers], names: list[str], params: dict[str, dict[str, Any]], out: Path,
-                 fmt: str, score: bool) -> tuple[list[dict[str, Any]], list[str]]:
-    """Each method over each task of one folder, its tables written to `out`; the scores and
-    the names of the weighted_subjects tables written."""
+                 fmt: str, score: bool, labels: Labels | None = None) -> tuple[list[dict[str, Any]], list[str]]:
+    """Each method over each task of one folder, its tables written to `out` (with the label
+    texts, given the workflow's `labels`); the scores and the names of the weighted_subjects
+    tables written."""
     suffix = "parquet" if fmt == "parquet" else "csv"
     scores: list[dict[str, Any]] = []
     written: list[str] = []
@@ -230,7 +243,7 @@ def weigh_folder(found: dict[str, TaskAnswers], names: list[str], params: dict[s
             if isinstance(outcome, str):
                 click.echo(f"Skipped {entry.task}: {outcome}")
                 continue
-            subjects += runs.subject_rows(outcome)
+            subjects += runs.subject_rows(outcome, labels)
             volunteers += runs.volunteer_rows(outcome)
             if score and (scored := runs.score(name, params.get(name, {}), entry)) is not None:
                 scores.append(scored)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -16,6 +16,9 @@ from ..call import WeightingCall
 from ..errors import ConfigError
 from ..tasks.weighting import NotForThisTask, Weighted, leading, majority_posterior
 from .answers import TaskAnswers
+
+if TYPE_CHECKING:
+    from ..consensus.votes import Labels
 
 #: how many folds the truth is split into when a seeded method is scored
 FOLDS = 5
@@ -64,18 +67,29 @@ def attempt(name: str, params: dict[str, Any], entry: TaskAnswers) -> Outcome | 
         return f"{exc.message} ({exc.hint})" if exc.hint else exc.message
 
 
-def subject_rows(outcome: Outcome) -> list[dict[str, Any]]:
+def subject_rows(outcome: Outcome, labels: Labels | None = None) -> list[dict[str, Any]]:
+    """One row per subject (and survey species); with the workflow's `labels` (its
+    Task_labels), `label_text` and `majority_label_text` beside the labels, in the words the
+    consensus table uses."""
+    from ..consensus.weighted import label_text
+
     entry, weighted = outcome.entry, outcome.weighted
     answers = entry.answers()
     majority = majority_posterior(answers)
     best, vote = leading(weighted.posterior), leading(majority)
     counts = np.bincount(answers.subject, minlength=answers.n_subjects)
+    words = None if labels is None else [label_text(labels, entry.task, label, entry.survey) for label in entry.labels]
+
+    def named(key: str, code: int) -> dict[str, str]:
+        """`{key}_text`: label `code` in the workflow's words (nothing without its labels)."""
+        return {} if words is None else {f"{key}_text": words[code]}
+
     rows = []
     for code, (subject, choice) in enumerate(entry.items):
         rows.append({
             "subject_id": subject, "workflow_id": entry.workflow_id, "task": entry.task, "choice": choice, "method": outcome.method,
-            "label": entry.labels[best[code]], "probability": round(float(weighted.posterior[code, best[code]]), 6),
-            "majority_label": entry.labels[vote[code]],
+            "label": entry.labels[best[code]], **named("label", best[code]), "probability": round(float(weighted.posterior[code, best[code]]), 6),
+            "majority_label": entry.labels[vote[code]], **named("majority_label", vote[code]),
             "majority_share": round(float(majority[code, vote[code]]), 6),
             "answers": int(counts[code]), "truth": entry.truth.get((subject, choice)),
         })
