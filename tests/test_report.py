@@ -157,3 +157,18 @@ def test_slider_tasks_show_mean_and_spread_widest_first(run_cli: RunCli, tmp_pat
     assert table.index(f">{widest[0][0]}<") < table.index(f">{widest[-1][0]}<")
     assert "<h2>Other results" not in page  # plotted, no longer listed under "Other results"
     assert "<li>slider_reducer_reductions.csv: " in page.split("<h2>Results written")[1]
+
+
+def test_transcribed_lines_are_drawn_with_their_consensus_text(run_cli: RunCli, tmp_path: Path) -> None:
+    """many_tools 458031: one volunteer underlined three features, typing Ear, Eyes, Ear."""
+    from matplotlib.figure import Figure
+
+    from zooagg.report.plots import label_lines
+
+    result = run_cli(["run", DATA / "consensus" / "many_tools.csv", "-d", "out", "-hb"], tmp_path)
+    assert result.code == 0, result.err
+    run = load_run(tmp_path / "out" / "workflow_21790")
+    lines = next(d for d in run.drawings if d.task == "T5")
+    axes = Figure().subplots()
+    label_lines(axes, lines.clusters["458031"])
+    assert sorted(t.get_text() for t in axes.texts) == ["Ear", "Ear", "Eyes"]

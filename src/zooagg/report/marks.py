@@ -121,7 +121,8 @@ def read_drawing(extracts: Path, task: str, extractor: str, reduction: Path | No
                 found = consensus_lines(row)
                 drawing.texts.extend(line_texts(row["subject_id"], found))
                 drawing.clusters[row["subject_id"]] = [
-                    Mark(0, "path", {"pathX": line.get("clusters_x"), "pathY": line.get("clusters_y")})
+                    Mark(0, "path", {"pathX": line.get("clusters_x"), "pathY": line.get("clusters_y"),
+                                     "text": str(line.get("consensus_text") or "")})
                     for line in found]
             else:
                 drawing.clusters[row["subject_id"]] = _marks_in(row, task, "clusters_")

@@ -44,6 +44,8 @@ def per_subject_histogram(axes: Any, counts: Counter[str], title: str) -> None:
     top = max(values)
     bins = range(1, top + 2) if top <= 40 else 40
     axes.hist(values, bins=bins, align="left" if top <= 40 else "mid", color=COLOURS[0], edgecolor="white")
+    if top <= 40:  # whole counts: no 0.6, 0.8 ticks under a single bar
+        axes.set_xticks(range(1, top + 1, math.ceil(top / 12)))
     axes.set_xlabel("classifications with an answer")
     axes.set_ylabel("subjects")
     axes.set_title(title, fontsize=10)
@@ -181,6 +183,20 @@ class Layer:
                          edgecolors="black" if strong else "none", linewidths=0.8)
 
 
+def label_lines(axes: Any, clusters: list[Mark]) -> None:
+    """A transcribed line's consensus text at its first point (clipped to the panel)."""
+    for mark in clusters:
+        text, xs, ys = mark.params.get("text"), mark.params.get("pathX"), mark.params.get("pathY")
+        if text and isinstance(xs, list) and isinstance(ys, list) and xs and ys:
+            try:
+                x, y = float(xs[0]), float(ys[0])
+            except (TypeError, ValueError):
+                continue
+            axes.annotate(_short(text), (x, y), xytext=(0, 4), textcoords="offset points", fontsize=8,
+                          color="black", clip_on=True,
+                          bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "alpha": 0.8, "linewidth": 0})
+
+
 def drawing_grid(drawing: DrawingTask, count: int = 12) -> tuple[bytes, list[str]]:
     """Up to `count` subjects with the most classifications: every volunteer's marks (thin) and
     the consensus clusters (thick), on the subject's pixel coordinates (y down)."""
@@ -206,6 +222,7 @@ def drawing_grid(drawing: DrawingTask, count: int = 12) -> tuple[bytes, list[str
             thick.add(mark, COLOURS[mark.tool % len(COLOURS)])
         thin.draw(axes, strong=False)
         thick.draw(axes, strong=True)
+        label_lines(axes, drawing.clusters.get(subject, []))
         xs, ys = thin.xs + thick.xs, thin.ys + thick.ys
         if xs and ys:  # a square window around the marks, so every panel has the same shape
             half = 0.55 * max(max(xs) - min(xs), max(ys) - min(ys), 20)
