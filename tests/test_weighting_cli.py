@@ -241,6 +241,11 @@ def test_the_label_text_comes_from_the_workflows_task_labels(run_cli: RunCli, tm
     assert got["T1", "10"]["label"] == "zbr"
     assert got["T1", "10"]["label_text"] == "Zebra"
     assert list(table[0]).index("label_text") == list(table[0]).index("label") + 1
+    import zooagg
+
+    frame = zooagg.weigh(tmp_path / "labelled" / "extractions.csv", method="majority_vote").subjects
+    assert dict(zip(frame["subject_id"].astype(str) + frame["task"], frame["label_text"], strict=True)) == {
+        "10T0": "Yes, a galaxy", "11T0": "No", "10T1": "Zebra"}
     from zooagg.consensus.votes import Labels
     from zooagg.consensus.weighted import label_text
 

@@ -44,7 +44,9 @@ def weigh(*extracts: Source, method: str = "dawid_skene", params: dict[str, Any]
     (`majority_vote`, `dawid_skene`, `one_coin_dawid_skene`, `glad`, `mace`, `swap`) and
     `params` its parameters. The gold_standard/expert rows of `classifications` (an export)
     and a `truth` file are the truth: they seed the methods that learn from it, and with
-    `score=True` the method is scored against it. A bad extract row is left out with a
+    `score=True` the method is scored against it. Where a Task_labels file sits beside the
+    first extract file, `subjects` has the labels' texts too, as `zooagg weight` writes them
+    (`label_text`, `majority_label_text`). A bad extract row is left out with a
     `ZooaggWarning`; a task the method does not fit (SWAP on a task that is not yes/no) too.
 
     >>> result = weigh("tests/golden/michigan-2276/expected/question_extractor_extractions.csv",
@@ -58,6 +60,7 @@ def weigh(*extracts: Source, method: str = "dawid_skene", params: dict[str, Any]
     from .errors import ZooaggWarning
     from .weighting import run as runs
     from .weighting.answers import gold_classifications, read_extracts, read_truth, split_gold
+    from .weighting.command import workflow_labels
 
     runs.method(method)
     scratch = folder(None) if any(not isinstance(s, str | Path) for s in extracts) else Path(".")
@@ -70,6 +73,7 @@ def weigh(*extracts: Source, method: str = "dawid_skene", params: dict[str, Any]
         split_gold(found, gold_classifications(Path(classifications)))
     if truth is not None:
         read_truth(Path(truth), found)
+    labels = workflow_labels(paths[0].parent) if extracts and isinstance(extracts[0], str | Path) else None
     subjects: list[dict[str, Any]] = []
     volunteers: list[dict[str, Any]] = []
     scores: list[dict[str, Any]] = []
@@ -78,7 +82,7 @@ def weigh(*extracts: Source, method: str = "dawid_skene", params: dict[str, Any]
         if isinstance(outcome, str):
             warnings.warn(f"{entry.task} left out: {outcome}", ZooaggWarning, stacklevel=2)
             continue
-        subjects += runs.subject_rows(outcome)
+        subjects += runs.subject_rows(outcome, labels)
         volunteers += runs.volunteer_rows(outcome)
         if score and (scored := runs.score(method, params or {}, entry)) is not None:
             scores.append(scored)
