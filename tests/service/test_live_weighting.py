@@ -49,6 +49,7 @@ def test_live_swap_is_the_offline_swap(server: Server, tmp_path: Path) -> None:
     for row in body["subjects"]:
         assert row["label"] == offline[row["subject_id"]]["label"]
         assert row["probability"] == float(offline[row["subject_id"]]["probability"])
+        assert row["label_text"] == offline[row["subject_id"]]["label_text"] == {"yes": "Yes", "no": "No"}[row["label"]]
     found, _ = read_extracts(sorted(folder.glob("*_extractions.csv")), {"T0"})
     split_gold(found, gold_classifications(export))
     entry = found["T0"].finish()

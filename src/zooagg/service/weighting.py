@@ -11,7 +11,7 @@ over an export of the same classifications.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,8 +20,11 @@ from ..tables import flatten
 from ..tasks.swap import swap_history
 from ..weighting import run as runs
 from ..weighting.answers import WEIGHABLE, TaskAnswers, collect, split_gold
-from .models import Extract, StoredClassification
+from .models import Extract, StoredClassification, Workflow
 from .plan import Plan
+
+if TYPE_CHECKING:
+    from ..consensus.votes import Labels
 
 
 def _marked(row: Mapping[str, Any]) -> bool:
@@ -65,6 +68,15 @@ def swap_decisions(entry: TaskAnswers, params: dict[str, Any]) -> list[dict[str,
             for i, (s, p, status) in enumerate(steps)]
 
 
+def _labels(session: Session, plan: Plan) -> Labels | None:
+    """The project's workflow words (as its consensus table has them), None without a workflow."""
+    from ..consensus.votes import Labels
+    from .consensus import labels_of
+
+    words = labels_of(session.scalar(select(Workflow).where(Workflow.project_id == plan.project_id)), plan)
+    return Labels(words) if words else None
+
+
 def project_weighting(session: Session, plan: Plan, method: str, query: Mapping[str, str],
                       task: str | None = None) -> dict[str, Any]:
     """One method over the live project now: per subject and task its answer, probability and
@@ -72,6 +84,7 @@ def project_weighting(session: Session, plan: Plan, method: str, query: Mapping[
     component = runs.method(method)
     params = component.parse_params(dict(query))
     found = project_answers(session, plan, {task} if task else None)
+    labels = _labels(session, plan)
     out: dict[str, Any] = {"method": method, "parameters": params, "tasks": {}, "subjects": [], "volunteers": []}
     for name, entry in found.items():
         outcome = runs.attempt(method, params, entry)
@@ -79,7 +92,7 @@ def project_weighting(session: Session, plan: Plan, method: str, query: Mapping[
             out["tasks"][name] = {"skipped": outcome}
             continue
         out["tasks"][name] = {"answers": len(entry.classification_ids), "truth_subjects": len(entry.truth_codes())}
-        out["subjects"] += runs.subject_rows(outcome)
+        out["subjects"] += runs.subject_rows(outcome, labels)
         out["volunteers"] += runs.volunteer_rows(outcome)
         if method == "swap":
             out.setdefault("decisions", []).extend({"task": name, **step} for step in swap_decisions(entry, params))
