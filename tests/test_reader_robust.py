@@ -115,6 +115,20 @@ def test_a_bad_row_with_a_cell_over_128_kilobytes_is_a_reject_too(run_cli: RunCl
         ("2", "too many fields: 15 where the header has")]
 
 
+def test_a_bad_row_with_bytes_that_are_not_utf8_is_a_reject_too(run_cli: RunCli, tmp_path: Path) -> None:
+    """pyarrow cannot hand such a row over: the file is read again as UTF-8 (the same text:
+    a latin-1/cp1252 byte reads as it reads anywhere else)."""
+    text = write_rows(tmp_path / "utf8.csv", [row_cells(1), [*row_cells(2), "extra"], row_cells(3, user_name="al-ce")])
+    export = tmp_path / "latin1.csv"
+    export.write_bytes(text.read_bytes().replace(b"extra", b"caf\xe9").replace(b"al-ce", b"al\xefce"))
+    result = extract(run_cli, tmp_path, export)
+    assert result.code == 0, result.err
+    rows = read_rows(tmp_path / "out" / "question_extractor_extractions.csv")
+    assert [(r["classification_id"], r["user_name"]) for r in rows] == [("1", "alice"), ("3", "al\xefce")]
+    rejects = read_rows(tmp_path / "out" / "extractions_rejects.csv")
+    assert [(r["row"], r["reason"][:40]) for r in rejects] == [("2", "too many fields: 15 where the header has")]
+
+
 def test_strict_makes_a_row_with_a_wrong_number_of_fields_fatal(run_cli: RunCli, tmp_path: Path) -> None:
     export = write_rows(tmp_path / "ragged.csv", [row_cells(1), [*row_cells(2), "extra"]])
     result = extract(run_cli, tmp_path, export, "--strict")

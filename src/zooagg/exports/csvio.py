@@ -9,6 +9,7 @@ to the caller as a `BadRow` and the rest of the file is read.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import os
@@ -68,18 +69,25 @@ def header_of(path: Path) -> list[str]:
         raise InputError("is a folder, not a CSV file", hint="give the export file", where=Where(file=str(path)))
     if os.path.getsize(path) == 0:
         raise InputError("the file is empty", hint="download the export again", where=Where(file=str(path)))
-    block = 1 << 16
+    block, transcoded = 1 << 16, False
     while True:
         try:
-            reader = _open(path, None, block, lambda _row: None)
+            reader = _open(path, None, block, lambda _row: None, transcoded=transcoded)
         except _StraddlingError:
             block = _grown(path, block)
+            continue
+        except _NotUtf8BadRowError:
+            transcoded = True
             continue
         return list(reader.schema.names)
 
 
 class _StraddlingError(Exception):
     """A cell bigger than the reader's block: read again with bigger blocks."""
+
+
+class _NotUtf8BadRowError(Exception):
+    """A bad row pyarrow could not hand over (its text is not UTF-8): read again as UTF-8."""
 
 
 def _grown(path: Path, block: int) -> int:
@@ -94,8 +102,8 @@ def _straddles(exc: Exception) -> bool:
 
 
 def _open(path: Path, names: list[str] | None, block_size: int, on_bad_row: Callable[[BadRow], bool | None],
-          include: list[str] | None = None, skip: int = 0, kind: pa.DataType | None = None
-          ) -> pacsv.CSVStreamingReader:
+          include: list[str] | None = None, skip: int = 0, kind: pa.DataType | None = None,
+          transcoded: bool = False) -> pacsv.CSVStreamingReader:
     """The streaming reader; `on_bad_row` returning False stops it (pyarrow raises then)."""
     def handler(row: Any) -> str:
         return "error" if on_bad_row(BadRow(row.text, row.expected_columns, row.actual_columns)) is False else "skip"
@@ -108,18 +116,65 @@ def _open(path: Path, names: list[str] | None, block_size: int, on_bad_row: Call
     convert_options = pacsv.ConvertOptions(column_types=column_types, strings_can_be_null=False,
                                            include_columns=include)
     try:
+        source: Any = io.BufferedReader(_Transcoded(path), 1 << 20) if transcoded else path
         return pacsv.open_csv(
-            path, read_options=read_options, parse_options=parse_options, convert_options=convert_options
+            source, read_options=read_options, parse_options=parse_options, convert_options=convert_options
         )
     except (pa.ArrowInvalid, OSError) as exc:
         if _straddles(exc):
             raise _StraddlingError from exc
+        if _unhandled_bad_row(exc) and not transcoded:
+            raise _NotUtf8BadRowError from exc
         raise _unreadable(path, exc, "cannot read as CSV", "is this a Zooniverse CSV export?") from exc
+
+
+def _unhandled_bad_row(exc: Exception) -> bool:
+    """A row of the wrong length pyarrow could not hand to the handler (its text is not UTF-8)."""
+    first = (str(exc).splitlines() or [""])[0]
+    return "Expected" in first and "columns, got" in first
+
+
+def _legacy(error: UnicodeError) -> tuple[str, int]:
+    """A codec error handler: bytes that are not UTF-8 read as cp1252 (latin-1 where it has none)."""
+    assert isinstance(error, UnicodeDecodeError)
+    raw = error.object[error.start:error.end]
+    return "".join(bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in raw), error.end
+
+
+codecs.register_error("zooagg-legacy", _legacy)
+
+
+class _Transcoded(io.RawIOBase):
+    """The file as UTF-8 throughout: bytes that are not UTF-8 become the text `decode` makes of
+    them (cp1252), so pyarrow can hand every bad row over. The same text, cell for cell."""
+
+    def __init__(self, path: Path) -> None:
+        self._file = open(path, "rb")  # noqa: SIM115 - closed with this stream
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="zooagg-legacy")
+        self._pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._pending:
+            raw = self._file.read(1 << 20)
+            self._pending = self._decoder.decode(raw, final=not raw).encode("utf-8")
+            if not raw:
+                break
+        size = min(len(buffer), len(self._pending))
+        buffer[:size] = self._pending[:size]
+        self._pending = self._pending[size:]
+        return size
+
+    def close(self) -> None:
+        self._file.close()
+        super().close()
 
 
 def _unreadable(path: Path, exc: Exception, what: str, hint: str) -> InputError:
     first = str(exc).splitlines()[0]
-    if "Expected" in first and "columns, got" in first:  # a bad row the handler could not be given
+    if _unhandled_bad_row(exc):  # a bad row the handler could not be given
         hint = ("a row has a wrong number of fields and bytes that are not UTF-8, which the reader cannot "
                 "set aside; fix the row or export again")
     return InputError(f"{what}: {first}", hint=hint, where=Where(file=str(path)))
@@ -149,15 +204,19 @@ def iter_batches(path: Path, block_size: int = 1 << 22, columns: list[str] | Non
         done += 1
         return None
 
+    transcoded = False
     while True:
         try:
-            reader = _open(path, names, block_size, bad, columns, skip=done, kind=kind)
+            reader = _open(path, names, block_size, bad, columns, skip=done, kind=kind, transcoded=transcoded)
             while True:
                 batch = reader.read_next_batch()
                 done += batch.num_rows
                 yield batch
         except StopIteration:
             return
+        except _NotUtf8BadRowError:
+            transcoded = True
+            continue
         except (_StraddlingError, pa.ArrowInvalid, InputError) as exc:
             if refused:
                 error = refused[0].error(str(path), names)
@@ -165,6 +224,9 @@ def iter_batches(path: Path, block_size: int = 1 << 22, columns: list[str] | Non
                                  where=Where(file=str(path), row=error.where.row)) from exc
             if isinstance(exc, InputError):
                 raise
+            if _unhandled_bad_row(exc) and not transcoded:
+                transcoded = True  # pyarrow could not hand over a bad row with non-UTF-8 bytes: again, as UTF-8
+                continue
             if not (isinstance(exc, _StraddlingError) or _straddles(exc)):
                 raise _unreadable(path, exc, "malformed CSV", "the file may be truncated or not a CSV export; "
                                   "download it again") from exc
