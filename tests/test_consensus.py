@@ -93,6 +93,25 @@ def test_survey_tie_and_shortcut(run_cli: RunCli, tmp_path: Path) -> None:
     assert (rows["4592674"]["T5_answer"], rows["4592674"]["T5_votes"]) == ("Nothing Here", "1")
 
 
+def test_multiple_answer_question_and_line_tools(run_cli: RunCli, tmp_path: Path) -> None:
+    rows = table_of(run_cli, tmp_path, CONSENSUS / "example_4759.csv")
+    # 1910608: Pmason ticked answers 1, 3 and 5 of the multiple-answer question T2: one vote
+    # each, three in all, a three-way tie shown as the first of them in the reduction
+    tied = rows["1910608"]
+    assert (tied["T2_classifications"], tied["T2_answer"], tied["T2_votes"], tied["T2_total"], tied["T2_agreement"],
+            tied["T2_tie"]) == ("1", "Answer number 1", "1", "3", "0.333", "True")
+    # and dropped two red points (tool 1) of T1; one volunteer's marks make no cluster
+    assert (tied["T1_tool1_marks"], tied["T1_tool1_clusters"], tied["T1_marks_without_consensus"]) == \
+        ("2", "0", "True")
+    assert (tied["T3_classifications"], tied["T3_tool1_marks"], tied["T3_tool2_marks"]) == ("0", "0", "0")
+    # 1910611: one full-height line (tool 1) and two bezier lines (tool 2) in T3, no T1 points
+    lines = rows["1910611"]
+    assert (lines["T3_classifications"], lines["T3_tool1_marks"], lines["T3_tool2_marks"],
+            lines["T3_tool1_clusters"], lines["T3_tool2_clusters"]) == ("1", "1", "2", "0", "0")
+    assert (lines["T1_classifications"], lines["T1_tool1_marks"]) == ("0", "0")
+    assert (lines["T2_answer"], lines["T2_votes"], lines["T2_total"]) == ("Answer number 2", "1", "1")
+
+
 def test_question_and_survey_in_one_workflow(run_cli: RunCli, tmp_path: Path) -> None:
     row = table_of(run_cli, tmp_path, CONSENSUS / "michigan.csv")["4593749"]
     assert (row["T2_answer"], row["T2_votes"], row["T2_total"], row["T2_agreement"]) == ("Clear", "2", "3", "0.667")
