@@ -214,3 +214,15 @@ def test_created_at_in_the_export_form_or_iso_8601_reads(run_cli: RunCli, tmp_pa
     assert result.code == 0, result.err
     assert [r["created_at"] for r in read_rows(tmp_path / "out" / "question_extractor_extractions.csv")] == [
         created_at]
+
+
+def test_a_subject_export_row_with_a_field_too_many_is_one_error_naming_it(tmp_path: Path) -> None:
+    from zooagg.errors import InputError
+    from zooagg.exports.subjects import read_subjects
+
+    export = tmp_path / "subjects.csv"
+    export.write_text("subject_id,metadata,locations\n1,{},{}\n2,{},{},x\n", encoding="utf-8")
+    with pytest.raises(InputError) as raised:
+        list(read_subjects(export))
+    assert str(raised.value) == (f"file {export}, row 2: too many fields: 4 where the header has 3 "
+                                 "(fix the row, or write or export the file again)")

@@ -220,7 +220,7 @@ def iter_batches(path: Path, block_size: int = 1 << 22, columns: list[str] | Non
         except (_StraddlingError, pa.ArrowInvalid, InputError) as exc:
             if refused:
                 error = refused[0].error(str(path), names)
-                raise InputError(error.message, hint="write the file again",
+                raise InputError(error.message, hint="fix the row, or write or export the file again",
                                  where=Where(file=str(path), row=error.where.row)) from exc
             if isinstance(exc, InputError):
                 raise

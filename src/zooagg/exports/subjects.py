@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 
 from ..errors import InputError, Where
-from .csvio import decode, header_of, iter_batches
+from .csvio import FATAL, decode, header_of, iter_batches
 
 
 def read_subjects(path: str | Path) -> Iterator[dict[str, Any]]:
@@ -19,7 +19,7 @@ def read_subjects(path: str | Path) -> Iterator[dict[str, Any]]:
     if "subject_id" not in header or "annotations" in header:
         raise InputError("this is not a subject export (no subject_id column)",
                          hint="pass the subject export, the file named …-subjects.csv", where=Where(file=str(path)))
-    for batch in iter_batches(path):
+    for batch in iter_batches(path, on_bad_row=FATAL):  # a damaged subject export: one error naming the row
         columns = {name: batch.column(i).to_pylist() for i, name in enumerate(batch.schema.names)}
         for i in range(batch.num_rows):
             subject: dict[str, Any] = {}
