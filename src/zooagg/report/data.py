@@ -231,7 +231,11 @@ def count_votes(path: Path) -> list[TaskVotes]:
 
 def load_run(folder: Path) -> WorkflowRun:
     extract_files = sorted(p for p in folder.glob("*_extractions.csv"))
-    reduction_files = sorted(p for p in folder.glob("*_reductions*.csv") if not p.name.endswith("_rejects.csv"))
+    from ..consensus.folder import recorded_outputs
+
+    latest = recorded_outputs(folder).reductions  # an earlier run's leftovers are not this run's results
+    reduction_files = sorted(p for p in folder.glob("*_reductions*.csv")
+                             if not p.name.endswith("_rejects.csv") and (latest is None or p.name in latest))
     workflow_id = ""
     run = WorkflowRun(folder, workflow_id)
     for path in folder.glob("Task_labels_workflow_*.yaml"):
