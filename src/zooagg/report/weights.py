@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 from collections import Counter
+from collections.abc import Collection
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -24,8 +25,17 @@ def _rows(path: Path) -> list[dict[str, Any]]:
         return list(csv.DictReader(handle))
 
 
+def _latest(folder: Path) -> Collection[str] | None:
+    """The weighting files `zooagg weight` wrote since the folder's latest run (None: no record, all)."""
+    from ..consensus.folder import recorded_outputs
+
+    return recorded_outputs(folder).weighted
+
+
 def _scores(folder: Path) -> str:
-    path = next((p for p in (folder / "weighting_scores.csv", folder / "weighting_scores.parquet") if p.exists()), None)
+    latest = _latest(folder)
+    path = next((p for p in (folder / "weighting_scores.csv", folder / "weighting_scores.parquet")
+                 if p.exists() and (latest is None or p.name in latest)), None)
     if path is None:
         return ("<p class='meta'>No scores: <code>zooagg weight --score</code> scores every method against "
                 "the gold-standard/expert rows or a truth file.</p>")
@@ -39,7 +49,7 @@ def _scores(folder: Path) -> str:
 
 def _overruled(folder: Path) -> str:
     rows = []
-    for method, path in weighted_files(folder).items():
+    for method, path in weighted_files(folder, _latest(folder)).items():
         subjects: Counter[str] = Counter()
         differ: Counter[str] = Counter()
         for row in _rows(path):
@@ -53,6 +63,6 @@ def _overruled(folder: Path) -> str:
 
 def weighting_section(folder: Path) -> str:
     """The section, or nothing when `zooagg weight` has not been run on this folder."""
-    if not weighted_files(folder):
+    if not weighted_files(folder, _latest(folder)):
         return ""
     return f"<h2>Volunteer weighting</h2>{_scores(folder)}{_overruled(folder)}"

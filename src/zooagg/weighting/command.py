@@ -194,7 +194,9 @@ def weigh_sources(sources: list[Path], names: list[str], params: dict[str, dict[
         scored, weighted = weigh_folder(found, names, params, out, choices.fmt, choices.score, workflow_labels(folder))
         if scored:
             suffix = "parquet" if choices.fmt == "parquet" else "csv"
-            click.echo(f"Saving scores to: {write_rows(scored, out / f'weighting_scores.{suffix}', choices.fmt)}")
+            path = write_rows(scored, out / f"weighting_scores.{suffix}", choices.fmt)
+            click.echo(f"Saving scores to: {path}")
+            weighted.append(path.name)
         scores += scored
         if out.resolve() == folder.resolve():
             from ..run import record_weighted
