@@ -277,7 +277,8 @@ def consensus(folder: Path, fmt: str, subjects: Path | None, classifications: Pa
     """The run folder's consensus table (one row per subject), when it has reductions: of the
     reductions named (those this run wrote), with no weighted answers (this run weighed
     nothing yet: an earlier run's weighted_subjects files are stale)."""
-    from .consensus.folder import Outputs, write_folder
+    from .consensus.folder import write_folder
+    from .manifest import Outputs
 
     written = write_folder(folder, fmt, subjects, classifications, Outputs(reductions, ()))
     if written is None:
@@ -439,7 +440,7 @@ def _write_manifest(manifest: dict[str, Any], path: Path) -> None:
 def record_weighted(folder: Path, names: list[str]) -> None:
     """List weighted_subjects files `zooagg weight` just wrote into a run folder in its
     zooagg-run.json entry (`weighted`), so the consensus table reads them and no older ones."""
-    from .report.data import manifest_entry, manifest_for
+    from .manifest import manifest_entry, manifest_for
 
     manifest = manifest_for(folder)
     entry = manifest_entry(manifest, folder)

@@ -16,7 +16,8 @@ def write_run(root: Path, fmt: str = "csv", subjects: Path | None = None,
               classifications: Path | None = None, metadata: bool = True) -> list[Path]:
     """The consensus table of every run folder under `root`; the exports named in its
     zooagg-run.json give the subject metadata unless `subjects`/`classifications` are given."""
-    from ..report.data import manifest_for, run_folders
+    from ..manifest import manifest_for
+    from ..report.data import run_folders
 
     require_folder(root)
     folders = [f for f in run_folders(root) if any(f.glob("*_reductions*"))]

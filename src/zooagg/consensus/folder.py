@@ -7,13 +7,13 @@ import csv
 import json
 import sys
 from collections.abc import Collection, Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from ..errors import InputError, Where
+from ..manifest import Outputs, recorded_outputs
 from ..tables.cells import parse_cell
 from .build import ConsensusTable, Counts, consensus_table
 from .votes import Labels
@@ -113,28 +113,6 @@ def metadata_from_classifications(path: Path, wanted: set[str]) -> dict[str, dic
                 if sid in wanted and sid not in found and isinstance(entry, dict):
                     found[sid] = {k: _cell(v) for k, v in entry.items() if k not in SKIPPED_METADATA}
     return found
-
-
-@dataclass(frozen=True)
-class Outputs:
-    """The files of a run folder that belong to its latest run: the reductions and the
-    weighted_subjects tables by name (None: every one in the folder, for a folder no
-    zooagg-run.json lists). An earlier run's leftovers (a reducer since dropped, an old
-    `--weight` method) are not in the table."""
-
-    reductions: Collection[str] | None = None
-    weighted: Collection[str] | None = None
-
-
-def recorded_outputs(folder: Path) -> Outputs:
-    """What zooagg-run.json lists for this folder: the reductions its run wrote and the
-    weighted tables `zooagg weight` wrote since (its manifest entry's `weighted`)."""
-    from ..report.data import manifest_entry, manifest_for
-
-    entry = manifest_entry(manifest_for(folder), folder)
-    reductions, weighted = entry.get("reductions"), entry.get("weighted")
-    return Outputs(reductions if isinstance(reductions, list) and reductions else None,
-                   weighted if isinstance(weighted, list) else None)
 
 
 def folder_table(folder: Path, subjects: Path | None = None, classifications: Path | None = None,

@@ -27,8 +27,9 @@ def build_reports(root: Path, classifications: Path | None = None, out: Path | N
     except ImportError:
         raise InputError("zooagg report needs matplotlib",
                          hint="pip install 'zooagg[plot]'") from None
+    from ..manifest import manifest_entry, manifest_for
     from ..tables.atomic import atomic_open, commit
-    from .data import activity_from_export, load_run, manifest_entry, manifest_for, run_folders
+    from .data import activity_from_export, load_run, run_folders
     from .page import render
 
     if not root.is_dir():

@@ -8,7 +8,6 @@ when known, gives volunteers per day over every classification, not only those w
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from ..manifest import recorded_outputs
 from ..tables.cells import parse_cell
 from .marks import (
     DRAWING_EXTRACTORS,
@@ -231,8 +231,6 @@ def count_votes(path: Path) -> list[TaskVotes]:
 
 def load_run(folder: Path) -> WorkflowRun:
     extract_files = sorted(p for p in folder.glob("*_extractions.csv"))
-    from ..consensus.folder import recorded_outputs
-
     latest = recorded_outputs(folder).reductions  # an earlier run's leftovers are not this run's results
     reduction_files = sorted(p for p in folder.glob("*_reductions*.csv")
                              if not p.name.endswith("_rejects.csv") and (latest is None or p.name in latest))
@@ -360,31 +358,3 @@ def _version_ok(raw: bytes, vrange: Any) -> bool:
         return parse_version(raw.decode("latin-1")) in vrange
     except ValueError:
         return False
-
-
-def manifest_for(root: Path) -> dict[str, Any]:
-    """`zooagg-run.json` of a project run, if there is one in `root` or above it."""
-    for folder in (root, *root.parents):
-        path = folder / "zooagg-run.json"
-        if path.exists():
-            try:
-                loaded = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, json.JSONDecodeError):
-                return {}
-            if isinstance(loaded, dict):
-                loaded["_root"] = str(folder)
-                return loaded
-            return {}
-    return {}
-
-
-def manifest_entry(manifest: dict[str, Any], folder: Path) -> dict[str, Any]:
-    """The run entry of `manifest` (as `manifest_for` reads it) whose folder is `folder`; {} when none."""
-    root = manifest.get("_root")
-    runs = manifest.get("runs")
-    if not isinstance(root, str) or not isinstance(runs, list):
-        return {}
-    for entry in runs:
-        if isinstance(entry, dict) and (Path(root) / str(entry.get("folder", ""))).resolve() == folder.resolve():
-            return entry
-    return {}

@@ -27,7 +27,7 @@ def _rows(path: Path) -> list[dict[str, Any]]:
 
 def _latest(folder: Path) -> Collection[str] | None:
     """The weighting files `zooagg weight` wrote since the folder's latest run (None: no record, all)."""
-    from ..consensus.folder import recorded_outputs
+    from ..manifest import recorded_outputs
 
     return recorded_outputs(folder).weighted
 

@@ -29,7 +29,7 @@ def extract_groups(sources: list[Path]) -> tuple[dict[Path, list[Path]], Path | 
     """Extract files per folder (one folder: one workflow, as `zooagg run` lays them out) from
     files and run folders, and the classification export a run's zooagg-run.json names (for
     its gold/expert rows)."""
-    from ..report.data import manifest_for
+    from ..manifest import manifest_for
 
     groups: dict[Path, list[Path]] = {}
     export = None
