@@ -10,9 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from pydantic import TypeAdapter
 
 from zooagg import AGGREGATION_VERSION, __version__, registry
 from zooagg.service.caesar import PREFIXES
+from zooagg.service.schemas import RegistryListing, VersionInfo
 
 from .conftest import Server
 
@@ -166,11 +168,16 @@ def test_meta_endpoints(shared_server: Server) -> None:
     with shared_server.client() as client:
         assert client.get("/-/version").json()["zooagg"] == __version__
         listing = client.get("/-/registry").json()
+        # the answers are what /openapi.json says they are
+        VersionInfo.model_validate_json(client.get("/-/version").content, strict=True)
+        TypeAdapter(RegistryListing).validate_json(client.get("/-/registry").content, strict=True)
         assert set(listing["reducers"]) == set(registry.components("reducer"))
         assert listing["reducers"]["question_reducer"]["params"]["pairs"]["type"] == "bool"
         assert client.get("/").json()["status"] == "ok"
         spec = client.get("/openapi.json").json()
         assert "/reducers/question_reducer" in spec["paths"]
+        for path in ("/-/version", "/-/registry", "/api/projects/{project_id}/weighting/{method}"):
+            assert spec["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"], path
         params = spec["paths"]["/reducers/question_reducer"]["post"]["parameters"]
         assert "pairs" in {p["name"] for p in params}
         assert client.get("/docs").status_code == 200

@@ -8,7 +8,9 @@ import csv
 import json
 from pathlib import Path
 
+from zooagg import registry
 from zooagg.cli import main
+from zooagg.service.schemas import WeightingAnswer
 from zooagg.service.weighting import swap_decisions
 from zooagg.weighting.answers import gold_classifications, read_extracts, split_gold
 
@@ -41,6 +43,7 @@ def test_live_swap_is_the_offline_swap(server: Server, tmp_path: Path) -> None:
     with server.client(token) as client:
         live = client.get(f"/api/projects/{project}/weighting/swap", params={**SWAP, "task": "T0"})
     assert live.status_code == 200, live.text
+    WeightingAnswer.model_validate_json(live.content, strict=True)  # what /openapi.json says it answers
     body = live.json()
     folder = _offline(tmp_path, export)
     with (folder / "weighted_subjects_swap.csv").open(encoding="utf-8") as handle:
@@ -79,3 +82,18 @@ def test_each_classification_updates_the_decision(server: Server, tmp_path: Path
     assert "did you mean 'dawid_skene'" in unknown.json()["hint"]
     assert bad.status_code == 422
     assert "detection" in bad.json()["error"]
+
+
+def test_every_method_answers_as_documented(server: Server, tmp_path: Path) -> None:
+    """Each weighting method's live answer is what /openapi.json says the route answers."""
+    token, project, _ = live_project(server, tmp_path, _rows(), "ida")
+    with server.client(token) as client:
+        for method in registry.components("weighting"):
+            live = client.get(f"/api/projects/{project}/weighting/{method}",
+                              params=SWAP if method == "swap" else None)
+            assert live.status_code == 200, (method, live.text)
+            answer = WeightingAnswer.model_validate_json(live.content, strict=True)
+            assert answer.method == method
+            assert answer.subjects
+            assert answer.volunteers
+            assert (answer.decisions is not None) == (method == "swap")

@@ -51,6 +51,7 @@ from .schemas import (
     ProjectSummary,
     SubjectReductions,
     Uploaded,
+    WeightingAnswer,
     errors,
 )
 from .state import AppState, state_of
@@ -280,7 +281,8 @@ def subject(project_id: Id, subject_id: str, who: Caller, request: Request) -> R
 
 
 @router.get("/{project_id}/weighting/{method}",
-            summary="Volunteer-weighted consensus now: zooagg weight over the stored extracts (docs/weighting.md)", responses=PLANNED)
+            summary="Volunteer-weighted consensus now: zooagg weight over the stored extracts (docs/weighting.md)",
+            response_model=WeightingAnswer, responses=PLANNED)
 def weighting(project_id: Id, method: str, who: Caller, request: Request, task: str | None = None) -> Response:
     """Per subject and task the method's answer, probability and the majority's; per volunteer
     their skill; for `swap` every classification's P(yes), status and retire/keep decision, in

@@ -23,6 +23,7 @@ from .auth import RateLimiter
 from .errors import AuthError, answer_of, error_body
 from .ingest import store_refusal
 from .jsonio import JSONBytes
+from .schemas import RegistryListing, VersionInfo
 from .state import AppState, Settings
 from .store import Store
 from .writer import GroupWriter
@@ -202,12 +203,12 @@ def _add_meta_routes(app: FastAPI) -> None:
         # what the peer's service answers at / (Caesar and load balancers poll it)
         return JSONBytes({"status": "ok", "version": __version__, "commit_id": ""})
 
-    @app.get("/-/version", tags=["meta"])
+    @app.get("/-/version", tags=["meta"], response_model=VersionInfo)
     async def version() -> Response:
         return JSONBytes({"zooagg": __version__, "aggregation_version": AGGREGATION_VERSION,
                           "compatible_with": "panoptes_aggregation 5.3.1"})
 
-    @app.get("/-/registry", tags=["meta"])
+    @app.get("/-/registry", tags=["meta"], response_model=RegistryListing)
     async def registry_json() -> Response:
         return JSONBytes(registry_listing())
 

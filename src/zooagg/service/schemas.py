@@ -137,3 +137,100 @@ class MemberInfo(_Open):
     id: int
     name: str
     admin: bool
+
+
+class VersionInfo(_Open):
+    """`/-/version`: this zooagg, the aggregation_version its reductions carry, and the peer
+    release it answers like."""
+
+    zooagg: str
+    aggregation_version: str
+    compatible_with: str
+
+
+class ComponentParam(_Open):
+    type: str
+    default: Any
+    help: str
+    choices: list[Any] | None = None
+
+
+class RegistryComponent(_Open):
+    """One component as `zooagg list` shows it; `url` its route (None for a weighting method)."""
+
+    name: str
+    summary: str
+    doc: str
+    task_types: list[str]
+    default_reducer: str | None
+    wants: list[str]
+    params: dict[str, ComponentParam]
+    wrapper_params: dict[str, ComponentParam]
+    url: str | None
+
+
+#: `/-/registry`: per kind ("extractors", "reducers", "running_reducers", "weightings") each component by name
+RegistryListing = dict[str, dict[str, RegistryComponent]]
+
+
+class WeightedTask(_Open):
+    """A task the method weighed (how many answers, how many subjects with known truth), or
+    `skipped` and why."""
+
+    skipped: str | None = None
+    answers: int | None = None
+    truth_subjects: int | None = None
+
+
+class WeightedSubject(_Open):
+    """A subject (and survey choice): the method's label and probability beside the majority's;
+    `label_text`/`majority_label_text` in the workflow's words when it has them."""
+
+    subject_id: str
+    workflow_id: str
+    task: str
+    choice: Any
+    method: str
+    label: Any
+    probability: float
+    majority_label: Any
+    majority_share: float
+    answers: int
+    truth: Any
+
+
+class VolunteerSkill(_Open):
+    """A volunteer's skill on a task (method-specific extras, a `confusion` matrix as JSON text)."""
+
+    volunteer: Any
+    user_name: Any
+    workflow_id: str
+    task: str
+    method: str
+    answers: int
+    skill: float | None
+
+
+class SwapDecision(_Open):
+    """One classification's SWAP step: the subject's P(yes) after it, status, retire or keep."""
+
+    task: str
+    subject_id: str
+    classification_id: str
+    volunteer: Any
+    answer: Any
+    probability: float
+    status: str
+    decision: str
+
+
+class WeightingAnswer(_Open):
+    """`GET /api/projects/{id}/weighting/{method}`: the parameters used, per task what was
+    weighed or skipped, the subject and volunteer rows; `decisions` for `swap` only."""
+
+    method: str
+    parameters: dict[str, Any]
+    tasks: dict[str, WeightedTask]
+    subjects: list[WeightedSubject]
+    volunteers: list[VolunteerSkill]
+    decisions: list[SwapDecision] | None = None
