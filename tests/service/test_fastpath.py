@@ -82,9 +82,11 @@ def test_the_short_path_answers_as_the_full_route(server: Server, tmp_path: Path
         assert on_the_short_path(server, token, project)
         again = post(client, project, rows[0])
         many = post(client, project, rows[1:])  # more than the short path takes: the full route
-    assert (first.status_code, first.json()) == (201, {"stored": 1, "duplicates": 0, "duplicate_ids": []})
+    none_dropped = {"marks_dropped": 0, "dropped_marks": []}
+    assert (first.status_code, first.json()) == (201, {"stored": 1, "duplicates": 0, "duplicate_ids": [],
+                                                       **none_dropped})
     assert (again.status_code, again.json()) == (200, {"stored": 0, "duplicates": 1,
-                                                       "duplicate_ids": [rows[0]["classification_id"]]})
+                                                       "duplicate_ids": [rows[0]["classification_id"]], **none_dropped})
     assert (many.status_code, many.json()["stored"]) == (201, 13)
     for response in (first, again, many):
         assert response.headers["content-type"] == "application/json"

@@ -97,7 +97,8 @@ def test_json_columns_as_json_or_as_strings(server: Server, tmp_path: Path) -> N
                "user_name": "someone_else", "user_id": 4321, "workflow_id": WORKFLOW_ID}
     with server.client(server.member("ada")) as client:
         project = make_project(client, tmp_path)
-        assert post(client, project, [row, as_json]).json() == {"stored": 2, "duplicates": 0, "duplicate_ids": []}
+        assert post(client, project, [row, as_json]).json() == {"stored": 2, "duplicates": 0, "duplicate_ids": [],
+                                                                "marks_dropped": 0, "dropped_marks": []}
         subject = client.get(f"/api/projects/{project}/subjects/{row['subject_ids']}").json()
         votes = next(r for r in subject["reductions"] if r["task"] == "T0")["rows"][0]
         assert sum(v for k, v in votes.items() if k != "aggregation_version") == 2

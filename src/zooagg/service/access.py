@@ -101,6 +101,7 @@ def _one_by_one(state: AppState, plan: Plan, prepared: list[Prepared], problems:
             continue
         result.stored += one.stored
         result.duplicates += one.duplicates
+        result.dropped += one.dropped
     return result, problems
 
 
@@ -110,18 +111,23 @@ def ingest_export(state: AppState, who: auth.Caller, project_id: int, path: Path
     reader = ClassificationReader(path, plan.workflow_id, plan.versions)
     stored = duplicates = 0
     rejected: list[dict[str, Any]] = []
+    dropped: list[dict[str, str]] = []  # the first 100 of marks_dropped
+    marks_dropped = 0
     for chunk in _chunks((r for records in reader.batches(True)
                           for r in records), BATCH):
         result, problems = ingest_with_retry(state, who, project_id, chunk, all_or_nothing=False)
         stored += len(result.stored)
         duplicates += len(result.duplicates)
+        marks_dropped += len(result.dropped)
+        dropped += result.dropped[:100 - len(dropped)]
         rejected += problems
     stats = reader.stats
     # rows with more or fewer fields than the header: rejects too, the rest of the file was read
     rejected += [Rejected(error).as_json() for error in stats.bad_rows]
     return {"rows_read": stats.rows_read, "rows_matched": stats.rows_kept, "stored": stored,
             "duplicates": duplicates, "other_workflow": stats.other_workflow, "other_version": stats.other_version,
-            "rejected": len(rejected), "rejects": rejected[:100]}
+            "rejected": len(rejected), "rejects": rejected[:100],
+            "marks_dropped": marks_dropped, "dropped_marks": dropped}
 
 
 def _chunks(items: Iterable[dict[str, bytes]], size: int) -> Iterator[list[dict[str, bytes]]]:

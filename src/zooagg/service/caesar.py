@@ -26,7 +26,7 @@ from ..call import ExtractorCall, ReducerCall
 from ..errors import ConfigError, ZooaggError
 from ..exports.classifications import Classification
 from ..exports.marks import normalise_annotation
-from ..tasks.dropped import take_dropped
+from ..tasks.dropped import NOTING, take_dropped
 from .errors import ServiceError
 from .jsonio import JSONBytes, plain
 from .schemas import errors
@@ -99,9 +99,12 @@ def classification_from_caesar(body: Any) -> Classification:
 
 def run_extractor(name: str, params: dict[str, Any], classification: Classification) -> Any:
     """One extract (a dict; a list for list-valued extractors and `recursive`), stamped."""
-    result = ExtractorCall.of(name, registry.get("extractor", name).name, params)(classification)
-    take_dropped()  # the answer has the peer's shape: no place for dropped marks (docs/fem.md)
-    return result
+    call = ExtractorCall.of(name, registry.get("extractor", name).name, params)
+    with NOTING:
+        try:
+            return call(classification)
+        finally:
+            take_dropped()  # the answer has the peer's shape: no place for dropped marks (docs/fem.md)
 
 
 def posted_extras(items: list[dict[str, Any]]) -> Callable[[str], Any]:

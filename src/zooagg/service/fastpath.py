@@ -44,7 +44,9 @@ def project_of(scope: Scope) -> int | None:
 def answer(result: IngestResult) -> tuple[int, bytes]:
     """The status and JSON body a post of classifications gets."""
     return (201 if result.stored else 200), dumps({"stored": len(result.stored), "duplicates": len(result.duplicates),
-                                                  "duplicate_ids": result.duplicates[:100]})
+                                                  "duplicate_ids": result.duplicates[:100],
+                                                  "marks_dropped": len(result.dropped),
+                                                  "dropped_marks": result.dropped[:100]})
 
 
 async def ingest(state: AppState, full: ASGIApp, scope: Scope, receive: Receive, send: Send,

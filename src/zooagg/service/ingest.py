@@ -18,11 +18,12 @@ from sqlalchemy.exc import DataError, OperationalError, StatementError
 from sqlalchemy.orm import Session
 
 from ..call import by_task
+from ..engine.rejects import dropped_marks, reject_row
 from ..errors import RowError, Where, ZooaggError
 from ..exports.classifications import JSON_COLUMNS, REQUIRED, Classification, parse_record
 from ..exports.ids import classification_key
 from ..exports.versions import parse_version
-from ..tasks.dropped import take_dropped
+from ..tasks.dropped import NOTING, take_dropped
 from . import bulk
 from .auth import PG_TOKENS_ACCESS, access_denied, access_params, denials
 from .columns import PG_TALLY, ColumnCache, Orders
@@ -59,12 +60,22 @@ class Prepared:
     classification: Classification
     row: dict[str, Any]
     extracts: list[tuple[Entry, int, str, Any]]  # entry, row index, subject_id, data
+    #: the marks its extractors read but could not use, as answers report them (dropped_mark)
+    dropped: list[dict[str, str]] = field(default_factory=list)
 
 
 @dataclass
 class IngestResult:
     stored: list[str] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)
+    #: the dropped marks of the classifications stored (a duplicate's were reported when it was)
+    dropped: list[dict[str, str]] = field(default_factory=list)
+
+
+def dropped_mark(extractor: str, error: RowError) -> dict[str, str]:
+    """A dropped mark in an answer: the offline rejects file's row, task and reason."""
+    _, row, _, task, _, reason = reject_row(error)
+    return {"classification_id": row, "task": task, "extractor": extractor, "reason": reason}
 
 
 # ---- rows in the export's shape -------------------------------------------------------------
@@ -172,20 +183,25 @@ def prepare(plan: Plan, record: dict[str, bytes]) -> Prepared:
                                 where=Where(file=SOURCE, row=cid, column="workflow_version")))
     grouped = by_task(parsed.annotations)
     extracts: list[tuple[Entry, int, str, Any]] = []
+    dropped: list[dict[str, str]] = []
     for entry in plan.entries:
-        try:
-            rows = entry.extract.rows(parsed, entry.extract.annotations(grouped))
-        except ZooaggError as exc:
-            raise Rejected(RowError(f"{entry.extractor}: {exc.message}", exc.hint,
-                                    Where(SOURCE, cid, "annotations", entry.task, exc.where.value))) from exc
-        except Exception as exc:  # the extractor met an annotation it does not understand
-            raise Rejected(RowError(f"{entry.extractor} failed on this annotation ({type(exc).__name__}: {exc})",
-                                    hint="check the annotation's shape against the task type",
-                                    where=Where(SOURCE, cid, "annotations", entry.task))) from exc
-        take_dropped()  # not reported by the server yet (docs/fem.md); kept from piling up
+        with NOTING:
+            try:
+                rows = entry.extract.rows(parsed, entry.extract.annotations(grouped))
+            except ZooaggError as exc:
+                take_dropped()  # the whole classification is rejected: its marks are not reported apart
+                raise Rejected(RowError(f"{entry.extractor}: {exc.message}", exc.hint,
+                                        Where(SOURCE, cid, "annotations", entry.task, exc.where.value))) from exc
+            except Exception as exc:  # the extractor met an annotation it does not understand
+                take_dropped()
+                raise Rejected(RowError(f"{entry.extractor} failed on this annotation ({type(exc).__name__}: {exc})",
+                                        hint="check the annotation's shape against the task type",
+                                        where=Where(SOURCE, cid, "annotations", entry.task))) from exc
+            marks = dropped_marks(entry.extractor, SOURCE, cid, entry.task)
+        dropped += [dropped_mark(entry.extractor, mark) for mark in marks]
         for index, (subject, data) in enumerate(rows):
             extracts.append((entry, index, subject, data))
-    return Prepared(parsed, stored_row(record), extracts)
+    return Prepared(parsed, stored_row(record), extracts, dropped)
 
 
 def prepare_all(plan: Plan, records: Iterable[dict[str, bytes]]) -> tuple[list[Prepared], list[dict[str, Any]]]:
@@ -337,6 +353,7 @@ def _store_project(session: Session, plan: Plan, batches: list[tuple[Batch, Inge
     for cid, (item, result) in fresh.items():
         if cid in inserted:
             result.stored.append(cid)
+            result.dropped += item.dropped
             stored.append((inserted[cid], item))
         else:
             result.duplicates.append(cid)

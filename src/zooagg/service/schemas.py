@@ -91,12 +91,25 @@ class ParametersChanged(_Open):
     recomputed: dict[str, Any]
 
 
+class DroppedMark(_Open):
+    """A drawing mark an extractor read but could not use: skipped, the rest of its
+    classification stored and extracted (the offline rejects file's row, task and reason)."""
+
+    classification_id: str
+    task: str
+    extractor: str
+    reason: str
+
+
 class Posted(_Open):
-    """How many of the posted classifications were new, and which were stored already."""
+    """How many of the posted classifications were new, and which were stored already; the
+    marks of the new ones that were dropped (the first 100 listed)."""
 
     stored: int
     duplicates: int
     duplicate_ids: list[str]
+    marks_dropped: int
+    dropped_marks: list[DroppedMark]
 
 
 class Uploaded(_Open):
@@ -108,6 +121,8 @@ class Uploaded(_Open):
     other_version: int
     rejected: int
     rejects: list[dict[str, Any]]
+    marks_dropped: int
+    dropped_marks: list[DroppedMark]
 
 
 class SubjectReductions(_Open):

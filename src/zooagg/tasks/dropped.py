@@ -8,11 +8,15 @@ no import from the export readers or the engine.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 #: (why, mark) of marks dropped by the last extractor call; drained by the caller (`take_dropped`)
 DROPPED: list[tuple[str, Any]] = []
 _KEEP_AT_MOST = 10_000  # a caller that never drains (a library user) cannot grow it without bound
+#: held from an extractor call to its `take_dropped` by callers that extract in several threads
+#: (the server), so that one thread does not take another's notes
+NOTING = threading.Lock()
 
 
 def note_dropped(why: str, mark: Any) -> None:
