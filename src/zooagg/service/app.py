@@ -18,7 +18,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from .. import AGGREGATION_VERSION, __version__, registry
 from ..errors import ZooaggError
-from . import fastpath
+from . import fastpath, limits
 from .auth import RateLimiter
 from .errors import AuthError, answer_of, error_body
 from .ingest import store_refusal
@@ -90,11 +90,29 @@ class App(FastAPI):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             send = with_security_headers(scope["path"], send)
+            limit = self.state.zooagg.settings.max_upload
+            refusal = limits.refused(scope, limit)
+            if refusal is not None:  # refused before any of the body is read
+                await too_large(scope["path"], refusal)(scope, receive, send)
+                return
+            receive = limits.counted(receive, limit)
         project_id = fastpath.project_of(scope)
         if project_id is None:
             await super().__call__(scope, receive, send)
-        else:
+            return
+        try:
             await fastpath.ingest(self.state.zooagg, super().__call__, scope, receive, send, project_id)
+        except limits.TooLarge as exc:  # raised while fastpath read the body, before any answer
+            await too_large(scope["path"], exc)(scope, receive, send)
+
+
+def too_large(path: str, exc: limits.TooLarge) -> Response:
+    """The 413 of a body over the limit: JSON, or a page for the web pages' forms."""
+    if path.startswith("/web/"):
+        from .web import page
+
+        return page("error.html", 413, message=f"{exc.message} ({exc.hint})")
+    return JSONBytes(error_body(exc.message, hint=exc.hint, where="body"), status_code=413)
 
 
 def with_security_headers(path: str, send: Send) -> Send:
@@ -151,6 +169,10 @@ def _add_handlers(app: FastAPI) -> None:
 
     app.add_exception_handler(DataError, store_refused)
     app.add_exception_handler(StatementError, store_refused)
+
+    @app.exception_handler(limits.TooLarge)
+    async def body_too_large(request: Request, exc: limits.TooLarge) -> Response:
+        return too_large(request.url.path, exc)
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:

@@ -34,8 +34,11 @@ def _store_options(func: Callable[..., Any]) -> Callable[..., Any]:
               "they take turns to write).")
 @click.option("--log-level", default="info", show_default=True,
               type=click.Choice(["critical", "error", "warning", "info", "debug"]))
+@click.option("--max-upload", default=2_000_000_000, show_default=True, type=click.IntRange(min=1), metavar="BYTES",
+              envvar="ZOOAGG_MAX_UPLOAD", show_envvar=True,
+              help="The largest request body taken (an uploaded export, a post); a bigger one gets a 413.")
 def serve(host: str, port: int, database: str | None, data_dir: str, ssl_certfile: str | None,
-          ssl_keyfile: str | None, workers: int, log_level: str) -> None:
+          ssl_keyfile: str | None, workers: int, log_level: str, max_upload: int) -> None:
     """Run the live aggregation server (Caesar endpoints, live projects, web pages).
 
     The database is upgraded to the newest schema at start. Create the first member with
@@ -55,7 +58,8 @@ def serve(host: str, port: int, database: str | None, data_dir: str, ssl_certfil
 
     if bool(ssl_certfile) != bool(ssl_keyfile):
         raise click.UsageError("give both --ssl-certfile and --ssl-keyfile, or neither")
-    settings = Settings(database_url(database, Path(data_dir)), Path(data_dir), secure_cookies=bool(ssl_certfile))
+    settings = Settings(database_url(database, Path(data_dir)), Path(data_dir), secure_cookies=bool(ssl_certfile),
+                        max_upload=max_upload)
     store = Store(settings.database_url)
     try:
         store.upgrade()  # once, before any worker starts

@@ -27,6 +27,7 @@ WHY = {
     403: "The token's member may not do this (not a member of the project, not an admin).",
     404: "No such project, token, subject, extractor or component.",
     409: "The project has no workflow yet, or its configuration kept changing.",
+    413: "The body is bigger than the server takes (zooagg serve --max-upload, ZOOAGG_MAX_UPLOAD).",
     422: "The request is not one the server can take: the reason names the field.",
     429: "Too many failed sign-ins; wait and try again.",
 }
@@ -41,10 +42,10 @@ def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
 MEMBER = errors(401, 422)
 PROJECT = errors(401, 403, 404, 422)
 PLANNED = errors(401, 403, 404, 409, 422)
-WITH_JSON = errors(400, 401, 403, 404, 409, 422)
-#: the same for routes that read a body (400: it could not be parsed at all)
-BODY_MEMBER = errors(400, 401, 422)
-BODY_PROJECT = errors(400, 401, 403, 404, 422)
+WITH_JSON = errors(400, 401, 403, 404, 409, 413, 422)
+#: the same for routes that read a body (400: it could not be parsed at all; 413: over max_upload)
+BODY_MEMBER = errors(400, 401, 413, 422)
+BODY_PROJECT = errors(400, 401, 403, 404, 413, 422)
 BODY_PLANNED = WITH_JSON
 
 

@@ -25,7 +25,7 @@ class Settings:
     secure_cookies: bool = False
     login_limit: int = 5
     login_window: float = 60.0
-    #: largest upload accepted (bytes)
+    #: the largest request body accepted, in bytes (an upload, a post; service/limits.py)
     max_upload: int = 2_000_000_000
 
     def to_json(self) -> str:
