@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from zooagg import registry
+from zooagg.registry import store
 
 HERE = Path(__file__).parent
 
@@ -24,10 +25,10 @@ def _run(code: str) -> str:
 def test_the_index_is_what_loading_every_module_registers() -> None:
     registry.load()
     for kind in registry.KINDS:
-        registered = {name: c.func.__module__.rsplit(".", 1)[1] for name, c in registry._REGISTRY[kind].items()
+        registered = {name: c.func.__module__.rsplit(".", 1)[1] for name, c in store._REGISTRY[kind].items()
                       if c.func.__module__.startswith("zooagg.tasks.")}
         assert registry.homes()[kind] == registered, kind
-    forms = {key: func.__module__.rsplit(".", 1)[1] for key, func in registry._PLUCK_FORMS.items()}
+    forms = {key: func.__module__.rsplit(".", 1)[1] for key, func in store._PLUCK_FORMS.items()}
     assert registry.homes()["plucked"] == forms == {"feedback": "skill"}
 
 
@@ -41,13 +42,14 @@ def test_every_module_that_registers_is_listed() -> None:
 def test_every_built_in_name_loads_alone() -> None:
     out = _run("""
         from zooagg import registry
+        from zooagg.registry import store
         for kind in registry.KINDS:
             for name in registry.homes()[kind]:
                 component = registry.get(kind, name)
                 assert name in (component.name, *component.aliases), (kind, name)
-                assert not registry._LOADED, (kind, name)
+                assert not store._LOADED, (kind, name)
         assert registry.get("extractor", "shape_extractor_rectangle").name == "shape_extractor"
-        assert not registry._LOADED
+        assert not store._LOADED
         print("ok")
     """)
     assert out.strip() == "ok"
@@ -79,10 +81,11 @@ def test_unknown_names_still_load_everything_and_suggest() -> None:
     out = _run("""
         from zooagg import registry
         from zooagg.errors import ConfigError
+        from zooagg.registry import store
         try:
             registry.get("reducer", "question_reducr")
         except ConfigError as exc:
-            print(registry._LOADED, exc.hint)
+            print(store._LOADED, exc.hint)
     """)
     assert out.startswith("True did you mean 'question_reducer'?")
 

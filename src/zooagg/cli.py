@@ -43,7 +43,7 @@ class TerminalConsole(run.Console):
     def progress(self, label: str, total: int | None = None, unit: str = "rows") -> Iterator[Any]:
         if self.hide_bar or not (hasattr(sys.stderr, "isatty") and sys.stderr.isatty()):
             # tqdm itself, even disabled, costs ~15 ms of imports and a multiprocessing lock
-            yield run._NoBar()
+            yield run.NoBar()
             return
         from tqdm import tqdm
 

@@ -1,7 +1,8 @@
-"""zooagg-run.json, the manifest of a project run: finding it, a folder's entry in it, and the
-files of a folder that belong to its latest run. Read by the report, the consensus table,
-`zooagg weight` and `zooagg run`; it imports nothing of theirs, so none of them imports another
-to read it."""
+"""zooagg-run.json, the manifest of a project run: finding it, a folder's entry in it, the
+files of a folder that belong to its latest run, and writing it (atomically: `zooagg run`
+writes it whole, `zooagg weight` adds what it weighed to a folder's entry). Read by the report,
+the consensus table, `zooagg weight` and `zooagg run`; it imports nothing of theirs, so none of
+them imports another to read or write it."""
 from __future__ import annotations
 
 import json
@@ -57,3 +58,24 @@ def recorded_outputs(folder: Path) -> Outputs:
     reductions, weighted = entry.get("reductions"), entry.get("weighted")
     return Outputs(reductions if isinstance(reductions, list) and reductions else None,
                    weighted if isinstance(weighted, list) else None)
+
+
+def write_manifest(manifest: dict[str, Any], path: Path) -> None:
+    """Write a manifest (as `manifest_for` reads it, or as a run makes it) to `path` atomically."""
+    from .tables.atomic import atomic_open, commit
+
+    handle, tmp = atomic_open(path)
+    with handle:
+        json.dump({k: v for k, v in manifest.items() if k != "_root"}, handle, indent=2)
+    commit(tmp, path)
+
+
+def record_weighted(folder: Path, names: list[str]) -> None:
+    """List weighted_subjects files `zooagg weight` just wrote into a run folder in its
+    zooagg-run.json entry (`weighted`), so the consensus table reads them and no older ones."""
+    manifest = manifest_for(folder)
+    entry = manifest_entry(manifest, folder)
+    if not entry:
+        return
+    entry["weighted"] = sorted({*entry.get("weighted", []), *names})
+    write_manifest(manifest, Path(manifest["_root"]) / "zooagg-run.json")

@@ -199,7 +199,7 @@ def weigh_sources(sources: list[Path], names: list[str], params: dict[str, dict[
             weighted.append(path.name)
         scores += scored
         if out.resolve() == folder.resolve():
-            from ..run import record_weighted
+            from ..manifest import record_weighted
 
             record_weighted(folder, weighted)
             for path in refresh_consensus(folder):
