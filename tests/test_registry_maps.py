@@ -69,3 +69,31 @@ def test_describe_is_what_list_and_the_docs_show() -> None:
     question = next(i for i in listing["reducers"] if i["name"] == "question_reducer")
     assert question["params"]["pairs"]["default"] is False
     assert question["summary"] == question["doc"].splitlines()[0]
+
+
+def test_the_reducers_of_an_extractor_come_from_the_decorators() -> None:
+    """What the live server's form offers per task: the default reducer and those that `reads` it."""
+    assert registry.reducers_for("question_extractor") == ["question_consensus_reducer", "question_reducer"]
+    assert registry.reducers_for("point_extractor_by_frame") == ["point_reducer_dbscan", "point_reducer_hdbscan"]
+    assert registry.reducers_for("shape_extractor") == ["shape_reducer_dbscan", "shape_reducer_hdbscan",
+                                                        "shape_reducer_optics"]
+    assert registry.reducers_for("polygon_extractor") == ["polygon_reducer", "polygon_reducer_contours"]
+    assert registry.reducers_for("line_text_extractor") == ["optics_line_text_reducer", "poly_line_text_reducer"]
+    assert registry.reducers_for("slider_extractor") == ["slider_reducer"]
+    assert registry.reducers_for("nfn_extractor") == []
+
+
+def test_every_reducer_reads_registered_extractors() -> None:
+    extractors = registry.components("extractor")
+    for name, component in registry.components("reducer").items():
+        assert set(component.reads) <= set(extractors), name
+
+
+def test_the_form_offers_the_reducers_of_the_task_and_the_current_one() -> None:
+    from zooagg.service.web_views import reducer_choices
+
+    assert reducer_choices("shape_extractor_rectangle", "shape_reducer_dbscan") == [
+        "shape_reducer_dbscan", "shape_reducer_hdbscan", "shape_reducer_optics"]
+    assert reducer_choices("shortcut_extractor", "shortcut_reducer") == ["shortcut_reducer"]
+    assert reducer_choices("question_extractor", "first_n_true_reducer") == [
+        "first_n_true_reducer", "question_consensus_reducer", "question_reducer"]

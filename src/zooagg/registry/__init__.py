@@ -19,7 +19,13 @@ Every public name is importable from `zooagg.registry`, as plugins and the docs 
 """
 
 from .decorators import extractor, plucked, reducer, running_reducer, weighting, workflow_config
-from .derived import default_reducers, describe, extractor_for_type, workflow_config_for
+from .derived import (
+    default_reducers,
+    describe,
+    extractor_for_type,
+    reducers_for,
+    workflow_config_for,
+)
 from .params import (
     COMMON_EXTRACTOR_PARAMS,
     COMMON_REDUCER_PARAMS,
@@ -63,6 +69,7 @@ __all__ = [
     "pluck_form",
     "plucked",
     "reducer",
+    "reducers_for",
     "running_reducer",
     "task_modules",
     "weighting",

@@ -56,12 +56,16 @@ def reducer(
     columnar_ok: Callable[[dict[str, Any]], bool] | None = None,
     vote_form: str | None = None,
     stamp_before: str | None = None,
+    reads: tuple[str, ...] = (),
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register a reducer: `func(extracts, **params) -> dict | list` (one subject, one task).
-    `stamp_before`: the result key the `aggregation_version` stamp goes in front of (call.py)."""
+    `stamp_before`: the result key the `aggregation_version` stamp goes in front of (call.py).
+    `reads`: the extractors whose extracts it reduces too, besides those that name it their
+    `default_reducer` (`reducers_for`)."""
 
     def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
-        extra: dict[str, Any] = {"columnar": columnar, "vote_form": vote_form, "stamp_before": stamp_before}
+        extra: dict[str, Any] = {"columnar": columnar, "vote_form": vote_form, "stamp_before": stamp_before,
+                                 "reads": reads}
         if columnar_ok is not None:
             extra["columnar_ok"] = columnar_ok
         _register("reducer", name, func, params=params or {}, wants=wants, aliases=aliases, **extra)

@@ -1,6 +1,7 @@
 """What the registry derives from its components: the config maps `zooagg config` uses (a
-task type's extractor, an extractor's default reducer, a whole workflow's config) and
-`describe()`, the one listing behind `zooagg list`, `/-/registry` and docs/components.md."""
+task type's extractor, an extractor's default reducer, a whole workflow's config), the reducers
+of an extractor's extracts (`reducers_for`), and `describe()`, the one listing behind `zooagg
+list`, `/-/registry` and docs/components.md."""
 
 from __future__ import annotations
 
@@ -37,6 +38,17 @@ def default_reducers() -> dict[str, str]:
     """Extractor -> the reducer `zooagg config` pairs with it (the decorators' default_reducer)."""
     load()
     return {name: c.default_reducer for name, c in _REGISTRY["extractor"].items() if c.default_reducer}
+
+
+def reducers_for(extractor: str) -> list[str]:
+    """The reducers that reduce an extractor's extracts: its default reducer and those whose
+    decorator `reads` it, sorted (the choices the live server's form offers for a task)."""
+    load()
+    default = _REGISTRY["extractor"].get(extractor)
+    found = {name for name, c in _REGISTRY["reducer"].items() if extractor in c.reads}
+    if default is not None and default.default_reducer:
+        found.add(default.default_reducer)
+    return sorted(found)
 
 
 def describe() -> dict[str, list[dict[str, Any]]]:

@@ -55,6 +55,9 @@ class Component:
     #: a reducer whose result has this key gets its `aggregation_version` stamp just before it
     #: (where the peer puts it: `parameters` of the line-text reducers); else at the end
     stamp_before: str | None = None
+    #: a reducer: the extractors whose extracts it also reduces, besides those whose
+    #: `default_reducer` it is (the alternatives the live server's form offers)
+    reads: tuple[str, ...] = ()
 
     @property
     def all_params(self) -> dict[str, Param]:

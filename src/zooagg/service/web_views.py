@@ -78,23 +78,9 @@ def input_kind(param: registry.Param) -> str:
     return "text"
 
 
-#: reducers that read the same extracts, by extractor family (the API accepts any registered
-#: reducer; the form offers the ones that make sense for the task's extracts)
-REDUCER_FAMILIES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("question_extractor", ("question_reducer", "question_consensus_reducer")),
-    ("shortcut_extractor", ("shortcut_reducer",)),
-    ("point_extractor_by_frame", ("point_reducer_dbscan", "point_reducer_hdbscan")),
-    ("shape_extractor", ("shape_reducer_dbscan", "shape_reducer_hdbscan", "shape_reducer_optics")),
-    ("polygon_extractor", ("polygon_reducer", "polygon_reducer_contours")),
-    ("line_text_extractor", ("poly_line_text_reducer", "optics_line_text_reducer")),
-    ("poly_line_text_extractor", ("poly_line_text_reducer", "optics_line_text_reducer")),
-)
-
-
 def reducer_choices(extractor: str, current: str) -> list[str]:
-    """The reducers the form offers for a task (the current one always among them)."""
-    known = registry.components("reducer")
-    for prefix, names in REDUCER_FAMILIES:
-        if extractor == prefix or (extractor.startswith(prefix + "_") and prefix == "shape_extractor"):
-            return sorted({*(n for n in names if n in known), current})
-    return [current]
+    """The reducers the form offers for a task: those that reduce its extractor's extracts
+    (`registry.reducers_for`; the API accepts any registered reducer), the current one always
+    among them."""
+    base = "shape_extractor" if extractor.startswith("shape_extractor_") else extractor
+    return sorted({*registry.reducers_for(base), current})

@@ -249,7 +249,8 @@ def point_reducer_dbscan(extracts: list[dict[str, Any]], *, user_ids: list[Any] 
     return _with_details(result, extracts, details, user_ids or [None] * len(extracts))
 
 
-@reducer("point_reducer_hdbscan", params={**HDBSCAN_PARAMS, "details": DETAILS}, wants=("user_ids",))
+@reducer("point_reducer_hdbscan", params={**HDBSCAN_PARAMS, "details": DETAILS}, wants=("user_ids",),
+         reads=("point_extractor_by_frame",))
 def point_reducer_hdbscan(extracts: list[dict[str, Any]], *, user_ids: list[Any] | None = None,
                           details: dict[str, Any] | None = None, **hdbscan: Any) -> dict[str, Any]:
     """Cluster points per frame and tool with HDBSCAN; adds `_cluster_probabilities`."""

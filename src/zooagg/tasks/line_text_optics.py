@@ -203,7 +203,8 @@ def _min_samples(raw: Any) -> Any:
         return "auto"  # as the peer: a value that is not a whole number means auto
 
 
-@reducer("optics_line_text_reducer", params=OPTICS_PARAMS, wants=("user_ids",), stamp_before="parameters")
+@reducer("optics_line_text_reducer", params=OPTICS_PARAMS, wants=("user_ids",), stamp_before="parameters",
+         reads=("line_text_extractor", "poly_line_text_extractor"))
 def optics_line_text_reducer(extracts: list[dict[str, Any]], *, user_ids: list[Any], min_samples: Any = "auto",
                              max_eps: float | None = None, xi: float = 0.15, angle_eps: float = 30.0,
                              gutter_eps: float = 300.0, low_consensus_threshold: float = 3.0,

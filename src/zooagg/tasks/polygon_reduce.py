@@ -295,7 +295,7 @@ def _check_raster(options: dict[str, Any]) -> None:
                           hint="leave it out: zooagg always gives the exact contours")
 
 
-@reducer("polygon_reducer_contours", params={**CONTOUR_PARAMS, **RASTER_PARAMS})
+@reducer("polygon_reducer_contours", params={**CONTOUR_PARAMS, **RASTER_PARAMS}, reads=("polygon_extractor",))
 def polygon_reducer_contours(extracts: list[dict[str, Any]], *, rasterisation: str = "auto",
                              rasterization: str = "auto", num_grid_points: int = 100,
                              smoothing: str = "minimal_sides", **options: Any) -> list[dict[str, Any]]:

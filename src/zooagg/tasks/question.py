@@ -87,7 +87,7 @@ def shortcut_reducer(
     return question_reducer(extracts, user_ids=user_ids, pairs=pairs, track_user_ids=track_user_ids)
 
 
-@reducer("question_consensus_reducer", params={"pairs": QUESTION_PARAMS["pairs"]})
+@reducer("question_consensus_reducer", params={"pairs": QUESTION_PARAMS["pairs"]}, reads=("question_extractor",))
 def question_consensus_reducer(extracts: list[dict[str, Any]], *, pairs: bool = False) -> dict[str, Any]:
     """The most common answer, its votes, and agreement = its votes / all votes."""
     counts: Counter[str] = Counter()

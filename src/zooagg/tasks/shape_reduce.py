@@ -154,7 +154,8 @@ def shape_reducer_dbscan(extracts: list[dict[str, Any]], *, user_ids: list[Any] 
                           details=details, user_ids=user_ids)
 
 
-@reducer("shape_reducer_hdbscan", params={**SHAPE_COMMON, **SHAPE_HDBSCAN}, wants=("user_ids",))
+@reducer("shape_reducer_hdbscan", params={**SHAPE_COMMON, **SHAPE_HDBSCAN}, wants=("user_ids",),
+         reads=("shape_extractor",))
 def shape_reducer_hdbscan(extracts: list[dict[str, Any]], *, user_ids: list[Any] | None = None,
                           shape: str | None = None, symmetric: bool = False, metric_type: str = "euclidean",
                           estimate_average: bool = False, eps_t: float = 0.5,
@@ -165,7 +166,8 @@ def shape_reducer_hdbscan(extracts: list[dict[str, Any]], *, user_ids: list[Any]
                           details=details, user_ids=user_ids)
 
 
-@reducer("shape_reducer_optics", params={**SHAPE_COMMON, **SHAPE_OPTICS}, wants=("user_ids",))
+@reducer("shape_reducer_optics", params={**SHAPE_COMMON, **SHAPE_OPTICS}, wants=("user_ids",),
+         reads=("shape_extractor",))
 def shape_reducer_optics(extracts: list[dict[str, Any]], *, user_ids: list[Any] | None = None,
                          shape: str | None = None, symmetric: bool = False, metric_type: str = "euclidean",
                          estimate_average: bool = False, eps_t: float = 0.5,
