@@ -61,3 +61,37 @@ def test_every_component_is_documented() -> None:
     for kind in registry.KINDS:
         for name in registry.components(kind):
             assert f"`{name}`" in text
+
+
+def _architecture_paths() -> set[str]:
+    """Every module or package docs/architecture.md names in backticks (`run/`, `store.py`,
+    `service/plan.py`), each as written."""
+    import re
+
+    text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    return {part for token in re.findall(r"`([^`\s]+)`", text) for part in re.split(r"[ ,]", token)
+            if part.endswith((".py", "/"))}
+
+
+def test_the_architecture_page_names_only_modules_that_exist() -> None:
+    """A path is looked for from src/zooagg (then from the repository: tests/...; then beside the
+    service: templates/); a bare file name in any package (the tables name `store.py` in the
+    registry/ row)."""
+    src = ROOT / "src" / "zooagg"
+    names = {path.name for path in src.rglob("*.py")}
+
+    def exists(path: str) -> bool:
+        if "/" not in path:
+            return path in names
+        return any((base / path).exists() for base in (src, ROOT, src / "service"))
+
+    assert [path for path in sorted(_architecture_paths()) if not exists(path)] == []
+
+
+def test_every_top_level_module_is_on_the_architecture_page() -> None:
+    src = ROOT / "src" / "zooagg"
+    named = _architecture_paths()
+    modules = [p.name for p in src.glob("*.py") if p.name != "__main__.py"] + \
+        [f"{p.name}/" for p in src.iterdir() if (p / "__init__.py").exists()]
+    missing = [module for module in sorted(modules) if module not in named]
+    assert missing == []
