@@ -219,7 +219,7 @@ def extract_command(classification_csv: str, extractor_config: str, directory: s
 @click.option("-s", "--stream", is_flag=True, help="Accepted for compatibility: zooagg always writes the "
               "file atomically at the end, so an interrupted run leaves no half file to resume.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), default="csv", show_default=True)
-@click.option("--strict", is_flag=True, help="Stop at the first subject that cannot be reduced.")
+@click.option("--strict", is_flag=True, help="Stop at the first bad extract row or subject that cannot be reduced, instead of writing it to the rejects file.")
 @click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
               help="local: this machine's cores; dask: a Dask cluster (same output, bit for bit).")
 @click.option("--scheduler", help="Dask scheduler address (tcp://host:8786); default: a local Dask cluster.")

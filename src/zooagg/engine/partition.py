@@ -10,6 +10,7 @@ order (subjects sorted, tasks in order of first appearance).
 from __future__ import annotations
 
 import mmap
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,11 +21,13 @@ import pyarrow.csv as pacsv
 import pyarrow.ipc as ipc
 
 from ..errors import InputError, RowError, Where
-from ..exports.csvio import FATAL, GROWTH, MAX_BLOCK, header_of, iter_batches, require_columns
+from ..exports.csvio import GROWTH, MAX_BLOCK, BadRow, header_of, iter_batches, require_columns
 from ..tables.kinds import ColumnKind
 from .vote_cells import Check
 
 NEEDED = ("subject_id", "task", "created_at", "user_name", "workflow_id")
+#: what to do about a row of the extract file with a field too many or too few
+RAGGED = "fix the row, or run zooagg extract again"
 ROW = "__row"  # the row's number in the file: ties in the sort keep file order, as pandas does
 
 
@@ -36,7 +39,8 @@ class Partitions:
     tasks: list[str]  # every task in the file (order decided after reduction)
     rows: int = 0
     bucket_rows: list[int] = field(default_factory=list)
-    #: rows the check set aside (`vote_cells`), not in any bucket
+    #: rows set aside, not in any bucket: a field too many or too few (`csvio.BadRow`, as in an
+    #: export given to extract) or refused by the check (`vote_cells`)
     rejects: list[RowError] = field(default_factory=list)
 
     @property
@@ -103,10 +107,23 @@ def _convert_options(header: list[str]) -> pacsv.ConvertOptions:
     return pacsv.ConvertOptions(column_types={n: pa.string() for n in header}, strings_can_be_null=False)
 
 
-def read_whole(path: Path, check: Check | None = None, rejects: list[RowError] | None = None
-               ) -> tuple[pa.Table, list[str]]:
+def _streamed(path: Path, header: list[str], block_size: int, rejects: list[RowError]) -> Iterator[pa.RecordBatch]:
+    """The file's batches, every cell as written; a row with a field too many or too few goes
+    to `rejects` (as extract's reader sets it aside) and the rest is read."""
+    def ragged(row: BadRow) -> None:
+        rejects.append(row.error(str(path), header, RAGGED))
+
+    return iter_batches(path, block_size, on_bad_row=ragged, kind=pa.string())
+
+
+def _ragged(exc: pa.ArrowInvalid) -> bool:
+    return "columns, got" in (str(exc).splitlines() or [""])[0]
+
+
+def read_whole(path: Path, check: Check | None, rejects: list[RowError]) -> tuple[pa.Table, list[str]]:
     """An extract file small enough to hold whole, every cell as written: (table, its tasks in
-    order of first appearance); rows `check` refuses go to `rejects` instead."""
+    order of first appearance); rows with a field too many or too few, and rows `check`
+    refuses, go to `rejects` instead."""
     header = check_header(path)
     with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as whole:
         quoted = whole.find(b'"') >= 0  # no quotes, no newlines inside values: parsing is ~20% faster told so
@@ -118,6 +135,10 @@ def read_whole(path: Path, check: Check | None = None, rejects: list[RowError] |
                                    convert_options=_convert_options(header))
             break
         except pa.ArrowInvalid as exc:
+            if _ragged(exc):  # read again as extract reads an export: the bad rows set aside, in file order
+                schema = pa.schema([pa.field(name, pa.string()) for name in header])
+                table = pa.Table.from_batches(list(_streamed(path, header, block, rejects)), schema)
+                break
             if "straddl" not in str(exc) or block >= MAX_BLOCK:
                 raise _malformed(path, exc) from exc
             block = min(block * GROWTH, MAX_BLOCK)  # a cell bigger than the block: bigger blocks
@@ -125,9 +146,8 @@ def read_whole(path: Path, check: Check | None = None, rejects: list[RowError] |
         keep, refused = check(table)
         if keep is not None:
             table = table.filter(keep)
-            if rejects is not None:
-                rejects += refused
-    if table.num_rows == 0 and not (rejects and check):
+            rejects += refused
+    if table.num_rows == 0 and not rejects:
         raise _no_rows(path)
     return table, pc.unique(table.column("task")).to_pylist()
 
@@ -137,13 +157,14 @@ def partition(path: Path, workdir: Path, count: int, block_size: int = 1 << 20, 
     """Split the extract CSV into `count` bucket files by subject (phase 1); rows `check`
     refuses go to the result's rejects instead."""
     header = check_header(path)
-    batches = iter_batches(path, block_size, on_bad_row=FATAL, kind=pa.string())
+    result = Partitions(header, [], {}, [], bucket_rows=[0] * count)
+    batches = _streamed(path, header, block_size, result.rejects)
     schema = pa.schema([*(pa.field(n, pa.string()) for n in header), pa.field(ROW, pa.int64())])
     files = [workdir / f"bucket-{i:04d}.arrow" for i in range(count)]
     writers = [ipc.new_file(str(f), schema) for f in files]
     kinds = {n: ColumnKind() for n in header if n.startswith("data.") or n in ("subject_id", "user_id")}
     tasks: dict[str, None] = {}
-    result = Partitions(header, files, kinds, [], bucket_rows=[0] * count)
+    result.files, result.kinds = files, kinds
     try:
         for batch in batches:
             if check is not None:

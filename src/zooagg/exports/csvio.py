@@ -49,14 +49,14 @@ class BadRow:
         index = header.index(name) if name in header else len(fields)
         return fields[index] if index < len(fields) else ""
 
-    def error(self, file: str, header: list[str]) -> RowError:
-        """The rejects row: which row (its classification_id, or its first cell), how many fields."""
+    def error(self, file: str, header: list[str], remedy: str = "fix the row or export again") -> RowError:
+        """The rejects row: which row (its classification_id, or its first cell), how many
+        fields; `remedy` says what to do (the export's or the extract file's way)."""
         key = "classification_id" if "classification_id" in header else header[0]
         how = "too few" if self.actual < self.expected else "too many"
         column = header[self.actual] if self.actual < self.expected else None  # the first one missing
         return RowError(f"{how} fields: {self.actual} where the header has {self.expected}",
-                        hint="a cell may hold an unquoted comma or line break, or the row was cut short; "
-                             "fix the row or export again",
+                        hint=f"a cell may hold an unquoted comma or line break, or the row was cut short; {remedy}",
                         where=Where(file=file, row=self.cell(header, key) or None, column=column,
                                     value=self.text[:60]))
 
