@@ -131,7 +131,7 @@ def consensus_table(run: Project | PathLike, workflow_id: int | None = None, *, 
     1    96588106        No           1.0       NaN
     2    96588109       Yes           1.0        No
     """
-    from .consensus.folder import folder_table
+    from .consensus.folder import folder_table, unreadable_note
     from .frames import rows_columns
     from .frames_out import to_output
 
@@ -150,4 +150,11 @@ def consensus_table(run: Project | PathLike, workflow_id: int | None = None, *, 
     classification_export = classifications or recorded.get("classifications")
     table = folder_table(folders[0], Path(subject_export) if subject_export else None,
                          Path(classification_export) if classification_export else None)
+    note = unreadable_note(table)
+    if note:
+        import warnings
+
+        from .errors import ZooaggWarning
+
+        warnings.warn(note, ZooaggWarning, stacklevel=2)
     return to_output(rows_columns(table.columns, table.rows))

@@ -10,7 +10,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..errors import RowError
 
 from .marks import drawing_cells, is_drawing, is_transcription, settle_drawing, transcription_cells
 from .votes import (
@@ -46,6 +49,8 @@ class ConsensusTable:
     columns: list[str]
     rows: list[dict[str, Any]]
     skipped: dict[str, int] = field(default_factory=dict)
+    #: subject_data cells the subject metadata could not be read from (consensus/folder.py)
+    unreadable: list[RowError] = field(default_factory=list)
 
     def records(self) -> list[list[Any]]:
         return [[row.get(column) for column in self.columns] for row in self.rows]

@@ -7,13 +7,13 @@ from pathlib import Path
 import click
 
 from ..errors import InputError, Where
-from .folder import require_folder, write_folder
+from .folder import Written, require_folder, unreadable_note, write_folder
 
 HELP_FLAGS = {"help_option_names": ["-h", "--help"]}
 
 
 def write_run(root: Path, fmt: str = "csv", subjects: Path | None = None,
-              classifications: Path | None = None, metadata: bool = True) -> list[Path]:
+              classifications: Path | None = None, metadata: bool = True) -> list[Written]:
     """The consensus table of every run folder under `root`; the exports named in its
     zooagg-run.json give the subject metadata unless `subjects`/`classifications` are given."""
     from ..manifest import manifest_for
@@ -34,7 +34,7 @@ def write_run(root: Path, fmt: str = "csv", subjects: Path | None = None,
     for folder in folders:
         result = write_folder(folder, fmt, subjects, classifications)
         if result is not None:
-            written.append(result[0])
+            written.append(result)
     return written
 
 
@@ -62,6 +62,14 @@ def consensus_command(run_dir: str, fmt: str, subjects: str | None, classificati
     root = Path(run_dir)
     paths = write_run(root, fmt, Path(subjects) if subjects else None,
                       Path(classifications) if classifications else None, metadata=not no_metadata)
-    for path in paths:
-        click.echo(f"Saving consensus table to:\n{path}")
+    for written in paths:
+        click.echo(f"Saving consensus table to:\n{written.path}")
+        warn_unreadable(written)
+
+
+def warn_unreadable(written: Written) -> None:
+    """On stderr, what the table's subject metadata could not be read from (consensus, weight)."""
+    note = unreadable_note(written.table, written.rejects)
+    if note:
+        click.echo(f"warning: {note}", err=True)
 

@@ -8,11 +8,13 @@ import json
 import sys
 from collections.abc import Collection, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
+import orjson
 import yaml
 
-from ..errors import InputError, Where
+from ..errors import InputError, RowError, Where
+from ..exports.csvio import decode
 from ..manifest import Outputs, recorded_outputs
 from ..tables.cells import parse_cell
 from .build import ConsensusTable, Counts, consensus_table
@@ -94,25 +96,59 @@ def metadata_from_subjects(path: Path, wanted: set[str]) -> dict[str, dict[str, 
     return found
 
 
-def metadata_from_classifications(path: Path, wanted: set[str]) -> dict[str, dict[str, Any]]:
-    """Each subject's metadata as the classification export's `subject_data` gives it (first seen)."""
-    import orjson
+#: what a rejects row of unreadable subject metadata says to do
+METADATA_HINT = "fix the cell or download the export again; the subject has no metadata from this row"
 
+
+def metadata_from_classifications(path: Path, wanted: set[str]) -> tuple[dict[str, dict[str, Any]], list[RowError]]:
+    """Each subject's metadata as the classification export's `subject_data` gives it (first
+    seen), and the cells of rows of `wanted` subjects it could not be read from (damaged JSON,
+    not an object, the subject's entry not an object): rejects, never skipped without a word."""
     from ..exports.csvio import header_of, iter_batches
 
-    if "subject_data" not in header_of(path):
-        return {}
+    header = header_of(path)
+    if "subject_data" not in header:
+        return {}, []
+    columns = ["subject_data", *(c for c in ("classification_id", "subject_ids") if c in header)]
     found: dict[str, dict[str, Any]] = {}
-    for batch in iter_batches(path, columns=["subject_data"]):
-        for raw in batch.column(0).to_pylist():
-            try:
-                data = orjson.loads(raw) if raw else {}
-            except orjson.JSONDecodeError:
+    unreadable: list[RowError] = []
+    for batch in iter_batches(path, columns=columns):
+        cells = [batch.column(i).to_pylist() for i in range(len(columns))]
+        for raw, *ids in zip(*cells, strict=True):
+            row = dict(zip(columns[1:], (decode(v)[0] for v in ids), strict=True))
+            data, error = _subject_data(raw)
+            if error is None and not isinstance(data, dict):
+                error = "subject_data is not an object of subjects"
+            if error is not None:
+                if row.get("subject_ids", "").strip() in wanted or "subject_ids" not in row:
+                    unreadable.append(_unreadable(path, row, error, decode(raw)[0]))
                 continue
-            for sid, entry in (data.items() if isinstance(data, dict) else ()):
-                if sid in wanted and sid not in found and isinstance(entry, dict):
+            for sid, entry in data.items():
+                if sid in wanted and not isinstance(entry, dict):
+                    unreadable.append(_unreadable(path, row, f"the subject_data entry of subject {sid} is not an "
+                                                  "object of metadata", orjson.dumps(entry).decode()))
+                elif sid in wanted and sid not in found:
                     found[sid] = {k: _cell(v) for k, v in entry.items() if k not in SKIPPED_METADATA}
-    return found
+    return found, unreadable
+
+
+def _subject_data(raw: bytes) -> tuple[Any, str | None]:
+    """The cell's JSON (an empty cell: none), or why it cannot be read; bytes that are not
+    UTF-8 read as the classification reader reads them (`csvio.decode`)."""
+    if raw in (b"", b"NA"):
+        return {}, None
+    try:
+        return orjson.loads(raw), None
+    except orjson.JSONDecodeError:
+        try:
+            return orjson.loads(decode(raw)[0]), None
+        except orjson.JSONDecodeError as exc:
+            return None, f"invalid JSON ({exc.msg})"
+
+
+def _unreadable(path: Path, row: dict[str, str], message: str, value: str) -> RowError:
+    return RowError(message, hint=METADATA_HINT, where=Where(file=str(path), row=row.get("classification_id") or None,
+                                                             column="subject_data", value=value[:60]))
 
 
 def folder_table(folder: Path, subjects: Path | None = None, classifications: Path | None = None,
@@ -124,14 +160,28 @@ def folder_table(folder: Path, subjects: Path | None = None, classifications: Pa
     rows = list(read_reductions(folder, outputs.reductions))
     wanted = {str(row.get("subject_id", "")) for row in rows}
     metadata: Mapping[str, Mapping[str, Any]] = {}
+    unreadable: list[RowError] = []
     if subjects is not None and subjects.exists():
         metadata = metadata_from_subjects(subjects, wanted)
     elif classifications is not None and classifications.exists():
-        metadata = metadata_from_classifications(classifications, wanted)
+        metadata, unreadable = metadata_from_classifications(classifications, wanted)
     labels = read_labels(folder)
     counts = classifications_per_subject(folder)
     table = consensus_table(rows, labels, counts.per_subject(), metadata, counts.per_task())
+    table.unreadable = unreadable
     return add_weighted(table, folder, Labels(labels), outputs.weighted)
+
+
+def unreadable_note(table: ConsensusTable, where: Path | None = None) -> str | None:
+    """What a run, `zooagg consensus` and the Python API say of the subject_data cells the
+    table's metadata could not be read from (None when there are none)."""
+    if not table.unreadable:
+        return None
+    count = len(table.unreadable)
+    first = table.unreadable[0]
+    see = f"see {where}" if where is not None else f"the first: {first}"
+    return (f"{count} subject_data cell(s) of the classification export could not be read for the consensus "
+            f"table's subject metadata; {see}")
 
 
 def table_name(folder: Path, workflow_id: str) -> str:
@@ -182,16 +232,32 @@ def _typed(values: list[Any]) -> list[Any]:
     return [None if v is None else str(v) for v in values]
 
 
+class Written(NamedTuple):
+    """A run folder's consensus table: its file, the table, and the rejects file of the subject
+    metadata that could not be read (None when all could)."""
+
+    path: Path
+    table: ConsensusTable
+    rejects: Path | None
+
+
 def write_folder(folder: Path, fmt: str = "csv", subjects: Path | None = None,
-                 classifications: Path | None = None,
-                 outputs: Outputs | None = None) -> tuple[Path, ConsensusTable] | None:
-    """Write the consensus table of one run folder; None when it has no reductions."""
+                 classifications: Path | None = None, outputs: Outputs | None = None) -> Written | None:
+    """Write the consensus table of one run folder (and `subject_data_rejects_workflow_<id>.csv`
+    when a subject_data cell could not be read; an earlier one is removed); None when it has
+    no reductions."""
+    from ..engine.rejects import Rejects
+
     if not reduction_files(folder):
         return None
     table = folder_table(folder, subjects, classifications, outputs)
     workflow_id = table.rows[0]["workflow_id"] if table.rows else ""
-    path = folder / f"{table_name(folder, workflow_id)}.{'parquet' if fmt == 'parquet' else 'csv'}"
-    return write_table(table, path, fmt), table
+    name = table_name(folder, workflow_id)
+    path = folder / f"{name}.{'parquet' if fmt == 'parquet' else 'csv'}"
+    rejects = Rejects(folder / f"subject_data_rejects_{name.removeprefix('consensus_')}.csv")
+    for error in table.unreadable:
+        rejects.add(error)
+    return Written(write_table(table, path, fmt), table, rejects.finish())
 
 
 def require_folder(root: Path) -> None:

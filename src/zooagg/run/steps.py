@@ -111,14 +111,17 @@ def consensus(folder: Path, fmt: str, subjects: Path | None, classifications: Pa
     """The run folder's consensus table (one row per subject), when it has reductions: of the
     reductions named (those this run wrote), with no weighted answers (this run weighed
     nothing yet: an earlier run's weighted_subjects files are stale)."""
-    from ..consensus.folder import write_folder
+    from ..consensus.folder import unreadable_note, write_folder
     from ..manifest import Outputs
 
     written = write_folder(folder, fmt, subjects, classifications, Outputs(reductions, ()))
     if written is None:
         return []
-    path, table = written
+    path, table, rejects = written
     console.say(f"Saving consensus table ({len(table.rows)} subjects) to:\n{path}")
+    note = unreadable_note(table, rejects)
+    if note:
+        console.warn(note)
     for reducer, count in table.skipped.items():
         console.warn(f"{reducer} has no consensus summary; its {count} row(s) are only in its own reduction file")
     return [path]

@@ -18,6 +18,7 @@ from . import run as runs
 from .answers import TaskAnswers, gold_classifications, read_extracts, read_truth, split_gold
 
 if TYPE_CHECKING:
+    from ..consensus.folder import Written
     from ..consensus.votes import Labels
 
 HELP_FLAGS = {"help_option_names": ["-h", "--help"]}
@@ -202,14 +203,17 @@ def weigh_sources(sources: list[Path], names: list[str], params: dict[str, dict[
             from ..manifest import record_weighted
 
             record_weighted(folder, weighted)
-            for path in refresh_consensus(folder):
-                click.echo(f"Saving consensus table (with the weighted answers) to: {path}")
+            from ..consensus.command import warn_unreadable
+
+            for remade in refresh_consensus(folder):
+                click.echo(f"Saving consensus table (with the weighted answers) to: {remade.path}")
+                warn_unreadable(remade)
         summary = ", ".join(f"{k}: {v}" for k, v in counts.items())
         click.echo(f"Weighted {len(found)} task(s) of {folder} ({', '.join(sorted(found))}); {summary}")
     return scores
 
 
-def refresh_consensus(folder: Path) -> list[Path]:
+def refresh_consensus(folder: Path) -> list[Written]:
     """The folder's consensus table made again, now with the weighted answers beside the
     majority's (only where `zooagg run` or `zooagg consensus` made one)."""
     existing = sorted(folder.glob("consensus_workflow_*"))
