@@ -75,6 +75,9 @@ class EntryChange(BaseModel):
     extractor_params: dict[str, Any] | None = None
     reducer: Text | None = None
     reducer_params: dict[str, Any] | None = None
+    #: live SWAP on a yes/no question: its parameters (true: the defaults), or false to turn it off
+    swap: Any = Field(None, description="an object of SWAP's parameters (prior, detection, rejection, "
+                      "initial_skill, positive), true for the defaults, false to turn it off")
 
 
 class MemberAdd(BaseModel):
@@ -186,13 +189,21 @@ def get_parameters(project_id: Id, who: Caller, request: Request) -> Response:
 
 @router.patch("/{project_id}/parameters/{entry_id}", summary="Change one task's parameters (recomputes)", response_model=ParametersChanged, responses=BODY_PROJECT)
 def change_parameters(project_id: Id, entry_id: Id, body: EntryChange, who: Caller, request: Request) -> Response:
+    from .rebuild import RebuildSummary
+    from .swap_settings import set_swap
+
     state = state_of(request)
     with state.store.write() as session:
         project = project_of(session, who, project_id)
-        summary = projects.update_entry(session, state.plans, project, entry_id,
-                                        extractor_params=body.extractor_params, reducer=body.reducer,
-                                        reducer_params=body.reducer_params)
-        return JSONBytes({"parameters": projects.parameters_of(session, project_id), **_changed(summary)})
+        summary, swapped = RebuildSummary(), {}
+        if body.extractor_params is not None or body.reducer is not None or body.reducer_params is not None \
+                or body.swap is None:
+            summary = projects.update_entry(session, state.plans, project, entry_id,
+                                            extractor_params=body.extractor_params, reducer=body.reducer,
+                                            reducer_params=body.reducer_params)
+        if body.swap is not None:
+            swapped = {"swap_decisions": set_swap(session, state.plans, project, entry_id, body.swap)}
+        return JSONBytes({"parameters": projects.parameters_of(session, project_id), **_changed(summary), **swapped})
 
 
 def accept_post(state: AppState, token: str | None, project_id: int, body: bytes) -> Batch:

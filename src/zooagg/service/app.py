@@ -70,11 +70,12 @@ def create_app(settings: Settings, *, upgrade: bool = True) -> FastAPI:
     app.state.zooagg = state
     _add_handlers(app)
     _add_meta_routes(app)
-    from . import api_accounts, api_projects, caesar, web
+    from . import api_accounts, api_projects, api_swap, caesar, web
 
     # the live API first: a request is matched against the routes in order, and the Caesar
     # router has two routes per component
     app.include_router(api_projects.router)
+    app.include_router(api_swap.router)
     app.include_router(api_accounts.router)
     app.include_router(caesar.router())
     app.include_router(web.router)

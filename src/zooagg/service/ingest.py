@@ -24,7 +24,7 @@ from ..exports.classifications import JSON_COLUMNS, REQUIRED, Classification, pa
 from ..exports.ids import classification_key
 from ..exports.versions import parse_version
 from ..tasks.dropped import NOTING, take_dropped
-from . import bulk
+from . import bulk, swap_live
 from .auth import PG_TOKENS_ACCESS, access_denied, access_params, denials
 from .columns import PG_TALLY, ColumnCache, Orders
 from .errors import NUL, NUL_TEXT, Rejected, RejectedPost, ServiceError, StalePlan
@@ -360,6 +360,8 @@ def _store_project(session: Session, plan: Plan, batches: list[tuple[Batch, Inge
     insert_extracts(session, plan, stored, orders, pipeline)
     touched = {(entry.extractor, entry.task, subject) for _, item in stored for entry, _, subject, _ in item.extracts}
     reduce_subjects(session, plan, touched, orders, pipeline)
+    if plan.swap:
+        swap_live.on_stored(session, plan, stored, pipeline)
 
 
 def _number(text: str) -> int | None:

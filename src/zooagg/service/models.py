@@ -11,6 +11,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -160,3 +161,66 @@ class Reduction(Base):
     #: the extract column order it was computed with (columns.ColumnOrder.signature)
     signature: Mapped[str] = mapped_column(String(40), default="")
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+# ---- live SWAP (swap_live.py): the team's settings per task, the state, the decision history ----
+
+class SwapSetting(Base):
+    """SWAP turned on for a project's yes/no task, with the team's parameters (tasks.swap.SWAP_PARAMS)."""
+
+    __tablename__ = "swap_settings"
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True)
+    task: Mapped[str] = mapped_column(String(100), primary_key=True)
+    params: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class SwapSubject(Base):
+    """A subject's SWAP state now: P(yes), status, how many classifications counted, its truth."""
+
+    __tablename__ = "swap_subjects"
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True)
+    task: Mapped[str] = mapped_column(String(100), primary_key=True)
+    subject_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    probability: Mapped[float] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(20))
+    classifications: Mapped[int] = mapped_column(Integer)
+    #: the answer of its gold_standard/expert classification, if it has one
+    truth: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class SwapVolunteer(Base):
+    """A volunteer's SWAP agent now: PL = P("yes" | yes), PD = P("no" | no) and their counts."""
+
+    __tablename__ = "swap_volunteers"
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True)
+    task: Mapped[str] = mapped_column(String(100), primary_key=True)
+    volunteer: Mapped[str] = mapped_column(String(200), primary_key=True)
+    user_name: Mapped[str] = mapped_column(String(200))
+    pl: Mapped[float] = mapped_column(Float)
+    pd: Mapped[float] = mapped_column(Float)
+    nl: Mapped[float] = mapped_column(Float)
+    nd: Mapped[float] = mapped_column(Float)
+    training: Mapped[int] = mapped_column(Integer)
+    answers: Mapped[int] = mapped_column(Integer)
+
+
+class SwapStep(Base):
+    """One classification's SWAP decision, in the order they were made (`id`)."""
+
+    __tablename__ = "swap_decisions"
+    __table_args__ = (UniqueConstraint("project_id", "task", "classification_id", name="uq_swap_decision"),
+                      Index("ix_swap_decision_subject", "project_id", "task", "subject_id"))
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    task: Mapped[str] = mapped_column(String(100))
+    classification_id: Mapped[str] = mapped_column(String(40))
+    subject_id: Mapped[str] = mapped_column(String(200))
+    volunteer: Mapped[str] = mapped_column(String(200))
+    user_name: Mapped[str] = mapped_column(String(200))
+    answer: Mapped[str] = mapped_column(Text)
+    probability_before: Mapped[float] = mapped_column(Float)
+    probability: Mapped[float] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(20))
+    decision: Mapped[str] = mapped_column(String(10))
+    decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)

@@ -7,7 +7,7 @@ ingest does not rebuild it per classification.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
@@ -18,7 +18,7 @@ from ..call import ExtractorCall, ReducerCall
 from ..configure.config import extractor_config_for, reducer_configs_for
 from ..configure.workflow import parse_tasks
 from ..exports.versions import VersionRange
-from .models import Project, TaskParameters, Workflow
+from .models import Project, SwapSetting, TaskParameters, Workflow
 
 
 @dataclass
@@ -43,6 +43,8 @@ class Plan:
     versions: VersionRange
     filter_how: str
     entries: list[Entry]
+    #: the yes/no tasks with live SWAP turned on, with their parameters (swap_live.py)
+    swap: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def entry(self, extractor: str, task: str) -> Entry | None:
         for entry in self.entries:
@@ -99,8 +101,11 @@ def build_plan(session: Session, project: Project) -> Plan | None:
         entries.append(Entry(row.id, row.position, row.task, row.extractor,
                              ExtractorCall.of(row.extractor, extractor.name, e_params),
                              ReducerCall.of(reducer, reducer.parse_params(row.reducer_params))))
+    questions = {e.task for e in entries if e.extractor == "question_extractor"}
+    swap = {row.task: dict(row.params) for row in session.scalars(
+        select(SwapSetting).where(SwapSetting.project_id == project.id)) if row.task in questions}
     return Plan(project.id, project.config_rev, workflow.workflow_id, VersionRange.from_config(workflow.versions),
-                project.filter_how, entries)
+                project.filter_how, entries, swap)
 
 
 def default_parameters(tasks: dict[str, Any], strings: dict[str, Any]) -> tuple[list[dict[str, Any]], list[str]]:

@@ -22,6 +22,7 @@ from .models import (
     ProjectMember,
     Reduction,
     StoredClassification,
+    SwapSetting,
     TaskParameters,
     Workflow,
 )
@@ -198,8 +199,11 @@ def set_filter(session: Session, plans: PlanCache, project: Project, filter_how:
 def parameters_of(session: Session, project_id: int) -> list[dict[str, Any]]:
     rows = session.scalars(select(TaskParameters).where(TaskParameters.project_id == project_id)
                            .order_by(TaskParameters.position))
+    swap = {row.task: row.params for row in session.scalars(select(SwapSetting).where(
+        SwapSetting.project_id == project_id))}
     return [{"id": r.id, "task": r.task, "extractor": r.extractor, "extractor_params": r.extractor_params,
-             "reducer": r.reducer, "reducer_params": r.reducer_params} for r in rows]
+             "reducer": r.reducer, "reducer_params": r.reducer_params,
+             "swap": swap.get(r.task) if r.extractor == "question_extractor" else None} for r in rows]
 
 
 def summary(session: Session, project: Project) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from .ingest import Prepared, insert_extracts, prepare, record_of
 from .models import Extract, ExtractColumn, Reduction, StoredClassification
 from .plan import Plan
 from .reducing import reduce_subjects
+from .swap_live import replay_all
 
 #: classifications whose extracts are inserted in one statement
 CHUNK = 500
@@ -58,6 +59,8 @@ def rebuild(session: Session, plan: Plan, re_extract: bool = True) -> RebuildSum
     groups = session.execute(select(Extract.extractor, Extract.task, Extract.subject_id).distinct()
                              .where(Extract.project_id == plan.project_id)).all()
     summary.reductions = reduce_subjects(session, plan, groups, orders)
+    if re_extract:
+        replay_all(session, plan)
     return summary
 
 

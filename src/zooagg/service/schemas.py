@@ -70,6 +70,8 @@ class ParameterEntry(_Open):
     extractor_params: dict[str, Any]
     reducer: str
     reducer_params: dict[str, Any]
+    #: live SWAP's parameters on a yes/no question task where the team turned it on
+    swap: dict[str, Any] | None = None
 
 
 class ProjectSummary(_Open):
@@ -88,8 +90,12 @@ class ProjectSummary(_Open):
 
 
 class ParametersChanged(_Open):
+    """The parameters now, what was recomputed; `swap_decisions` when live SWAP was turned on,
+    changed (its history made anew: how many decisions it has) or off (0)."""
+
     parameters: list[ParameterEntry]
     recomputed: dict[str, Any]
+    swap_decisions: int | None = None
 
 
 class DroppedMark(_Open):
@@ -250,3 +256,62 @@ class WeightingAnswer(_Open):
     subjects: list[WeightedSubject]
     volunteers: list[VolunteerSkill]
     decisions: list[SwapDecision] | None = None
+
+
+class SwapStep(_Open):
+    """One decision of live SWAP, kept as it was made: the classification, its subject and
+    volunteer, the answer, the subject's P(yes) before and after it, status, retire or keep."""
+
+    step: int
+    task: str
+    classification_id: str
+    subject_id: str
+    volunteer: str
+    user_name: str
+    answer: str
+    probability_before: float
+    probability: float
+    status: str
+    decision: str
+    decided_at: str
+
+
+class SwapHistory(_Open):
+    """`GET .../weighting/swap/decisions`: the tasks' settings and the decisions after step
+    `after`, in the order made; `next_after` to ask for the next page (None: that was all)."""
+
+    settings: dict[str, dict[str, Any]]
+    decisions: list[SwapStep]
+    next_after: int | None
+
+
+class SwapSubjectState(_Open):
+    task: str
+    subject_id: str
+    probability: float
+    status: str
+    decision: str
+    classifications: int
+    truth: str | None
+
+
+class SwapAgent(_Open):
+    """A volunteer's SWAP agent: PL = P("yes" | yes), PD = P("no" | no), skill (PL + PD) / 2,
+    the gold subjects learnt from (`training`) and the answers counted."""
+
+    task: str
+    volunteer: str
+    user_name: str
+    PL: float
+    PD: float
+    skill: float
+    training: int
+    answers: int
+
+
+class SwapStatus(_Open):
+    """`GET .../weighting/swap/live`: each subject's P(yes) and decision now, each volunteer's agent."""
+
+    settings: dict[str, dict[str, Any]]
+    subjects: list[SwapSubjectState]
+    volunteers: list[SwapAgent]

@@ -27,7 +27,8 @@ if TYPE_CHECKING:
     from ..consensus.votes import Labels
 
 
-def _marked(row: Mapping[str, Any]) -> bool:
+def marked(row: Mapping[str, Any]) -> bool:
+    """A stored export row marked gold_standard (true) or expert: its answers are the truth."""
     gold = str(row.get("gold_standard") or "").strip().lower()
     expert = str(row.get("expert") or "").strip().lower()
     return gold in ("true", "1", "t") or expert not in ("", "na", "false", "null", "none")
@@ -41,7 +42,7 @@ def _rows(session: Session, plan: Plan, gold: set[str]) -> Iterator[tuple[str, d
              .order_by(Extract.created_at, Extract.classification_number, Extract.position))
     source = f"project {plan.project_id}"
     for extractor, task, subject, cid, name, user, created, data, stored in session.execute(query):
-        if isinstance(stored, dict) and _marked(stored):
+        if isinstance(stored, dict) and marked(stored):
             gold.add(cid)
         yield source, {"extractor": extractor, "task": task, "subject_id": subject, "classification_id": cid,
                        "user_name": name, "user_id": user, "created_at": created, "workflow_id": plan.workflow_id,

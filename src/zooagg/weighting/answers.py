@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError, RowError, Where
-from ..tables import is_missing, parse_cell
+from ..tables import flatten, is_missing, parse_cell
 from ..tasks.weighting import Answers
 
 #: extractors whose answers can be weighted
@@ -96,6 +96,17 @@ def _volunteer(user_id: Any, user_name: Any) -> str:
     if text and text.lower() not in ("nan", "na"):
         return text
     return "" if is_missing(user_name) else str(user_name)
+
+
+def volunteer_of(user_id: Any, user_name: Any) -> str:
+    """Who answered, as weighting counts them: the user_id, else the (not-logged-in) name."""
+    return _volunteer(user_id, user_name)
+
+
+def vote_label(data: dict[str, Any]) -> str:
+    """A question or shortcut extract's label (its answers joined with `+`; "" for none), as
+    `collect` reads it from the extract file's data.* columns."""
+    return "+".join(sorted(_chosen(flatten(data))))
 
 
 def _chosen(row: dict[str, Any], prefix: str = "data.") -> list[str]:
