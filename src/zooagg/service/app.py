@@ -70,7 +70,7 @@ def create_app(settings: Settings, *, upgrade: bool = True) -> FastAPI:
     app.state.zooagg = state
     _add_handlers(app)
     _add_meta_routes(app)
-    from . import api_accounts, api_projects, api_swap, caesar, web
+    from . import api_accounts, api_projects, api_swap, caesar, web, web_swap
 
     # the live API first: a request is matched against the routes in order, and the Caesar
     # router has two routes per component
@@ -79,6 +79,7 @@ def create_app(settings: Settings, *, upgrade: bool = True) -> FastAPI:
     app.include_router(api_accounts.router)
     app.include_router(caesar.router())
     app.include_router(web.router)
+    app.include_router(web_swap.router)
     web.mount_static(app)
     return app
 
