@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
 from collections.abc import Generator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -18,10 +19,10 @@ import pytest
 
 from zooagg.service.schemas import ParametersChanged, SwapHistory, SwapStatus
 from zooagg.service.weighting import swap_decisions
-from zooagg.tasks.swap import swap_history
+from zooagg.tasks.swap import agent_learns, new_agent, subject_update, swap_history
 from zooagg.weighting.answers import TaskAnswers, gold_classifications, read_extracts, split_gold
 
-from .conftest import Server, serve
+from .conftest import Server, add_member, free_port, serve, spawn
 from .exports import classification_rows, write_classification_export
 from .helpers import make_project, post
 from .test_crash import database  # noqa: F401 - the fixture: SQLite, then a throwaway PostgreSQL database
@@ -214,3 +215,64 @@ def test_swap_only_on_a_yes_no_question(server: Server, tmp_path: Path) -> None:
     assert answer.status_code == 422
     assert answer.json()["errors"]["swap"] == ("SWAP takes a yes/no question (one answer of two); task T1 is a "
                                                "multiple task with 3 answers")
+
+
+def test_two_server_processes_keep_one_sequential_history(database: str | None,  # noqa: F811
+                                                          tmp_path: Path) -> None:
+    """`zooagg serve --workers 2`, posts from six threads at once, each row twice: the kept
+    history is one SWAP run in step order, nothing lost or applied twice (each step starts
+    from its subject's previous step, with the volunteer's agent as their earlier steps made it)."""
+    data = tmp_path / "data"
+    where = ["--database", database] if database else ["--data-dir", str(data)]
+    token = add_member(data, database=database)
+    port = free_port()
+    process = spawn([*where, "--workers", "2"], port)
+    rows = swap_rows(120)
+    gold = [row for row in rows if row["expert"]]
+    url = f"http://127.0.0.1:{port}"
+    headers = {"Authorization": f"Bearer {token}"}
+    try:
+        with httpx.Client(base_url=url, headers=headers, timeout=60) as client:
+            project = make_project(client, tmp_path)
+            assert turn_on(client, project, PARAMS).status_code == 200
+            assert post(client, project, gold).status_code == 201  # the truth first
+
+        def send(part: list[dict[str, str]]) -> None:
+            with httpx.Client(base_url=url, headers=headers, timeout=60) as client:
+                for row in part:
+                    assert post(client, project, row).status_code in (200, 201)
+                    assert post(client, project, row).status_code == 200
+
+        volunteers = [row for row in rows if not row["expert"]]
+        senders = [threading.Thread(target=send, args=(volunteers[i::6],)) for i in range(6)]
+        for sender in senders:
+            sender.start()
+        for sender in senders:
+            sender.join()
+        with httpx.Client(base_url=url, headers=headers, timeout=60) as client:
+            steps = history(client, project)["decisions"]
+            state = live_state(client, project)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    truth: dict[str, str] = {}
+    for row in gold:  # a subject's first expert answer is its truth
+        truth.setdefault(row["subject_ids"], "yes" if '"Yes"' in row["annotations"] else "no")
+    agents: dict[str, dict[str, float]] = {}
+    last: dict[str, float] = {}
+    seen: set[tuple[str, str]] = set()
+    for step in steps:
+        assert (step["subject_id"], step["volunteer"]) not in seen
+        seen.add((step["subject_id"], step["volunteer"]))
+        agent = agents.setdefault(step["volunteer"], new_agent(PARAMS["initial_skill"]))
+        before = last.get(step["subject_id"], PARAMS["prior"])
+        assert step["probability_before"] == before
+        said_yes = step["answer"] == "yes"
+        assert step["probability"] == subject_update(before, said_yes, agent["PL"], agent["PD"])
+        last[step["subject_id"]] = step["probability"]
+        if step["subject_id"] in truth:
+            agents[step["volunteer"]] = agent_learns(agent, said_yes, truth[step["subject_id"]] == "yes")
+    assert len(steps) == len(seen) > 60
+    assert {s["subject_id"]: s["probability"] for s in state["subjects"] if s["classifications"]} == last
+    assert {v["volunteer"]: (v["PL"], v["PD"], v["answers"]) for v in state["volunteers"]} == {
+        name: (agent["PL"], agent["PD"], sum(s["volunteer"] == name for s in steps)) for name, agent in agents.items()}
