@@ -44,12 +44,12 @@ pytest: venv
 
 test: lint typecheck pytest
 
-# schemathesis over the server's OpenAPI on SQLite and PostgreSQL, longer than make test's run
+# schemathesis over the server's OpenAPI and hypothesis over its web pages, on SQLite and PostgreSQL, longer than make test's run
 FUZZ_EXAMPLES ?= 200
 # the offline property tests (tests/test_fuzz_offline.py): readers, vote cells, clustering parameters
 OFFLINE_FUZZ_EXAMPLES ?= 1000
 fuzz: venv
-	ZOOAGG_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest tests/service/test_fuzz.py -p no:cacheprovider
+	ZOOAGG_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest tests/service/test_fuzz.py tests/service/test_web_fuzz.py -p no:cacheprovider
 	ZOOAGG_FUZZ_EXAMPLES=$(OFFLINE_FUZZ_EXAMPLES) $(BIN)/pytest tests/test_fuzz_offline.py -p no:cacheprovider
 
 peer: $(PEER_STAMP)

@@ -233,6 +233,12 @@ def csrf_for(session_token: str) -> str:
     return hashlib.sha256(b"csrf:" + session_token.encode()).hexdigest()
 
 
+def same_secret(sent: str, expected: str) -> bool:
+    """`sent` is `expected`, compared in constant time as UTF-8 bytes (compare_digest refuses
+    text with characters outside ASCII, which a form can carry)."""
+    return hmac.compare_digest(sent.encode("utf-8", "surrogatepass"), expected.encode("utf-8", "surrogatepass"))
+
+
 class RateLimiter:
     """At most `limit` failed sign-ins per key (client address, member name) per `window` s."""
 

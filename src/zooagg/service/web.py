@@ -61,7 +61,7 @@ async def checked_form(request: Request) -> FormData:
     form = await request.form()
     token = session_token(request) or ""
     sent = str(form.get("csrf", ""))
-    if not token or not secrets.compare_digest(sent, auth.csrf_for(token)):
+    if not token or not auth.same_secret(sent, auth.csrf_for(token)):
         raise AuthError(403, "the form has expired or did not come from this site; reload the page")
     return form
 
@@ -85,7 +85,7 @@ async def login(request: Request) -> Response:
     form = await request.form()
     name, password = str(form.get("name", "")), str(form.get("password", ""))
     expected = request.cookies.get(LOGIN_CSRF, "")
-    if not expected or not secrets.compare_digest(str(form.get("csrf", "")), expected):
+    if not expected or not auth.same_secret(str(form.get("csrf", "")), expected):
         return page("login.html", 403, csrf=expected, error="The form expired; please try again.", name=name)
     state = state_of(request)
     client = request.client.host if request.client else "?"
