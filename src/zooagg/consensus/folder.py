@@ -113,23 +113,28 @@ def metadata_from_classifications(path: Path, wanted: set[str]) -> tuple[dict[st
     found: dict[str, dict[str, Any]] = {}
     unreadable: list[RowError] = []
     for batch in iter_batches(path, columns=columns):
-        cells = [batch.column(i).to_pylist() for i in range(len(columns))]
-        for raw, *ids in zip(*cells, strict=True):
-            row = dict(zip(columns[1:], (decode(v)[0] for v in ids), strict=True))
+        for index, raw in enumerate(batch.column(0).to_pylist()):
             data, error = _subject_data(raw)
             if error is None and not isinstance(data, dict):
                 error = "subject_data is not an object of subjects"
             if error is not None:
+                row = _row(batch, columns, index)  # (read only where needed)
                 if row.get("subject_ids", "").strip() in wanted or "subject_ids" not in row:
                     unreadable.append(_unreadable(path, row, error, decode(raw)[0]))
                 continue
             for sid, entry in data.items():
                 if sid in wanted and not isinstance(entry, dict):
+                    row = _row(batch, columns, index)
                     unreadable.append(_unreadable(path, row, f"the subject_data entry of subject {sid} is not an "
                                                   "object of metadata", orjson.dumps(entry).decode()))
                 elif sid in wanted and sid not in found:
                     found[sid] = {k: _cell(v) for k, v in entry.items() if k not in SKIPPED_METADATA}
     return found, unreadable
+
+
+def _row(batch: Any, columns: list[str], index: int) -> dict[str, str]:
+    """The row's classification_id and subject_ids (the columns after subject_data)."""
+    return {name: decode(batch.column(i)[index].as_py())[0] for i, name in enumerate(columns) if i}
 
 
 def _subject_data(raw: bytes) -> tuple[Any, str | None]:
