@@ -454,17 +454,23 @@ def run_n(n, args, rows, log):
 
 
 def run_weighting(n, zdir, work, stage, run, log):
-    """`zooagg weight -m dawid_skene` over the single question T0 of the question extracts
-    (a 100,000-classification workflow at N=100000), then crowd-kit's own fit on the same answers."""
+    """`zooagg weight -m dawid_skene` and `-m mace` over the single question T0 of the question
+    extracts (a 100,000-classification workflow at N=100000), then crowd-kit's own Dawid-Skene fit
+    on the same answers (crowd-kit's MACE takes minutes there: docs/weighting.md has its ratio)."""
     extracts = os.path.join(zdir, "question_extractor_extractions.csv")
-    r = stage("weight dawid_skene (T0, question extracts)", n)
-    if not os.path.exists(extracts):
-        r.z = "no extract"
-        return
     wdir = os.path.join(zdir, "weighted")
-    res = run("zooagg", r, [ZOOAGG, "weight", extracts, "-m", "dawid_skene", "-t", "T0", "-d", wdir],
-              zdir, "weight")
-    if not ok(res):
+    done = {}
+    for method in ("dawid_skene", "mace"):
+        r = stage(f"weight {method} (T0, question extracts)", n)
+        if not os.path.exists(extracts):
+            r.z = "no extract"
+            continue
+        res = run("zooagg", r, [ZOOAGG, "weight", extracts, "-m", method, "-t", "T0", "-d", wdir],
+                  zdir, f"weight_{method}")
+        if ok(res):
+            done[method] = r
+    r = done.get("dawid_skene")
+    if r is None:
         return
     script = os.path.join(work, "crowdkit_ds.py")
     with open(script, "w") as fh:

@@ -1,5 +1,6 @@
 """Volunteer weighting on simulated volunteers with known skills and known truth, and
-zooagg's own Dawid-Skene and one-coin Dawid-Skene against crowd-kit's on the same data."""
+zooagg's own Dawid-Skene, one-coin Dawid-Skene, GLAD and majority vote against crowd-kit's on
+the same data (MACE's: tests/test_weighting_mace.py)."""
 
 from __future__ import annotations
 
@@ -183,12 +184,11 @@ def test_majority_vote_equals_crowdkit() -> None:
     np.testing.assert_allclose(ours.posterior, theirs, rtol=0, atol=1e-12)
 
 
-def test_mace_runs_in_crowdkit_and_finds_the_spammers() -> None:
-    pytest.importorskip("crowdkit.aggregation")
+def test_mace_finds_the_spammers() -> None:
     answers, truth = simulate(seed=6)
-    result = registry.get("weighting", "mace").func(answers, n_restarts=2)
+    result = registry.get("weighting", "mace").func(answers)
     competence = result.extra["competence"]
     kinds = np.array(KINDS)
-    assert competence[kinds == "spammer"].mean() < competence[kinds == "careful"].mean()
+    assert competence[kinds == "spammer"].mean() < 0.5 < competence[kinds == "careful"].mean()
     majority = registry.get("weighting", "majority_vote").func(answers)
-    assert _accuracy(result, truth) >= _accuracy(majority, truth)
+    assert _accuracy(result, truth) >= _accuracy(majority, truth) + MARGIN

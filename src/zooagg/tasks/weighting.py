@@ -4,7 +4,7 @@ each subject's label probabilities and each volunteer's skill out.
 Every method is a `@weighting` function of `Answers` (long format, as crowd-kit takes them: one
 entry per answer, with the subject, the volunteer and the label as integer codes) returning a
 `Weighted`. Methods here: `majority_vote`; Dawid-Skene and one-coin Dawid-Skene in
-`dawid_skene.py`; GLAD and MACE through crowd-kit in `crowd_methods.py`; SWAP in `swap.py`.
+`dawid_skene.py`; GLAD in `glad.py`; MACE in `mace.py`; SWAP in `swap.py`.
 Pure functions over numpy arrays: no files, no engine.
 """
 

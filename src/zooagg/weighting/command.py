@@ -102,16 +102,6 @@ def _params(text: str | None) -> dict[str, dict[str, Any]]:
     return value
 
 
-def _available(names: tuple[str, ...]) -> list[str]:
-    """The methods that can run here: mace only with crowd-kit installed."""
-    from importlib.util import find_spec
-
-    if find_spec("crowdkit") is not None:
-        return list(names)
-    click.echo("Note: mace is left out: it needs crowd-kit (pip install 'zooagg[weighting]').")
-    return [n for n in names if n != "mace"]
-
-
 def score_table(scores: list[dict[str, Any]]) -> str:
     """The scores as one aligned text table."""
     header = ["workflow_id", "task", "method", "truth_subjects", "accuracy", "macro_f1", "brier", "calibration_error"]
@@ -145,7 +135,7 @@ def weight_command(sources: tuple[str, ...], methods: tuple[str, ...], keywords:
     of answers (weighted_volunteers_<method>). Gold-standard/expert rows or --truth seed the
     methods that learn from them; --score scores each method against them (docs/weighting.md).
     """
-    names = list(methods) or (_available(DEFAULT_SCORED) if score else ["dawid_skene"])
+    names = list(methods) or (list(DEFAULT_SCORED) if score else ["dawid_skene"])
     runs.check_methods(names)
     scores = weigh_sources([Path(s) for s in sources], names, _params(keywords), Choices(
         tasks, Path(classifications) if classifications else None, Path(truth) if truth else None,
