@@ -44,7 +44,7 @@ def _answer_columns(names: list[str]) -> list[str]:
             and not name.startswith("data.pluck.")]
 
 
-def _bad(column: pa.Array) -> pa.Array:
+def _bad_cells(column: pa.Array) -> pa.Array:
     """Per cell: true where it is neither missing nor a vote (a positive finite number or True)."""
     if column.null_count:
         column = pc.fill_null(column, "")
@@ -55,23 +55,35 @@ def _bad(column: pa.Array) -> pa.Array:
     return pc.invert(fine)
 
 
+def _bad(column: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray | None:
+    """Per cell, true where it is no vote (`_bad_cells`), or None when every cell is fine. A
+    column holds few distinct texts (`1.0`, empty): they are checked once each, not per row."""
+    distinct = pc.unique(column)
+    wrong = distinct.filter(_bad_cells(distinct))
+    if len(wrong) == 0:
+        return None
+    return pc.is_in(column, value_set=wrong)
+
+
 def bad_votes(batch: Any, source: str) -> tuple[Any, list[RowError]]:
     """(the rows to keep or None when all are fine, a reject for each other row)."""
     names = list(batch.schema.names)
     answers = _answer_columns(names)
     if not answers:
         return None, []
-    bad = {name: _bad(batch.column(names.index(name))) for name in answers}
-    any_bad = bad[answers[0]]
-    for name in answers[1:]:
-        any_bad = pc.or_(any_bad, bad[name])
-    if not pc.any(any_bad).as_py():
+    found = {name: _bad(batch.column(names.index(name))) for name in answers}
+    bad = {name: mask for name, mask in found.items() if mask is not None}
+    if not bad:
         return None, []
+    masks = iter(bad.values())
+    any_bad = next(masks)
+    for mask in masks:
+        any_bad = pc.or_(any_bad, mask)
     rows = pc.indices_nonzero(any_bad).to_pylist()
     text = {name: batch.column(names.index(name)) for name in ("classification_id", "task") if name in names}
     rejects: list[RowError] = []
     for row in rows:
-        column = next(name for name in answers if bad[name][row].as_py())
+        column = next(name for name in answers if name in bad and bad[name][row].as_py())
         value = batch.column(names.index(column))[row].as_py()
         cid = text["classification_id"][row].as_py() if "classification_id" in text else None
         task = text["task"][row].as_py() if "task" in text else None
