@@ -11,6 +11,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from .. import registry
 from ..call import ExtractorCall, by_task
 from ..configure.config import ExtractorConfig
 from ..errors import ExtractError, RowError, Where, ZooaggError
@@ -45,6 +46,13 @@ class ExtractPlan:
     def of(cls, config: ExtractorConfig, file: str, csv_rows: bool = False) -> ExtractPlan:
         return cls([(e.name, e.component.name, e.params) for e in config.entries], file, csv_rows)
 
+    @property
+    def needs_subject_data(self) -> bool:
+        """A pluck or an extractor that wants it reads subject_data (every run checks the cells;
+        only these keep the parsed values)."""
+        return any(params.get("pluck") or "subject_data" in registry.get("extractor", registered).wants
+                   for _, registered, params in self.entries)
+
     def steps(self) -> list[ExtractorCall]:
         return [ExtractorCall.of(*entry) for entry in self.entries]
 
@@ -74,7 +82,7 @@ def extract_batch(batch: pa.RecordBatch, plan: ExtractPlan) -> BatchResult:
     """Parse and extract one record batch (runs in a worker process)."""
     with paused_gc():
         stats = ReadStats()
-        return _extract_parsed(parse_batch(batch, plan.file, stats), plan, stats)
+        return _extract_parsed(parse_batch(batch, plan.file, stats, plan.needs_subject_data), plan, stats)
 
 
 def extract_records(records: list[dict[str, bytes]], plan: ExtractPlan) -> BatchResult:

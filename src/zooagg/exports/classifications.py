@@ -9,7 +9,7 @@ are normalised here, once (see `marks.normalise_annotation`).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -252,8 +252,11 @@ def _extended_user(raw: bytes) -> tuple[str, str]:
     return extended, extended if extended.replace(".", "", 1).isdigit() else ""
 
 
-def parse_batch(batch: pa.RecordBatch, file: str, stats: ReadStats | None = None) -> list[Classification | RowError]:
-    """`parse_record` of every row of a raw-bytes record batch, the text columns decoded whole."""
+def parse_batch(batch: pa.RecordBatch, file: str, stats: ReadStats | None = None,
+                keep_subject_data: bool = True) -> list[Classification | RowError]:
+    """`parse_record` of every row of a raw-bytes record batch, the text columns decoded whole.
+    Every subject_data cell is checked; without `keep_subject_data` (no extractor reads it) the
+    parsed value is not kept, and `Classification.subject_data` parses the cell if asked."""
     names = batch.schema.names
     rows = batch.num_rows
     latin1 = [False] * rows
@@ -269,9 +272,25 @@ def parse_batch(batch: pa.RecordBatch, file: str, stats: ReadStats | None = None
     text[2] = [_normal_user_id(u)[0] if u else "" for u in text[2]]
     empty = [b""] * rows
     raws = [batch.column(names.index(n)).to_pylist() if n in names else empty for n in JSON_COLUMNS]
+    subject = _parse_json if keep_subject_data else _check_json
     rows_text = zip(*text, strict=True)
-    return [_classification(fields, flag, (annotations, metadata, subject_data), file, stats)
+    return [_classification(fields, flag, (annotations, metadata, subject_data), file, stats, subject)
             for fields, flag, metadata, annotations, subject_data in zip(rows_text, latin1, *raws, strict=True)]
+
+
+def _parse_json(raw: bytes) -> tuple[Any, str | None]:
+    """(the parsed cell, or None for an empty one; orjson's reason when it is no JSON)."""
+    if raw in (b"", b"NA"):
+        return None, None
+    try:
+        return orjson.loads(raw), None
+    except orjson.JSONDecodeError as exc:
+        return None, exc.msg
+
+
+def _check_json(raw: bytes) -> tuple[Any, str | None]:
+    """`_parse_json`'s reason only: the value is left for whoever asks for it."""
+    return None, _parse_json(raw)[1]
 
 
 def _decoded(column: pa.Array, latin1: list[bool]) -> list[str]:
@@ -289,8 +308,10 @@ def _decoded(column: pa.Array, latin1: list[bool]) -> list[str]:
 
 
 def _classification(text: Sequence[str], latin1: bool, raws: tuple[bytes, bytes, bytes], file: str,
-                    stats: ReadStats | None) -> Classification | RowError:
-    """A Classification from decoded text (TEXT_COLUMNS order, user columns final) and raw JSON cells."""
+                    stats: ReadStats | None,
+                    subject: Callable[[bytes], tuple[Any, str | None]] = _parse_json) -> Classification | RowError:
+    """A Classification from decoded text (TEXT_COLUMNS order, user columns final) and raw JSON
+    cells; `subject` reads the subject_data cell (`_parse_json`, or `_check_json`)."""
     cid, user_name, user_id, workflow_id, _, version, created_at, subject_ids, gold_standard, _ = text
     if latin1 and stats is not None:
         stats.latin1_rows.append(cid)
@@ -323,14 +344,10 @@ def _classification(text: Sequence[str], latin1: bool, raws: tuple[bytes, bytes,
                             hint="each annotation names its task, as {\"task\": \"T0\", \"value\": ...}; "
                                  "check the export",
                             where=Where(file=file, row=cid, column="annotations", value=str(annotation)[:60]))
-    subject_data: Any = None
-    if raws[2] not in (b"", b"NA"):  # read only where an extractor uses it (see ClassificationReader.columns)
-        try:
-            subject_data = orjson.loads(raws[2])
-        except orjson.JSONDecodeError as exc:
-            return RowError(f"invalid JSON ({exc.msg})", hint="the cell is damaged; re-export or fix the row",
-                            where=Where(file=file, row=cid, column="subject_data",
-                                        value=raws[2][:60].decode("latin-1")))
+    subject_data, reason = subject(raws[2])
+    if reason is not None:
+        return RowError(f"invalid JSON ({reason})", hint="the cell is damaged; re-export or fix the row",
+                        where=Where(file=file, row=cid, column="subject_data", value=raws[2][:60].decode("latin-1")))
     if version and not _is_version(version):
         return RowError("workflow_version is not a version like 12.34", hint="check the export",
                         where=Where(file=file, row=cid, column="workflow_version", value=version))
