@@ -129,6 +129,36 @@ def cli() -> None:
     """
 
 
+class _HidePandas:
+    """A finder that says pandas is not installed (`_pyarrow_without_pandas` sets it for one call)."""
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
+        if name == "pandas" or name.startswith("pandas."):
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+
+
+def _pyarrow_without_pandas() -> None:
+    """pyarrow looks for pandas once, the first time it builds an array (`pa.array`, even with a
+    type, `pa.scalar`, `to_numpy`, a compute call given a Python value), and imports it when it is
+    installed (crowd-kit and the dev extra install it): ~0.2 s of every command, for nothing, as
+    these commands hand pyarrow no pandas objects. That first look is made here with pandas
+    hidden: an array of text with no type given, so that both of pyarrow's looks (its Python
+    shim's and its C++ type inference's) find none. pyarrow looks again where it needs pandas
+    (`to_pandas`), and anything may still import pandas itself. Nothing is done when pandas is
+    imported already. tests/test_cli_imports.py checks that config, extract and reduce leave
+    pandas unimported."""
+    if "pandas" in sys.modules:
+        return
+    import pyarrow as pa
+
+    finder = _HidePandas()
+    sys.meta_path.insert(0, finder)
+    try:
+        pa.array(["x"])
+    finally:
+        sys.meta_path.remove(finder)
+
+
 # ---- config ---------------------------------------------------------------------------------
 
 @cli.command("config", context_settings=HELP_FLAGS)
@@ -157,6 +187,7 @@ def config_command(workflow_csv: str, workflow_id: int, directory: str | None, v
     task types are inferred from its annotations, over every version present (or those -v,
     --min_version, --max_version select).
     """
+    _pyarrow_without_pandas()
     if version is not None and (min_version or max_version):
         version = None  # as the peer: --min/--max_version override -v
     if from_classifications:
@@ -195,6 +226,7 @@ def extract_command(classification_csv: str, extractor_config: str, directory: s
     Writes one file per extractor, {extractor}_{output}.csv, one row per classification and
     task, and {output}_rejects.csv with every row that could not be extracted and why.
     """
+    _pyarrow_without_pandas()
     run.extract(classification_csv, extractor_config, _out_dir(directory), output, order=order,
                 cpu_count=cpu_count, fmt=fmt, strict=strict, engine=engine, scheduler=scheduler,
                 console=TerminalConsole(hide_bar))
@@ -231,6 +263,7 @@ def reduce_command(extracted_csv: str, reducer_config: str, filter_how: str, ord
     Big extract files are split by subject into parts of about 12 MB, reduced side by side
     (memory stays flat) and merged back in the peer's order.
     """
+    _pyarrow_without_pandas()
     run.reduce(extracted_csv, reducer_config, _out_dir(directory), output, filter_how=filter_how, order=order,
                fmt=fmt, strict=strict, cpu_count=cpu_count, engine=engine, scheduler=scheduler,
                console=TerminalConsole(hide_bar))
@@ -274,6 +307,7 @@ def run_command(inputs: tuple[str, ...], directory: str, version: str | None, mi
     workflow that fails is recorded there with its error and the others still run; the
     command then exits with status 1 naming it.
     """
+    _pyarrow_without_pandas()
     out = _out_dir(directory)
     steps = run.Steps(filter_how=filter_how, cpu_count=cpu_count, fmt=fmt, strict=strict,
                       console=TerminalConsole(hide_bar))
