@@ -222,6 +222,26 @@ def test_reducers_without_a_summary_are_counted_not_dropped() -> None:
     assert table.columns == ["subject_id", "workflow_id"]
 
 
+def test_a_new_reducer_reaches_the_table_through_its_decorator_alone() -> None:
+    """Adding a component is one decorated function: a plugin's vote reducer that says
+    `consensus="votes"` gets the question columns, with nothing edited in zooagg.consensus."""
+    from zooagg import registry
+    from zooagg.registry import store
+
+    def weighted_votes(extracts: list[dict[str, int]]) -> dict[str, int]:
+        return {}
+
+    weighted_votes.__module__ = "someone.plugin"
+    rows = [reduction("1", "T0", "someone_votes_reducer", **{"yes": 3, "no": 1})]
+    assert consensus_table(rows).skipped == {"someone_votes_reducer": 1}
+    registry.reducer("someone_votes_reducer", consensus="votes")(weighted_votes)
+    try:
+        row = consensus_table(rows).rows[0]
+    finally:
+        del store._REGISTRY["reducer"]["someone_votes_reducer"]
+    assert (row["T0_answer"], row["T0_votes"], row["T0_total"], row["T0_agreement"]) == ("yes", 3, 4, 0.75)
+
+
 def test_frames_are_named_in_the_centres() -> None:
     row = reduction("1", "T0", "point_reducer_dbscan", **{
         "frame0.T0_tool0_cluster_labels": [0], "frame0.T0_tool0_clusters_x": [1.0],

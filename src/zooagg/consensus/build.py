@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ..errors import RowError
 
+from ..registry import consensus_form
 from .marks import drawing_cells, is_drawing, is_transcription, settle_drawing, transcription_cells
 from .votes import (
     Cells,
@@ -29,13 +30,14 @@ from .votes import (
 )
 
 OneRow = Callable[[Row, str, Labels], Cells]
-ONE_ROW: dict[str, OneRow] = {
-    "question_reducer": question_cells,
-    "shortcut_reducer": question_cells,
-    "question_consensus_reducer": question_consensus_cells,
-    "dropdown_reducer": dropdown_cells,
-    "slider_reducer": lambda row, task, labels: slider_cells(row),
-    "text_reducer": lambda row, task, labels: text_cells(row),
+#: a reducer's `consensus` form (its decorator's) -> the cells of its one row per subject x task
+#: ("survey" reads every row of the subject: `task_cells`)
+SUMMARIES: dict[str, OneRow] = {
+    "votes": question_cells,
+    "question_consensus": question_consensus_cells,
+    "dropdown": dropdown_cells,
+    "slider": lambda row, task, labels: slider_cells(row),
+    "text": lambda row, task, labels: text_cells(row),
 }
 TOOL_COLUMN = re.compile(r"^tool(\d+)_(marks|clusters|centres)$")
 TOOL_KINDS = ("marks", "clusters", "centres")
@@ -81,10 +83,11 @@ class Counts:
 
 def task_cells(reducer: str, rows: Sequence[Row], task: str, labels: Labels) -> Cells | None:
     """The consensus cells of one subject x task, or None when the reducer has no summary."""
-    if reducer == "survey_reducer":
+    form = consensus_form("reducer", reducer)
+    if form == "survey":
         return survey_cells(rows, task, labels)
-    if reducer in ONE_ROW:
-        return ONE_ROW[reducer](rows[0], task, labels)
+    if form in SUMMARIES:
+        return SUMMARIES[form](rows[0], task, labels)
     if is_drawing(rows[0]):
         return drawing_cells(rows[0], task)
     if is_transcription(rows[0]):

@@ -20,6 +20,7 @@ Every public name is importable from `zooagg.registry`, as plugins and the docs 
 
 from .decorators import extractor, plucked, reducer, running_reducer, weighting, workflow_config
 from .derived import (
+    consensus_form,
     default_reducers,
     describe,
     extractor_for_type,
@@ -56,6 +57,7 @@ __all__ = [
     "Param",
     "common_params",
     "components",
+    "consensus_form",
     "count",
     "default_reducers",
     "describe",

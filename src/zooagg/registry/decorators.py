@@ -23,6 +23,7 @@ def extractor(
     aliases: tuple[str, ...] = (),
     wants: tuple[str, ...] = (),
     default_reducer_params: dict[str, Any] | None = None,
+    consensus: str | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register an extractor: `func(annotations, classification, **params) -> dict | list`.
 
@@ -30,6 +31,7 @@ def extractor(
 
     `task_types`: the task types (and drawing tool types) `zooagg config` configures with this
     extractor; one extractor per type. `default_reducer`: the reducer config pairs with it.
+    `consensus="marks"`: its extracts are drawn marks (per frame and tool) the report draws.
     """
 
     def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -40,7 +42,7 @@ def extractor(
                                   hint="a task type has one default extractor")
         _register("extractor", name, func, params=params or {}, task_types=task_types,
                   default_reducer=default_reducer, aliases=aliases, wants=wants,
-                  default_reducer_params=dict(default_reducer_params or {}))
+                  default_reducer_params=dict(default_reducer_params or {}), consensus=consensus)
         return func
 
     return decorate
@@ -57,15 +59,17 @@ def reducer(
     vote_form: str | None = None,
     stamp_before: str | None = None,
     reads: tuple[str, ...] = (),
+    consensus: str | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register a reducer: `func(extracts, **params) -> dict | list` (one subject, one task).
     `stamp_before`: the result key the `aggregation_version` stamp goes in front of (call.py).
     `reads`: the extractors whose extracts it reduces too, besides those that name it their
-    `default_reducer` (`reducers_for`)."""
+    `default_reducer` (`reducers_for`). `consensus`: the summary form the consensus table and
+    the report read its rows in (consensus/votes.py `SUMMARIES`)."""
 
     def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
         extra: dict[str, Any] = {"columnar": columnar, "vote_form": vote_form, "stamp_before": stamp_before,
-                                 "reads": reads}
+                                 "reads": reads, "consensus": consensus}
         if columnar_ok is not None:
             extra["columnar_ok"] = columnar_ok
         _register("reducer", name, func, params=params or {}, wants=wants, aliases=aliases, **extra)

@@ -1,20 +1,24 @@
 """What the registry derives from its components: the config maps `zooagg config` uses (a
 task type's extractor, an extractor's default reducer, a whole workflow's config), the reducers
-of an extractor's extracts (`reducers_for`), and `describe()`, the one listing behind `zooagg
+of an extractor's extracts (`reducers_for`), how the consensus table and report read an output
+(`consensus_form`), and `describe()`, the one listing behind `zooagg
 list`, `/-/registry` and docs/components.md."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from ..errors import ConfigError
 from .params import Param
 from .store import (
     _REGISTRY,
     _WORKFLOW_CONFIGS,
     KINDS,
+    Kind,
     _extractor_types,
     common_params,
     components,
+    get,
     load,
 )
 
@@ -49,6 +53,15 @@ def reducers_for(extractor: str) -> list[str]:
     if default is not None and default.default_reducer:
         found.add(default.default_reducer)
     return sorted(found)
+
+
+def consensus_form(kind: Kind, name: str) -> str | None:
+    """How the consensus table and the report read a component's output (its decorator's
+    `consensus`), or None for a name no module registers (a file from elsewhere)."""
+    try:
+        return get(kind, name).consensus
+    except ConfigError:
+        return None
 
 
 def describe() -> dict[str, list[dict[str, Any]]]:

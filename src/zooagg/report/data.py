@@ -17,9 +17,9 @@ from typing import Any
 import yaml
 
 from ..manifest import recorded_outputs
+from ..registry import consensus_form
 from ..tables.cells import parse_cell
 from .marks import (
-    DRAWING_EXTRACTORS,
     MIN_CLASSIFICATIONS,
     DrawingTask,
     Mark,
@@ -31,7 +31,8 @@ from .marks import (
 from .texts import TextTask, read_texts
 
 AGREEMENT = 0.8  # a subject "agrees" when its top answer has more than this share of the votes
-VOTE_REDUCERS = ("question_reducer", "shortcut_reducer")
+#: the reducers' `consensus` forms the report counts as votes per answer
+VOTE_FORMS = ("votes", "survey", "dropdown")
 __all__ = ["AGREEMENT", "MIN_CLASSIFICATIONS", "DrawingTask", "Mark", "rows_of"]
 
 
@@ -201,7 +202,8 @@ def count_votes(path: Path) -> list[TaskVotes]:
     survey: dict[tuple[str, str], SubjectVotes] = {}
     for row in rows_of(path):
         reducer, task = row.get("reducer", ""), row.get("task", "")
-        if reducer == "dropdown_reducer":  # data.value: one {option: votes} per select
+        form = consensus_form("reducer", reducer)
+        if form == "dropdown":  # data.value: one {option: votes} per select
             selects = parse_cell(row.get("data.value", ""))
             for index, options in enumerate(selects if isinstance(selects, list) else []):
                 if isinstance(options, dict):
@@ -210,7 +212,7 @@ def count_votes(path: Path) -> list[TaskVotes]:
                     part.subjects.append(SubjectVotes(row["subject_id"], counted, 0))
             continue
         entry = tasks.setdefault(task, TaskVotes(task, reducer, path.name))
-        if reducer == "survey_reducer":
+        if form == "survey":
             key = (row["subject_id"], task)
             if key not in survey:
                 survey[key] = SubjectVotes(row["subject_id"], Counter(), int(_number(row.get("data.total_vote_count", "0"))))
@@ -245,6 +247,7 @@ def load_run(folder: Path) -> WorkflowRun:
     seen_classifications: set[str] = set()
     for path in extract_files:
         extractor = path.name.removesuffix("_extractions.csv")
+        draws = consensus_form("extractor", extractor) == "marks"
         drawing_tasks: set[str] = set()
         for row in rows_of(path):
             run.workflow_id = run.workflow_id or row.get("workflow_id", "")
@@ -253,7 +256,7 @@ def load_run(folder: Path) -> WorkflowRun:
             if _answered(row):  # extractors write a row (with empty data) for tasks not shown
                 counts[row.get("subject_id", "")] += 1
             run.extractor_of.setdefault(task, extractor)
-            if extractor.startswith(DRAWING_EXTRACTORS):
+            if draws:
                 drawing_tasks.add(task)
             cid = row.get("classification_id", "")
             if cid not in seen_classifications:
@@ -273,14 +276,15 @@ def load_run(folder: Path) -> WorkflowRun:
         if first is None:
             continue
         run.workflow_id = run.workflow_id or first.get("workflow_id", "")
-        if first.get("reducer") in (*VOTE_REDUCERS, "survey_reducer", "dropdown_reducer"):
+        form = consensus_form("reducer", first.get("reducer", ""))
+        if form in VOTE_FORMS:
             for votes in count_votes(path):
                 if votes.select is not None:
                     name_options(votes, run.labels, votes.select)
                 run.votes.append(votes)
-        elif first.get("reducer") == "slider_reducer":
+        elif form == "slider":
             run.sliders.extend(read_sliders(path))
-        elif first.get("reducer") == "text_reducer":
+        elif form == "text":
             run.texts.extend(read_texts(path, rows_of(path)))
         elif not any(d.reduction == path.name for d in run.drawings):
             run.other.append((path.name, sum(1 for _ in rows_of(path))))

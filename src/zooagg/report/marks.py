@@ -19,8 +19,6 @@ from .texts import TextLine, consensus_lines, extract_lines, is_line_text, line_
 #: one classification agrees with itself: agreement is stated only over subjects with this many
 MIN_CLASSIFICATIONS = 2
 MARK_COLUMN = re.compile(r"^data\.frame(\d+)\.([^.]+?)_tool(?:Index)?(\d+)_(\w+)$")
-DRAWING_EXTRACTORS = ("point_extractor", "shape_extractor", "polygon_extractor", "bezier_extractor",
-                      "rectangle_extractor", "line_text_extractor", "poly_line_text_extractor")
 
 
 def rows_of(path: Path) -> Iterator[dict[str, str]]:

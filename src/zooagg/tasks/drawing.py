@@ -228,7 +228,7 @@ def coordinates(params: tuple[str, ...]) -> Callable[[dict[str, Any], str], Fiel
 
 
 @extractor("point_extractor_by_frame", params={"tools": TOOLS, "details": DETAILS, "use_v1_keys": V1_KEYS},
-           task_types=("point",), default_reducer="point_reducer_dbscan")
+           task_types=("point",), default_reducer="point_reducer_dbscan", consensus="marks")
 def point_extractor_by_frame(annotations: list[dict[str, Any]], classification: Any = None, *,
                              tools: list[Any] | None = None, details: dict[str, Any] | None = None,
                              use_v1_keys: bool = False) -> dict[str, Any]:
@@ -240,7 +240,7 @@ def point_extractor_by_frame(annotations: list[dict[str, Any]], classification: 
                          v1_keys=use_v1_keys)
 
 
-@extractor("point_extractor", params={"tools": TOOLS}, default_reducer="point_reducer")
+@extractor("point_extractor", params={"tools": TOOLS}, default_reducer="point_reducer", consensus="marks")
 def point_extractor(annotations: list[dict[str, Any]], classification: Any = None, *,
                     tools: list[Any] | None = None) -> dict[str, Any]:
     """Point marks without frames or sub-tasks: `{T0_tool0_x: [..], T0_tool0_y: [..]}`."""
@@ -250,7 +250,7 @@ def point_extractor(annotations: list[dict[str, Any]], classification: Any = Non
 
 
 @extractor("shape_extractor", params={"shape": SHAPE, "tools": TOOLS, "details": DETAILS, "use_v1_keys": V1_KEYS},
-           task_types=SHAPE_TOOLS + FEM_SHAPE_TOOLS, default_reducer="shape_reducer_dbscan")
+           task_types=SHAPE_TOOLS + FEM_SHAPE_TOOLS, default_reducer="shape_reducer_dbscan", consensus="marks")
 def shape_extractor(annotations: list[dict[str, Any]], classification: Any = None, *,
                     shape: str | None = None, tools: list[Any] | None = None,
                     details: dict[str, Any] | None = None, use_v1_keys: bool = False) -> dict[str, Any]:
@@ -266,7 +266,7 @@ def shape_extractor(annotations: list[dict[str, Any]], classification: Any = Non
                          v1_keys=use_v1_keys)
 
 
-@extractor("rectangle_extractor", params={"tools": TOOLS, "details": DETAILS}, default_reducer="rectangle_reducer")
+@extractor("rectangle_extractor", params={"tools": TOOLS, "details": DETAILS}, default_reducer="rectangle_reducer", consensus="marks")
 def rectangle_extractor(annotations: list[dict[str, Any]], classification: Any = None, *,
                         tools: list[Any] | None = None,
                         details: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -328,7 +328,7 @@ def polygon_fields(gold_standard: bool) -> Callable[[dict[str, Any], str], Field
 
 
 @extractor("polygon_extractor", params={"tools": TOOLS, "details": DETAILS, "use_v1_keys": V1_KEYS},
-           task_types=("freehandLine", "polygon"), default_reducer="polygon_reducer")
+           task_types=("freehandLine", "polygon"), default_reducer="polygon_reducer", consensus="marks")
 def polygon_extractor(annotations: list[dict[str, Any]], classification: Any = None, *,
                       tools: list[Any] | None = None, details: dict[str, Any] | None = None,
                       use_v1_keys: bool = False) -> dict[str, Any]:
@@ -376,7 +376,7 @@ bezier_fields.lacks = lambda mark: (  # type: ignore[attr-defined]  # (why_dropp
 
 
 @extractor("bezier_extractor", params={"tools": TOOLS, "details": DETAILS}, task_types=("bezier",),
-           default_reducer="polygon_reducer")
+           default_reducer="polygon_reducer", consensus="marks")
 def bezier_extractor(annotations: list[dict[str, Any]], classification: Any = None, *,
                      tools: list[Any] | None = None,
                      details: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -75,7 +75,7 @@ def dropdown_extractor(annotations: list[dict[str, Any]], classification: Any = 
                        where=Where(value=value))
 
 
-@reducer("dropdown_reducer")
+@reducer("dropdown_reducer", consensus="dropdown")
 def dropdown_reducer(extracts: list[dict[str, Any]]) -> dict[str, Any]:
     """Votes per option, one mapping per select."""
     totals: list[Counter[str]] = []

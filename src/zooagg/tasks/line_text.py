@@ -132,7 +132,7 @@ def line_slope(x: list[float], y: list[float]) -> float:
 
 
 @extractor("line_text_extractor", params={"tools": TOOLS, "details": DETAILS}, task_types=("transcription",),
-           default_reducer="poly_line_text_reducer")
+           default_reducer="poly_line_text_reducer", consensus="marks")
 def line_text_extractor(annotations: list[dict[str, Any]], classification: Any = None,
                         tools: list[Any] | None = None, details: Any = None) -> dict[str, Any]:
     """Line marks with a text sub-task: per frame their end points, text and slope."""
@@ -209,7 +209,7 @@ def _polygon_points(mark: dict[str, Any], label: str) -> tuple[list[float], list
 
 
 @extractor("poly_line_text_extractor", params={"tools": TOOLS, "dot_freq": DOT_FREQ, "details": DETAILS},
-           default_reducer="poly_line_text_reducer")
+           default_reducer="poly_line_text_reducer", consensus="marks")
 def poly_line_text_extractor(annotations: list[dict[str, Any]], classification: Any = None,
                              dot_freq: str = "line", tools: list[Any] | None = None,
                              details: Any = None) -> dict[str, Any]:

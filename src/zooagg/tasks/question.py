@@ -63,7 +63,7 @@ def _plain_votes(params: dict[str, Any]) -> bool:
 
 
 @reducer("question_reducer", params=QUESTION_PARAMS, wants=("user_ids",),
-         columnar=votes_by_presence, columnar_ok=_plain_votes, vote_form="presence")
+         columnar=votes_by_presence, columnar_ok=_plain_votes, vote_form="presence", consensus="votes")
 def question_reducer(
     extracts: list[dict[str, Any]], *, user_ids: list[Any], pairs: bool = False, track_user_ids: bool = False
 ) -> dict[str, Any]:
@@ -79,7 +79,7 @@ def question_reducer(
 
 
 @reducer("shortcut_reducer", params=QUESTION_PARAMS, wants=("user_ids",),
-         columnar=votes_by_presence, columnar_ok=_plain_votes, vote_form="presence")
+         columnar=votes_by_presence, columnar_ok=_plain_votes, vote_form="presence", consensus="votes")
 def shortcut_reducer(
     extracts: list[dict[str, Any]], *, user_ids: list[Any], pairs: bool = False, track_user_ids: bool = False
 ) -> dict[str, Any]:
@@ -87,7 +87,8 @@ def shortcut_reducer(
     return question_reducer(extracts, user_ids=user_ids, pairs=pairs, track_user_ids=track_user_ids)
 
 
-@reducer("question_consensus_reducer", params={"pairs": QUESTION_PARAMS["pairs"]}, reads=("question_extractor",))
+@reducer("question_consensus_reducer", params={"pairs": QUESTION_PARAMS["pairs"]}, reads=("question_extractor",),
+         consensus="question_consensus")
 def question_consensus_reducer(extracts: list[dict[str, Any]], *, pairs: bool = False) -> dict[str, Any]:
     """The most common answer, its votes, and agreement = its votes / all votes."""
     counts: Counter[str] = Counter()

@@ -19,7 +19,7 @@ def slider_extractor(annotations: list[dict[str, Any]], classification: Any = No
     return {} if annotation is None else {"slider_value": annotation.get("value")}
 
 
-@reducer("slider_reducer", vote_form="slider")
+@reducer("slider_reducer", vote_form="slider", consensus="slider")
 def slider_reducer(extracts: list[dict[str, Any]]) -> dict[str, Any]:
     """Mean, median and (population) variance of the slider values."""
     values = []

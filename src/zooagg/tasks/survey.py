@@ -33,7 +33,7 @@ def survey_extractor(annotations: list[dict[str, Any]], classification: Any = No
     return extracts
 
 
-@reducer("survey_reducer", wants=("classification_ids",), vote_form="survey")
+@reducer("survey_reducer", wants=("classification_ids",), vote_form="survey", consensus="survey")
 def survey_reducer(extracts: list[dict[str, Any]], *, classification_ids: list[Any]) -> list[dict[str, Any]]:
     """Per choice: how many classifications chose it, and the votes for each answer.
 

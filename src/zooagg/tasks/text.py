@@ -80,7 +80,7 @@ def aligned_reduction(texts: list[str]) -> dict[str, Any]:
             "consensus_text": text}
 
 
-@reducer("text_reducer", wants=("user_ids",))
+@reducer("text_reducer", wants=("user_ids",), consensus="text")
 def text_reducer(extracts: list[dict[str, Any]], *, user_ids: list[Any]) -> dict[str, Any]:
     """Align the subject's non-blank texts word by word and read the consensus.
 
