@@ -106,3 +106,18 @@ def test_no_import_cycle() -> None:
 
 def test_the_cycle_finder_finds_a_cycle() -> None:
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def _route_modules() -> set[str]:
+    """The service modules that define routes (an `APIRouter`)."""
+    return {module for module, path in MODULES.items()
+            if module.startswith("zooagg.service.") and "APIRouter(" in path.read_text(encoding="utf-8")}
+
+
+def test_no_route_module_imports_another() -> None:
+    """What route modules share lives in a module of its own (state.py, web_session.py, access.py),
+    so a page or a route can move without dragging another route module with it."""
+    routes = _route_modules()
+    assert {"zooagg.service.web", "zooagg.service.web_swap", "zooagg.service.caesar"} <= routes
+    graph = _graph()
+    assert sorted((module, target) for module in routes for target in graph[module] & routes) == []

@@ -1,6 +1,6 @@
-"""What the JSON API and the web pages share: a member's project and plan, ingesting with
-retries, an uploaded export saved and ingested. Route modules import from here, never from
-each other."""
+"""What the JSON API and the web pages share: the member behind a bearer token (`Caller`), a
+member's project and plan, ingesting with retries, an uploaded export saved and ingested. Route
+modules import from here, never from each other (tests/test_layers.py)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
+from fastapi import Depends, Request, UploadFile
 from fastapi import Path as InPath
-from fastapi import UploadFile
 from pydantic import AfterValidator
 from sqlalchemy.orm import Session
 
@@ -20,7 +20,22 @@ from .errors import MAX_ID, NUL_TEXT, AuthError, Rejected, ServiceError
 from .ingest import IngestResult, Prepared, prepare_all, retryable, store_refusal
 from .models import Project
 from .plan import Plan
-from .state import AppState
+from .state import AppState, state_of
+
+
+def bearer(request: Request) -> str | None:
+    return auth.bearer_token(request.headers.get("authorization", ""))
+
+
+def caller(request: Request) -> auth.Caller:
+    """The member behind the request's `Authorization: Bearer` token (401 otherwise)."""
+    state = state_of(request)
+    with state.store.read() as session:
+        return state.tokens.caller(session, bearer(request))
+
+
+Caller = Annotated[auth.Caller, Depends(caller)]
+
 
 BATCH = 500
 RETRIES = 5

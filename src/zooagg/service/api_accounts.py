@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from starlette.responses import Response
 
 from . import auth
-from .access import Id, Text
+from .access import Caller, Id, Text
 from .errors import ServiceError
 from .jsonio import JSONBytes
 from .models import Member, Token
@@ -18,20 +16,6 @@ from .schemas import MEMBER, MemberInfo, TokenIssued, TokenItem, errors
 from .state import state_of
 
 router = APIRouter(prefix="/api", tags=["accounts"])
-
-
-def bearer(request: Request) -> str | None:
-    return auth.bearer_token(request.headers.get("authorization", ""))
-
-
-def caller(request: Request) -> auth.Caller:
-    """The member behind the request's `Authorization: Bearer` token (401 otherwise)."""
-    state = state_of(request)
-    with state.store.read() as session:
-        return state.tokens.caller(session, bearer(request))
-
-
-Caller = Annotated[auth.Caller, Depends(caller)]
 
 
 class SignIn(BaseModel):

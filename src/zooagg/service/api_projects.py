@@ -19,8 +19,10 @@ from ..errors import ZooaggError
 from . import projects
 from .access import (
     RETRIES,
+    Caller,
     Id,
     Text,
+    bearer,
     caller_plan,
     ingest_export,
     keeps_changing,
@@ -28,7 +30,6 @@ from .access import (
     project_of,
     save_upload,
 )
-from .api_accounts import Caller, bearer
 from .downloads import reduction_csv, subject_reductions
 from .errors import NUL, NUL_TEXT, ServiceError
 from .fastpath import answer

@@ -9,8 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
-from .access import Id, project_of
-from .api_accounts import Caller
+from .access import Caller, Id, project_of
 from .jsonio import JSONBytes
 from .schemas import CSV, PROJECT, SwapHistory, SwapStatus
 from .state import state_of

@@ -70,7 +70,7 @@ def create_app(settings: Settings, *, upgrade: bool = True) -> FastAPI:
     app.state.zooagg = state
     _add_handlers(app)
     _add_meta_routes(app)
-    from . import api_accounts, api_projects, api_swap, caesar, web, web_swap
+    from . import api_accounts, api_projects, api_swap, caesar, web, web_session, web_swap
 
     # the live API first: a request is matched against the routes in order, and the Caesar
     # router has two routes per component
@@ -80,7 +80,7 @@ def create_app(settings: Settings, *, upgrade: bool = True) -> FastAPI:
     app.include_router(caesar.router())
     app.include_router(web.router)
     app.include_router(web_swap.router)
-    web.mount_static(app)
+    web_session.mount_static(app)
     return app
 
 
@@ -111,7 +111,7 @@ class App(FastAPI):
 def too_large(path: str, exc: limits.TooLarge) -> Response:
     """The 413 of a body over the limit: JSON, or a page for the web pages' forms."""
     if path.startswith("/web/"):
-        from .web import page
+        from .web_session import page
 
         return page("error.html", 413, message=f"{exc.message} ({exc.hint})")
     return JSONBytes(error_body(exc.message, hint=exc.hint, where="body"), status_code=413)

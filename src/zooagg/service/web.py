@@ -12,16 +12,14 @@ from pathlib import Path
 from typing import Any, cast
 
 import orjson
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.staticfiles import StaticFiles
-from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlalchemy import select
 from starlette.background import BackgroundTask
-from starlette.datastructures import FormData, UploadFile
+from starlette.datastructures import UploadFile
 from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
-from .. import __version__, registry
+from .. import registry
 from ..errors import ZooaggError
 from . import auth, projects, web_views
 from .access import Id, ingest_export, plan_for, project_of, save_upload
@@ -29,47 +27,16 @@ from .downloads import file_name, reduction_csv
 from .errors import AuthError, FieldErrors
 from .models import Workflow
 from .state import AppState, state_of
+from .web_session import (
+    LOGIN_CSRF,
+    SESSION,
+    checked_form,
+    context,
+    page,
+    web_caller,
+)
 
 router = APIRouter(prefix="/web", include_in_schema=False)
-SESSION = "zooagg_session"
-LOGIN_CSRF = "zooagg_login_csrf"
-TEMPLATES = Environment(loader=PackageLoader("zooagg.service", "templates"),
-                        autoescape=select_autoescape(default=True, default_for_string=True))
-
-
-def mount_static(app: FastAPI) -> None:
-    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
-
-
-def page(template: str, status: int = 200, **context: Any) -> HTMLResponse:
-    html = TEMPLATES.get_template(template).render(version=__version__, **context)
-    return HTMLResponse(html, status_code=status)
-
-
-def session_token(request: Request) -> str | None:
-    return request.cookies.get(SESSION)
-
-
-def web_caller(request: Request) -> auth.Caller:
-    state = state_of(request)
-    with state.store.read() as session:
-        return state.tokens.caller(session, session_token(request))
-
-
-async def checked_form(request: Request) -> FormData:
-    """The posted form, after checking its CSRF value against the session."""
-    form = await request.form()
-    token = session_token(request) or ""
-    sent = str(form.get("csrf", ""))
-    if not token or not auth.same_secret(sent, auth.csrf_for(token)):
-        raise AuthError(403, "the form has expired or did not come from this site; reload the page")
-    return form
-
-
-def _context(request: Request, who: auth.Caller) -> dict[str, Any]:
-    return {"who": who, "csrf": auth.csrf_for(session_token(request) or "")}
-
-
 # ---- sign in and out -------------------------------------------------------------------------
 
 @router.get("/login")
@@ -133,7 +100,7 @@ def project_list(request: Request) -> Response:
     who = web_caller(request)
     with state_of(request).store.read() as session:
         found = projects.projects_of(session, who)
-        return page("projects.html", projects=found, errors={}, form={}, **_context(request, who))
+        return page("projects.html", projects=found, errors={}, form={}, **context(request, who))
 
 
 @router.post("/projects")
@@ -151,7 +118,7 @@ async def project_create(request: Request) -> Response:
             found = projects.projects_of(session, who)
         return page("projects.html", 422, projects=found, errors=exc.errors,
                     form={"title": title.replace("\x00", ""), "description": description.replace("\x00", "")},
-                    **_context(request, who))
+                    **context(request, who))
     return RedirectResponse(f"/web/projects/{project_id}", status_code=303)
 
 
@@ -174,7 +141,7 @@ def _project_page(request: Request, who: auth.Caller, project_id: int, status: i
     downloads = [] if plan is None else [
         {"extractor": name, "file": file_name(plan, name)} for name in plan.extractor_names]
     return page("project.html", status, project=info, downloads=downloads, errors=extra.pop("errors", {}),
-                min_classifications=web_views.MIN_CLASSIFICATIONS, **views, **extra, **_context(request, who))
+                min_classifications=web_views.MIN_CLASSIFICATIONS, **views, **extra, **context(request, who))
 
 
 @router.get("/projects/{project_id}")
@@ -331,7 +298,7 @@ def parameters_form(project_id: Id, request: Request) -> Response:
     with state_of(request).store.read() as session:
         filter_how = project_of(session, who, project_id).filter_how
     return page("parameters.html", project_id=project_id, blocks=blocks, errors={}, filter_how=filter_how,
-                **_context(request, who))
+                **context(request, who))
 
 
 @router.post("/projects/{project_id}/parameters")
@@ -391,5 +358,5 @@ async def parameters_save(project_id: Id, request: Request) -> Response:
     except FieldErrors:
         blocks = _fields(state, who, project_id, values)
         return page("parameters.html", 422, project_id=project_id, blocks=blocks, errors=errors,
-                    filter_how=filter_how, **_context(request, who))
+                    filter_how=filter_how, **context(request, who))
     return RedirectResponse(f"/web/projects/{project_id}", status_code=303)

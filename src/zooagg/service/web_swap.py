@@ -17,7 +17,7 @@ from .errors import FieldErrors
 from .models import Workflow
 from .state import state_of
 from .swap_settings import PARAMS, decisions_csv, set_swap, status, yes_no
-from .web import _context, checked_form, page, web_caller
+from .web_session import checked_form, context, page, web_caller
 
 router = APIRouter(prefix="/web", include_in_schema=False)
 
@@ -54,7 +54,7 @@ def _blocks(request: Request, project_id: int, values: dict[str, str] | None = N
         on = (f"{prefix}.on" in values) if values is not None else bool(entry["swap"])
         blocks.append({"task": entry["task"], "on_field": f"{prefix}.on", "on": on, "fields": fields,
                        "field": prefix, "answers": _answers(workflow, entry["task"])})
-    return {"project": project, "blocks": blocks, **now, **_context(request, who)}
+    return {"project": project, "blocks": blocks, **now, **context(request, who)}
 
 
 @router.get("/projects/{project_id}/swap")
