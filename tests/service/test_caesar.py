@@ -101,6 +101,27 @@ def test_annotations_as_a_plain_list(shared_server: Server) -> None:
     assert response.json() == stamped({"yes": 1})
 
 
+def test_dropped_marks_are_counted_in_headers_the_body_keeps_the_peers_shape(shared_server: Server) -> None:
+    """A mark with a hostile tool type and none of the keys is dropped: the answer is the peer's
+    shape (the good rectangle alone); the headers count it and say why, in printable ASCII."""
+    body = {"id": 7, "annotations": {"T2": [{"task": "T2", "value": [
+        {"x": 1, "y": 2, "width": 3, "height": 4, "tool": 2, "frame": 0, "details": []},
+        {"toolType": "rectangle\r\nSet-Cookie: x=1 \u00e9", "x_center": 5, "toolIndex": 2, "frame": 0},
+    ]}]}, "metadata": {}}
+    with shared_server.client() as client:
+        response = client.post("/extractors/shape_extractor?task=T2&shape=rectangle&tools=[2]", json=body)
+        clean = client.post("/extractors/shape_extractor?task=T2&shape=rectangle&tools=[2]", json=RECTANGLE)
+    assert response.status_code == 200
+    assert response.json() == stamped(
+        {"frame0": {"T2_tool2_x": [1], "T2_tool2_y": [2], "T2_tool2_width": [3], "T2_tool2_height": [4]}})
+    assert response.headers["x-zooagg-marks-dropped"] == "1"
+    reason = response.headers["x-zooagg-dropped-reasons"]
+    assert reason == ("mark 1 (tool 2) of task T2 (a rectangle??Set-Cookie: x=1 ? mark) has no x, y, width, "
+                      "height: mark dropped, the rest of the classification kept")
+    assert "set-cookie" not in response.headers
+    assert "x-zooagg-marks-dropped" not in clean.headers
+
+
 def test_survey_reducer_counts_classifications_when_it_knows_them(shared_server: Server) -> None:
     extracts = [{"data": {"choice": "zbr", "answers_hwmn": {"2": 1}}, "user_id": 1, "classification_id": 1},
                 {"data": {"choice": "lphnt", "answers_hwmn": {"1": 1}}, "user_id": 1, "classification_id": 1},

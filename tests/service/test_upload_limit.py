@@ -138,6 +138,20 @@ def test_a_post_of_classifications_over_the_limit_is_refused(server: Server, mem
     assert count_stored(server, project) == before
 
 
+@pytest.mark.parametrize("streamed", [False, True])
+def test_a_caesar_route_over_the_limit_is_refused_as_its_schema_says(server: Server, streamed: bool) -> None:
+    extracts = [{"data": {"yes": 1}, "user_id": i} for i in range(2000)]
+    body = json.dumps(extracts).encode()
+    with server.client() as client:
+        response = client.post("/reducers/question_reducer", content=chunks(body) if streamed else body,
+                               headers={"content-type": "application/json"})
+        small = client.post("/reducers/question_reducer", json=extracts[:3])
+        schema = client.get("/openapi.json").json()
+    assert_too_large(response, None if streamed else len(body))
+    assert small.json()["yes"] == 3
+    assert "413" in schema["paths"]["/reducers/question_reducer"]["post"]["responses"]
+
+
 def signed_in(server: Server, tmp_path: Path) -> tuple[httpx.Client, str, int]:
     """A member signed in on the web pages: the client, the form's CSRF value, their project."""
     name = f"web{secrets.token_hex(3)}"

@@ -13,6 +13,7 @@ numbers). The routes are made from the registry: a plugin's components are serve
 from __future__ import annotations
 
 import ast
+import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -30,6 +31,8 @@ from ..tasks.dropped import NOTING, take_dropped
 from .errors import ServiceError
 from .jsonio import JSONBytes, plain
 from .schemas import errors
+
+log = logging.getLogger(__name__)
 
 
 class BodyError(ServiceError):
@@ -97,14 +100,41 @@ def classification_from_caesar(body: Any) -> Classification:
         gold_standard=bool(body.get("gold_standard", False)), subject_data_raw=subject_data)
 
 
-def run_extractor(name: str, params: dict[str, Any], classification: Classification) -> Any:
-    """One extract (a dict; a list for list-valued extractors and `recursive`), stamped."""
+def run_extractor(name: str, params: dict[str, Any], classification: Classification,
+                  dropped: list[tuple[str, Any]] | None = None) -> Any:
+    """One extract (a dict; a list for list-valued extractors and `recursive`), stamped. The
+    marks the extractor could not use are added to `dropped` as (reason, mark): the answer
+    has the peer's shape, with no place for them (the route reports them in headers)."""
     call = ExtractorCall.of(name, registry.get("extractor", name).name, params)
     with NOTING:
         try:
             return call(classification)
         finally:
-            take_dropped()  # the answer has the peer's shape: no place for dropped marks (docs/fem.md)
+            notes = take_dropped()
+            if dropped is not None:
+                dropped += notes
+
+
+#: the headers a Caesar extractor answer reports dropped marks in (the body keeps the peer's shape)
+DROPPED_COUNT = "X-Zooagg-Marks-Dropped"
+DROPPED_REASONS = "X-Zooagg-Dropped-Reasons"
+
+
+def _printable(text: str, limit: int) -> str:
+    """`text` as a header or a log line carries it safely: printable ASCII (a task or tool name
+    from the posted body may hold anything, line breaks too)."""
+    return "".join(c if " " <= c <= "~" else "?" for c in text[:limit])
+
+
+def dropped_headers(name: str, body: Any, dropped: list[tuple[str, Any]]) -> dict[str, str]:
+    """The dropped-mark headers of one extractor answer (none when every mark was used), and a
+    warning in the server's log naming the classification, so no mark goes without a word."""
+    if not dropped:
+        return {}
+    cid = body.get("id", "") if isinstance(body, dict) else ""
+    text = _printable("; ".join(sorted({why for why, _ in dropped})), 1000)
+    log.warning("%s: classification %s: %d mark(s) dropped: %s", name, _printable(str(cid), 40), len(dropped), text)
+    return {DROPPED_COUNT: str(len(dropped)), DROPPED_REASONS: text}
 
 
 def posted_extras(items: list[dict[str, Any]]) -> Callable[[str], Any]:
@@ -174,8 +204,9 @@ async def _json_body(request: Request) -> Any:
         raise BodyError(f"the body is not valid JSON ({exc.msg})", status=400) from exc
 
 
-def _run_classification(name: str, params: dict[str, Any], body: Any) -> Any:
-    return run_extractor(name, params, classification_from_caesar(body))
+def _run_classification(name: str, params: dict[str, Any], body: Any,
+                        dropped: list[tuple[str, Any]] | None = None) -> Any:
+    return run_extractor(name, params, classification_from_caesar(body), dropped)
 
 
 #: what each kind of route does with the posted JSON
@@ -195,8 +226,12 @@ def _endpoint(kind: registry.Kind, name: str) -> Callable[[Request], Awaitable[R
             return JSONBytes(name)
         params = parse_query(component, request.query_params)
         body = await _json_body(request)
+        dropped: list[tuple[str, Any]] = []
         try:
-            result = await run_in_threadpool(run, name, params, body)
+            if kind == "extractor":
+                result = await run_in_threadpool(_run_classification, name, params, body, dropped)
+            else:
+                result = await run_in_threadpool(run, name, params, body)
         except ServiceError:
             raise
         except ZooaggError as exc:  # the component says what is wrong with the posted data
@@ -208,7 +243,7 @@ def _endpoint(kind: registry.Kind, name: str) -> Callable[[Request], Awaitable[R
                                hint="check the posted data against the component's input shape",
                                extra={"task": task} if task else None) from exc
         try:
-            return JSONBytes(result)
+            return JSONBytes(result, headers=dropped_headers(name, body, dropped))
         except (TypeError, orjson.JSONEncodeError) as exc:  # a value JSON cannot carry
             raise ServiceError(f"{name}: the answer cannot be written as JSON ({exc})",
                                hint="check the parameters and the posted data") from exc
@@ -246,8 +281,15 @@ def _openapi(component: registry.Component) -> dict[str, Any]:
     elif component.kind == "running_reducer":
         body = {"type": "object", "required": ["extracts"],
                 "properties": {"extracts": body, "store": {"type": "object"}}}
-    answer = {"description": f"The {component.kind.replace('_', ' ')}'s answer, stamped with aggregation_version",
-              "content": {"application/json": {"schema": ANSWER}}}
+    answer: dict[str, Any] = {
+        "description": f"The {component.kind.replace('_', ' ')}'s answer, stamped with aggregation_version",
+        "content": {"application/json": {"schema": ANSWER}}}
+    if component.kind == "extractor":
+        answer["headers"] = {
+            DROPPED_COUNT: {"description": "marks the extractor could not use (absent: none)",
+                            "schema": {"type": "integer", "minimum": 1}},
+            DROPPED_REASONS: {"description": "why, each distinct reason once, '; '-separated",
+                              "schema": {"type": "string"}}}
     return {"parameters": parameters, "responses": {"200": answer},
             "requestBody": {"content": {"application/json": {"schema": body}}, "required": False}}
 
@@ -262,7 +304,7 @@ def router() -> APIRouter:
             api.add_api_route(f"/{prefix}/{name}", endpoint, methods=["POST"], name=f"{kind}:{name}",
                               operation_id=f"post_{kind}_{name}", summary=summary,
                               openapi_extra=_openapi(component), response_class=JSONBytes,
-                              responses=errors(400, 422))
+                              responses=errors(400, 413, 422))
             api.add_api_route(f"/{prefix}/{name}", endpoint, methods=["GET"], name=f"{kind}:{name}:name",
                               operation_id=f"get_{kind}_{name}", summary=f"The name {name!r}",
                               response_class=JSONBytes, openapi_extra={"responses": {"200": {
