@@ -86,3 +86,34 @@ def test_the_python_api_warns(run_cli: RunCli, tmp_path: Path) -> None:
     assert len(frame) == 5
     assert [str(w.message)[:60] for w in caught if issubclass(w.category, ZooaggWarning)] == [
         "1 subject_data cell(s) of the classification export could no"]
+
+
+def subject_export(path: Path, metadata: dict[int, str]) -> Path:
+    """A subject export of subjects 1000-1004, metadata as given (else a good one)."""
+    columns = ["subject_id", "project_id", "workflow_id", "subject_set_id", "metadata", "locations",
+               "classifications_count", "retired_at", "retirement_reason", "created_at", "updated_at"]
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns, lineterminator="\n")
+        writer.writeheader()
+        for subject in range(1000, 1005):
+            writer.writerow({"subject_id": subject, "project_id": 1, "workflow_id": 1, "subject_set_id": 1,
+                             "metadata": metadata.get(subject, json.dumps({"title": f"t{subject}"})),
+                             "locations": "{}", "classifications_count": 1, "created_at": "2024-01-01 00:00:00 UTC",
+                             "updated_at": "2024-01-01 00:00:00 UTC"})
+    return path
+
+
+def test_unreadable_subject_export_metadata_is_counted_and_written_down(run_cli: RunCli, tmp_path: Path) -> None:
+    classifications = export(tmp_path / "cls.csv", {})
+    subjects = subject_export(tmp_path / "subjects.csv", {1001: '{"title": "t1', 1003: '["a", "b"]'})
+    result = run_cli(["run", subjects, classifications, "-d", "out", "-hb"], tmp_path)
+    assert result.code == 0, result.err
+    titles = {row["subject_id"]: row.get("metadata.title", "") for row in read_rows(tmp_path / TABLE)}
+    assert titles == {"1000": "t1000", "1001": "", "1002": "t1002", "1003": "", "1004": "t1004"}
+    assert (f"2 metadata cell(s) of the subject export could not be read for the consensus table's subject "
+            f"metadata; see {REJECTS}") in (result.out + result.err).replace(str(tmp_path) + "/", "")
+    rejects = read_rows(tmp_path / REJECTS)
+    assert [(r["file"], r["row"], r["column"], r["value"], r["reason"][:48]) for r in rejects] == [
+        (str(subjects), "1001", "metadata", '{"title": "t1', "subject 1001: invalid JSON (unexpected end of da"),
+        (str(subjects), "1003", "metadata", '["a","b"]', "subject 1003: metadata is not an object (fix the"),
+    ]

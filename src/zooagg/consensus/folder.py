@@ -85,19 +85,31 @@ def _cell(value: Any) -> Any:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
-def metadata_from_subjects(path: Path, wanted: set[str]) -> dict[str, dict[str, Any]]:
-    from ..exports.subjects import read_subjects
-
-    found: dict[str, dict[str, Any]] = {}
-    for subject in read_subjects(path):
-        sid = str(subject.get("subject_id", ""))
-        if sid in wanted and sid not in found and isinstance(subject.get("metadata"), dict):
-            found[sid] = {k: _cell(v) for k, v in subject["metadata"].items()}
-    return found
-
-
 #: what a rejects row of unreadable subject metadata says to do
 METADATA_HINT = "fix the cell or download the export again; the subject has no metadata from this row"
+
+
+def metadata_from_subjects(path: Path, wanted: set[str]) -> tuple[dict[str, dict[str, Any]], list[RowError]]:
+    """Each subject's metadata as a subject export gives it (first row seen), and the rows of
+    `wanted` subjects whose metadata cell could not be read (damaged JSON, not an object):
+    rejects naming the subject, never skipped without a word."""
+    from ..exports.subjects import UNREADABLE, read_subjects
+
+    found: dict[str, dict[str, Any]] = {}
+    unreadable: list[RowError] = []
+    for subject in read_subjects(path):
+        sid = str(subject.get("subject_id", ""))
+        if sid not in wanted or sid in found:
+            continue
+        metadata = subject.get("metadata")
+        bad = subject.get(UNREADABLE, {}).get("metadata")
+        if bad is None and isinstance(metadata, dict):
+            found[sid] = {k: _cell(v) for k, v in metadata.items()}
+            continue
+        reason, text = bad or ("metadata is not an object", orjson.dumps(metadata).decode())
+        unreadable.append(RowError(f"subject {sid}: {reason}", hint=METADATA_HINT,
+                                   where=Where(file=str(path), row=sid, column="metadata", value=text[:60])))
+    return found, unreadable
 
 
 def metadata_from_classifications(path: Path, wanted: set[str]) -> tuple[dict[str, dict[str, Any]], list[RowError]]:
@@ -167,7 +179,7 @@ def folder_table(folder: Path, subjects: Path | None = None, classifications: Pa
     metadata: Mapping[str, Mapping[str, Any]] = {}
     unreadable: list[RowError] = []
     if subjects is not None and subjects.exists():
-        metadata = metadata_from_subjects(subjects, wanted)
+        metadata, unreadable = metadata_from_subjects(subjects, wanted)
     elif classifications is not None and classifications.exists():
         metadata, unreadable = metadata_from_classifications(classifications, wanted)
     labels = read_labels(folder)
@@ -185,8 +197,9 @@ def unreadable_note(table: ConsensusTable, where: Path | None = None) -> str | N
     count = len(table.unreadable)
     first = table.unreadable[0]
     see = f"see {where}" if where is not None else f"the first: {first}"
-    return (f"{count} subject_data cell(s) of the classification export could not be read for the consensus "
-            f"table's subject metadata; {see}")
+    cells = ("metadata cell(s) of the subject export" if first.where.column == "metadata"
+             else "subject_data cell(s) of the classification export")
+    return f"{count} {cells} could not be read for the consensus table's subject metadata; {see}"
 
 
 def table_name(folder: Path, workflow_id: str) -> str:

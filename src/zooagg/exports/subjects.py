@@ -11,9 +11,15 @@ import orjson
 from ..errors import InputError, Where
 from .csvio import FATAL, decode, header_of, iter_batches
 
+#: the key of a subject read by `read_subjects` that names its unreadable cells: {column: (reason, text)}
+UNREADABLE = "unreadable"
+
 
 def read_subjects(path: str | Path) -> Iterator[dict[str, Any]]:
-    """One dict per subject: subject_id (str), metadata, locations, and the other columns."""
+    """One dict per subject: subject_id (str), metadata, locations, and the other columns. A
+    metadata or locations cell that is not JSON reads as {} and its column is named, with why,
+    in the subject's `unreadable` ({column: (reason, text)}; only when there is one), for the caller to
+    report."""
     path = Path(path)
     header = header_of(path)
     if "subject_id" not in header or "annotations" in header:
@@ -28,8 +34,9 @@ def read_subjects(path: str | Path) -> Iterator[dict[str, Any]]:
                 if name in ("metadata", "locations"):
                     try:
                         subject[name] = orjson.loads(text) if text else {}
-                    except orjson.JSONDecodeError:
+                    except orjson.JSONDecodeError as exc:
                         subject[name] = {}
+                        subject.setdefault(UNREADABLE, {})[name] = (f"invalid JSON ({exc.msg})", text)
                 else:
                     subject[name] = text
             yield subject
