@@ -83,6 +83,37 @@ def test_mace_equals_crowdkit_on_simulated_volunteers(seed: int, params: dict[st
     assert ours.iterations == params.get("n_iter", 50)
 
 
+@pytest.mark.parametrize("params", [
+    {"method": "em"},
+    {"method": "em", "default_noise": 2.0},
+    {"alpha": 2.0, "beta": 8.0},
+    {"method": "vb", "alpha": 0.1, "beta": 0.1, "default_noise": 0.0},
+])
+def test_mace_options_equal_crowdkits(params: dict[str, Any]) -> None:
+    answers, _ = simulate(4)
+    ours = _ours(answers, n_restarts=1, n_iter=20, **params)
+    _assert_equal(answers, ours, *_theirs(answers, n_restarts=1, n_iter=20, **params))
+
+
+def test_mace_options_change_the_answer() -> None:
+    """Each option reaches the fit (a prior that trusts volunteers raises their competence)."""
+    answers, _ = simulate(4)
+    plain = _ours(answers, n_restarts=1, n_iter=20)
+    trusting = _ours(answers, n_restarts=1, n_iter=20, alpha=0.5, beta=50.0)
+    em = _ours(answers, n_restarts=1, n_iter=20, method="em")
+    assert np.nanmean(trusting.extra["competence"]) > np.nanmean(plain.extra["competence"]) + 0.05
+    assert np.abs(em.extra["competence"] - plain.extra["competence"]).max() > 1e-3
+
+
+def test_mace_refuses_options_that_cannot_be_meant() -> None:
+    from zooagg.errors import ConfigError
+
+    mace = registry.get("weighting", "mace")
+    for bad in ({"method": "gibbs"}, {"alpha": 0}, {"beta": float("nan")}, {"default_noise": -1}):
+        with pytest.raises(ConfigError):
+            mace.parse_params(bad)
+
+
 def test_mace_equals_crowdkit_on_a_real_extract() -> None:
     found, _ = read_extracts([CASE / "question_extractor_extractions.csv", CASE / "survey_extractor_extractions.csv"])
     assert set(found) == {"T2", "T3", "T3.howmanyanimalsdoyousee", "T3.whatistheanimalsdoing"}

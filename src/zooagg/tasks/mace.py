@@ -34,6 +34,8 @@ from .weighting import Answers, Weighted, believed_right
 DEFAULT_NOISE = 0.5
 #: Beta prior on (spamming, knowing) and the symmetric Dirichlet prior on a spammer's labels
 ALPHA, BETA, STRATEGY_PRIOR = 0.5, 0.5, 10.0
+#: the plain EM M-step's smoothing, per label (crowd-kit: 0.01 / labels, whatever its `smoothing`)
+EM_SMOOTHING = 0.01
 
 
 def _first_seen(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -44,6 +46,13 @@ def _first_seen(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     rank = np.empty(len(uniques), dtype=np.int64)
     rank[order] = np.arange(len(uniques))
     return rank[inverse], uniques[order]
+
+
+def _normalize(counts: np.ndarray, smoothing: float) -> np.ndarray:
+    """crowd-kit's EM normalisation: rows of counts + smoothing over their sums (0 where a sum is)."""
+    shifted = counts + smoothing
+    norm = shifted.sum(axis=1, keepdims=True)
+    return np.divide(shifted, norm, out=np.zeros_like(shifted), where=~np.isclose(norm, 0.0))
 
 
 def _variational_normalize(counts: np.ndarray, prior: float | np.ndarray) -> np.ndarray:
@@ -64,9 +73,9 @@ class _Fit:
         self.cell = s * n_labels + y  # the answer's (subject, label) cell
         self.worker_cell = w * n_labels + y  # and its (volunteer, label) cell
 
-    def start(self, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    def start(self, seed: int, noise: float = DEFAULT_NOISE) -> tuple[np.ndarray, np.ndarray]:
         """crowd-kit's `_initialize`: two draws, each from the seed afresh."""
-        high = 1 + DEFAULT_NOISE
+        high = 1 + noise
         spamming = 1 + high * np.random.RandomState(seed).uniform(size=(self.n_workers, 2))
         thetas = 1 + high * np.random.RandomState(seed).uniform(size=(self.n_workers, self.k))
         return (spamming / spamming.sum(axis=1, keepdims=True),
@@ -95,14 +104,20 @@ class _Fit:
                                   np.bincount(w, weights=knowing, minlength=self.n_workers)])
         return posterior, strategy, counts
 
-    def run(self, n_iter: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-        """The posterior and the (spamming, knowing) probabilities after n_iter rounds."""
-        spamming, thetas = self.start(seed)
+    def run(self, n_iter: int, seed: int, method: str = "vb", alpha: float = ALPHA, beta: float = BETA,
+            noise: float = DEFAULT_NOISE) -> tuple[np.ndarray, np.ndarray]:
+        """The posterior and the (spamming, knowing) probabilities after n_iter rounds of the
+        variational-Bayes ("vb") or plain ("em") M-step, then the E-step."""
+        spamming, thetas = self.start(seed, noise)
         posterior, strategy, counts = self.e_step(spamming, thetas)
-        priors = np.array([ALPHA, BETA])
+        priors = np.array([alpha, beta])
         for _ in range(n_iter):
-            spamming = _variational_normalize(counts, priors)
-            thetas = _variational_normalize(strategy, STRATEGY_PRIOR)
+            if method == "vb":
+                spamming = _variational_normalize(counts, priors)
+                thetas = _variational_normalize(strategy, STRATEGY_PRIOR)
+            else:
+                spamming = _normalize(counts, EM_SMOOTHING / self.k)
+                thetas = _normalize(strategy, EM_SMOOTHING / self.k)
             posterior, strategy, counts = self.e_step(spamming, thetas)
         return posterior, spamming
 
@@ -112,8 +127,16 @@ class _Fit:
                                  "run starts from the same draw of the seed, so all end alike)", at_least=1),
     "n_iter": Param(int, 50, "EM iterations per run", at_least=0),
     "seed": Param(int, 0, "the random seed of the starts", at_least=0, at_most=2**32 - 1),
+    "method": Param(str, "vb", "the M-step: variational Bayes with the priors below (vb), or plain "
+                               "EM with crowd-kit's smoothing of 0.01 / labels (em)", choices=("vb", "em")),
+    "alpha": Param(float, ALPHA, "vb: the Beta prior's weight on spamming", more_than=0, finite=True),
+    "beta": Param(float, BETA, "vb: the Beta prior's weight on knowing (raise it to trust volunteers "
+                               "more before the data says so)", more_than=0, finite=True),
+    "default_noise": Param(float, DEFAULT_NOISE, "the spread of the random starts (uniform on "
+                                                 "[1, 2 + default_noise), normalised)", at_least=0, finite=True),
 })
-def mace(answers: Answers, *, n_restarts: int = 10, n_iter: int = 50, seed: int = 0) -> Weighted:
+def mace(answers: Answers, *, n_restarts: int = 10, n_iter: int = 50, seed: int = 0, method: str = "vb",
+         alpha: float = ALPHA, beta: float = BETA, default_noise: float = DEFAULT_NOISE) -> Weighted:
     """MACE: finds volunteers who answer at random (spammers) and how they spam; `competence`
     (the chance a volunteer knows rather than guesses) is written beside the skill."""
     posterior = np.zeros((answers.n_subjects, answers.n_labels))
@@ -122,7 +145,8 @@ def mace(answers: Answers, *, n_restarts: int = 10, n_iter: int = 50, seed: int 
         w, workers = _first_seen(answers.volunteer)
         y, labels = _first_seen(answers.label)
         fit = _Fit(answers.subject, w, y, answers.n_subjects, len(workers), len(labels))
-        found, spamming = fit.run(n_iter, seed)  # n_restarts equal runs: the first is the best
+        # n_restarts equal runs: the first is the best
+        found, spamming = fit.run(n_iter, seed, method, alpha, beta, default_noise)
         answered = np.bincount(answers.subject, minlength=answers.n_subjects) > 0
         posterior[np.ix_(answered, labels)] = found[answered]
         competence[workers] = spamming[:, 1]
