@@ -251,3 +251,31 @@ def test_the_label_text_comes_from_the_workflows_task_labels(run_cli: RunCli, tm
 
     assert label_text(Labels({"T1.choices.ZBR.label": "Zebra", "T1.choices.LN.label": "Lion"}), "T1", "zbr+ln",
                       True) == "Zebra + Lion"
+
+
+def test_survey_question_answers_are_named_in_the_workflows_words(run_cli: RunCli, tmp_path: Path) -> None:
+    """A survey question's answers (`answers_hwmn.1` in the extract) come out as the workflow's
+    labels: two volunteers say 1 animal of the zebra, one says 2, so the majority is "one" (the
+    workflow's label of answer 1); a pair of answers reads as both labels; an answer the workflow
+    does not name stays as it is."""
+    from zooagg.consensus.votes import Labels
+    from zooagg.consensus.weighted import label_text
+
+    labels = Labels({"T1.questions.HWMN.label": "How many?", "T1.questions.HWMN.answers.1.label": "one",
+                     "T1.questions.HWMN.answers.2.label": "two", "T1.questions.BHVR.answers.MVNG.label": "Moving"})
+    assert label_text(labels, "T1.hwmn", "1", False) == "one"
+    assert label_text(labels, "T1.bhvr", "mvng+sttng", False) == "Moving + sttng"
+    header = ["classification_id", "user_name", "user_id", "workflow_id", "task", "created_at", "subject_id",
+              "extractor", "data.choice", "data.answers_hwmn.1", "data.answers_hwmn.2"]
+    rows = [[str(i), f"u{i}", str(i), "9", "T1", f"2024-01-01 00:00:0{i} UTC", "10", "survey_extractor", "zbr",
+             "1" if i < 3 else "", "1" if i == 3 else ""] for i in (1, 2, 3)]
+    with (tmp_path / "extractions.csv").open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([header, *rows])
+    (tmp_path / "Task_labels_workflow_9_V1.1.yaml").write_text(
+        "T1.choices.ZBR.label: Zebra\nT1.questions.HWMN.answers.1.label: one\nT1.questions.HWMN.answers.2.label: two\n",
+        encoding="utf-8")
+    result = run_cli(["weight", tmp_path / "extractions.csv", "-m", "majority_vote"])
+    assert result.code == 0, result.err
+    got = {row["task"]: row for row in read_rows(tmp_path / "weighted_subjects_majority_vote.csv")}
+    assert (got["T1.hwmn"]["choice"], got["T1.hwmn"]["label"], got["T1.hwmn"]["label_text"]) == ("zbr", "1", "one")
+    assert got["T1"]["label_text"] == "Zebra"

@@ -98,6 +98,21 @@ class Labels:
                 return str(value)
         return choice
 
+    def survey_answer(self, task: str, question: str, answer: str) -> str:
+        """A survey question's answer as the extracts write it (`answers_<question>.<answer>`:
+        slugs of the question's and the answer's ids) -> the answer's label (the workflow's
+        `<task>.questions.<id>.answers.<id>.label`); the answer itself where none matches."""
+        from ..tasks._common import slug
+
+        prefix = f"{task}.questions."
+        for key, value in self.labels.items():
+            if not (key.startswith(prefix) and key.endswith(".label")):
+                continue
+            parts = key[len(prefix):-len(".label")].split(".answers.")
+            if len(parts) == 2 and slug(parts[0]) == question and slug(parts[1]) == answer:
+                return str(value)
+        return answer
+
     def option(self, task: str, select: int, value: str) -> str:
         """A dropdown vote key -> its option's label (`T1.selects.0.options.*.3.label: {value:
         label}`). Classic dropdowns vote on the option's value; FEM's dropdown-simple, in each of

@@ -52,14 +52,17 @@ def _prefix(task: str, columns: list[str]) -> str:
 
 
 def label_text(labels: Labels, task: str, label: str, survey: bool) -> str:
-    """A weighting task's label (answer slugs, species or option values joined with `+`) in
-    the workflow's words; the label itself where the workflow does not name it. Also the
-    `label_text` column of `zooagg weight`'s weighted_subjects tables."""
+    """A weighting task's label (answer slugs, species, survey question answers or option
+    values joined with `+`) in the workflow's words; the label itself where the workflow does
+    not name it. Also the `label_text` column of `zooagg weight`'s weighted_subjects tables."""
     if survey:
         return " + ".join(labels.species(task, part) for part in label.split("+"))
     select = SELECT.match(task)
     if select:
         return " + ".join(labels.option(select.group(1), int(select.group(2)), part) for part in label.split("+"))
+    if "." in task:  # a survey question about a species: `<task>.<question>`
+        base, question = task.split(".", 1)
+        return " + ".join(labels.survey_answer(base, question, part) for part in label.split("+"))
     return labels.answer(task, label)
 
 
