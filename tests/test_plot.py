@@ -71,3 +71,16 @@ def test_the_cli_needs_a_subject_and_warns_about_url_images(tmp_path: Path, caps
 def test_an_unknown_subject_names_the_ones_there_are(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["plot", str(CIRCLES), "--subject", "1", "-o", str(tmp_path)]) != 0
     assert "subject 1 has no extracts" in capsys.readouterr().err
+
+
+def test_a_damaged_subject_export_cell_is_named_not_passed_over(tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    subjects = tmp_path / "subjects.csv"
+    subjects.write_text('subject_id,metadata,locations\n458022,"{""width"": 640","{""0"": ""x.png""}"\n')
+    code = main(["plot", str(CIRCLES), "--subject", "458022", "--subjects", str(subjects), "-o", str(tmp_path)])
+    assert code == 0
+    err = capsys.readouterr().err
+    assert (f"warning: {subjects}: subject 458022: its metadata cannot be read (invalid JSON (unexpected "
+            f"end of data): '{{\"width\": 640'); plotted without it") in err, err
+    assert "locations" not in err  # that cell reads
+    assert png_size(tmp_path / "plot_458022.png") == (1000, 650)  # the canvas falls back, as with no metadata

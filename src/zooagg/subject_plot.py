@@ -293,6 +293,8 @@ def plot_files(files: list[Path], subjects: list[str] | None, sample: int | None
     if missing:
         raise InputError(f"subject {missing[0]} has no extracts in {', '.join(str(t.path) for t in extracts)}",
                          hint=f"pick one of {', '.join(known[:5])}{' …' if len(known) > 5 else ''}")
+    from .exports.subjects import UNREADABLE
+
     info = subject_export(subject_csv)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
@@ -307,6 +309,10 @@ def plot_files(files: list[Path], subjects: list[str] | None, sample: int | None
             marks += [m for t in reductions for r in t.rows if r["subject_id"] == subject
                       for m in marks_of(data_of(r), consensus=True)]
         record = info.get(subject, {})
+        for column, (reason, text) in record.get(UNREADABLE, {}).items():
+            click.echo(f"warning: {subject_csv}: subject {subject}: its {column} cannot be read ({reason}: "
+                       f"{text[:60]!r}); plotted without it (fix the cell or download the subject export again)",
+                       err=True)
         picture = local_image(subject, image, record.get("locations"))
         volunteers = len({r["classification_id"] for t in extracts for r in t.rows if r["subject_id"] == subject})
         title = f"subject {subject}: {volunteers} classifications{_parameters_text(eps, min_samples)}"
