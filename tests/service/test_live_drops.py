@@ -1,18 +1,23 @@
 """A drawing mark an extractor cannot use, posted live (SQLite and PostgreSQL): the
 classification is stored, its good mark extracted and reduced, and the answer reports the
-dropped mark with the offline rejects file's reason (docs/fem.md)."""
+dropped mark with the offline rejects file's reason (docs/fem.md); the project keeps it, counts
+it and lists it in dropped_marks.csv, and finds it again when it extracts anew."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from conftest import read_rows
 
-from .conftest import Server, serve
+from .conftest import PASSWORD, Server, serve
 from .exports import VERSION, WORKFLOW_ID, classification_rows, write_classification_export
 from .helpers import make_project, post
 from .test_live import offline
@@ -101,6 +106,52 @@ def run(server: Server, tmp_path: Path, run_cli: Callable[..., Any]) -> None:
         assert uploaded.json()["rejected"] == 0
         check_dropped(uploaded.json(), 3, reason)
     check_reduced(server, token, other)
+    check_kept(server, token, project, reason)
+
+
+def dropped_rows(client: Any, project: int) -> list[tuple[str, ...]]:
+    got = client.get(f"/api/projects/{project}/dropped_marks.csv")
+    assert got.status_code == 200, got.text
+    assert got.headers["content-type"].startswith("text/csv")
+    header, *rows = [tuple(row) for row in csv.reader(io.StringIO(got.text))]
+    assert header == ("classification_id", "task", "extractor", "reason")
+    return rows
+
+
+def check_kept(server: Server, token: str, project: int, reason: str) -> None:
+    """The dropped mark is kept with the classification: the project counts it (once, though it
+    was posted twice) and lists it; extracting again with new parameters finds it again."""
+    with server.client(token) as client:
+        summary = client.get(f"/api/projects/{project}").json()
+        assert summary["counts"]["marks_dropped"] == 1
+        assert summary["dropped_marks"] == f"/api/projects/{project}/dropped_marks.csv"
+        assert dropped_rows(client, project) == [("700002", "T2", "shape_extractor_rectangle", reason)]
+        (entry,) = [e for e in client.get(f"/api/projects/{project}/parameters").json()
+                    if e["extractor"] == "shape_extractor_rectangle"]
+        changed = client.patch(f"/api/projects/{project}/parameters/{entry['id']}",
+                               json={"extractor_params": {**entry["extractor_params"], "use_v1_keys": True}})
+        assert changed.status_code == 200, changed.text
+        assert changed.json()["recomputed"]["marks_dropped"] == 1
+        assert client.get(f"/api/projects/{project}").json()["counts"]["marks_dropped"] == 1
+        (again,) = dropped_rows(client, project)
+        assert again[:3] == ("700002", "T2", "shape_extractor_rectangle")
+        assert "has no x, y, width: mark dropped" in again[3]
+    check_page(server, project)
+
+
+def check_page(server: Server, project: int) -> None:
+    """The project's web page counts the dropped mark and links its CSV, which the page's
+    session downloads."""
+    with httpx.Client(base_url=server.url, timeout=60) as web:
+        login = web.get("/web/login")
+        csrf = re.search(r'name="csrf" value="([^"]+)"', login.text).group(1)  # type: ignore[union-attr]
+        assert web.post("/web/login", data={"name": "ada", "password": PASSWORD, "csrf": csrf}).status_code == 303
+        page = web.get(f"/web/projects/{project}")
+        csv_file = web.get(f"/web/projects/{project}/dropped_marks.csv")
+    assert re.search(r'<dd id="marks-dropped">1\s*\(<a id="dropped-download" '
+                     rf'href="/web/projects/{project}/dropped_marks.csv" download>which, and why</a>\)</dd>', page.text)
+    assert csv_file.status_code == 200
+    assert [row[0] for row in csv.reader(io.StringIO(csv_file.text))] == ["classification_id", "700002"]
 
 
 def test_dropped_mark_reported_live_sqlite(server: Server, tmp_path: Path, run_cli: Callable[..., Any]) -> None:

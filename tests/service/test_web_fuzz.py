@@ -42,7 +42,7 @@ ROUTES = [
     ("GET", "/web/projects/{p}/reductions/{e}.csv"), ("GET", "/web/projects/{p}/consensus.csv"),
     ("GET", "/web/projects/{p}/report"), ("GET", "/web/projects/{p}/parameters"),
     ("POST", "/web/projects/{p}/parameters"), ("GET", "/web/projects/{p}/swap"), ("POST", "/web/projects/{p}/swap"),
-    ("GET", "/web/projects/{p}/swap/decisions.csv"),
+    ("GET", "/web/projects/{p}/swap/decisions.csv"), ("GET", "/web/projects/{p}/dropped_marks.csv"),
 ]
 #: path ids no project has, and some no integer parse takes ("REAL": the fuzzed project's)
 HOSTILE_IDS = ["REAL", "0", "-1", "2147483648", "9223372036854775808", "9" * 40, "1\x00", "\x00", "²", "\u0661",

@@ -30,7 +30,7 @@ from .access import (
     project_of,
     save_upload,
 )
-from .downloads import reduction_csv, subject_reductions
+from .downloads import dropped_csv, reduction_csv, subject_reductions
 from .errors import NUL, NUL_TEXT, ServiceError
 from .fastpath import answer
 from .ingest import Batch, accepted, posted_records, retryable
@@ -87,7 +87,8 @@ class MemberAdd(BaseModel):
 
 def _changed(summary: Any) -> dict[str, Any]:
     return {"recomputed": {"classifications": summary.classifications, "extracts": summary.extracts,
-                           "reductions": summary.reductions, "rejected": summary.rejected[:100]}}
+                           "reductions": summary.reductions, "rejected": summary.rejected[:100],
+                           "marks_dropped": summary.marks_dropped}}
 
 
 @router.post("", status_code=201, summary="Create a project (you become its member)", response_model=ProjectSummary, responses=BODY_MEMBER)
@@ -277,6 +278,15 @@ def consensus_download(project_id: Id, who: Caller, request: Request) -> Respons
         path = consensus_csv(session, plan, folder)
     return FileResponse(path, media_type="text/csv", filename=path.name,
                         background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True))
+
+
+@router.get("/{project_id}/dropped_marks.csv",
+            summary="The marks of stored classifications that could not be used, and why", responses={**CSV, **PROJECT})
+def dropped_download(project_id: Id, who: Caller, request: Request) -> Response:
+    with state_of(request).store.read() as session:
+        content = dropped_csv(session, project_of(session, who, project_id).id)
+    return Response(content, media_type="text/csv",
+                    headers={"content-disposition": f'attachment; filename="dropped_marks_project_{project_id}.csv"'})
 
 
 @router.get("/{project_id}/subjects/{subject_id}", summary="One subject's current reductions (JSON)", response_model=SubjectReductions, responses=PLANNED)

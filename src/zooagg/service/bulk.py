@@ -87,3 +87,6 @@ REDUCTIONS = BulkInsert("reductions", (
     ("project_id", "integer"), ("extractor", "text"), ("task", "text"), ("subject_id", "text"), ("reducer", "text"),
     ("rows", "json"), ("error", "text"), ("signature", "text"), ("updated_at", "timestamptz")),
     key=("project_id", "extractor", "task", "subject_id"))
+DROPPED = BulkInsert("dropped_marks", (
+    ("project_id", "integer"), ("classification_pk", "bigint"), ("classification_id", "text"), ("task", "text"),
+    ("extractor", "text"), ("reason", "text")))

@@ -8,6 +8,8 @@ extracts gets the reducer's answer for no extracts, as offline).
 
 from __future__ import annotations
 
+import csv
+import io
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -18,7 +20,7 @@ from sqlalchemy.orm import Session
 from ..errors import ZooaggError
 from ..tables import NA_VALUES, REDUCTION_COLUMNS, REDUCTION_FRONT, SpooledTable
 from .columns import Orders
-from .models import Extract, Reduction
+from .models import DroppedMark, Extract, Reduction
 from .plan import Plan
 from .reducing import reduce_rows, reduce_subjects
 
@@ -118,3 +120,19 @@ def subject_reductions(session: Session, plan: Plan, subject: str) -> list[dict[
     ordered = sorted(found, key=lambda r: positions.get((r.extractor, r.task), 0))
     return [{"extractor": r.extractor, "task": r.task, "reducer": r.reducer, "rows": r.rows,
              **({"error": r.error} if r.error else {})} for r in ordered]
+
+
+#: the columns of a project's dropped marks download
+DROPPED_COLUMNS = ("classification_id", "task", "extractor", "reason")
+
+
+def dropped_csv(session: Session, project_id: int) -> bytes:
+    """Every dropped mark of the project's stored classifications, in the order they were
+    stored: the classification, its task, the extractor and why (the rejects file's reason)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(DROPPED_COLUMNS)
+    rows = session.execute(select(*(getattr(DroppedMark, c) for c in DROPPED_COLUMNS))
+                           .where(DroppedMark.project_id == project_id).order_by(DroppedMark.id))
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8")

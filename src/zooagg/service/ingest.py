@@ -29,7 +29,7 @@ from .auth import PG_TOKENS_ACCESS, access_denied, access_params, denials
 from .columns import PG_TALLY, ColumnCache, Orders
 from .errors import NUL, NUL_TEXT, Rejected, RejectedPost, ServiceError, StalePlan
 from .jsonio import dumps
-from .models import Extract, Project, StoredClassification
+from .models import DroppedMark, Extract, Project, StoredClassification
 from .pipeline import Pipeline
 from .plan import Entry, Plan
 from .reducing import now, reduce_subjects
@@ -231,6 +231,7 @@ PROJECT_REVS = select(PROJECTS.c.id, PROJECTS.c.config_rev).where(
 PROJECT_REV = select(PROJECTS.c.id, PROJECTS.c.config_rev).where(
     PROJECTS.c.id == bindparam("project")).with_for_update(read=True)
 INSERT_EXTRACTS = insert(EXTRACTS)
+INSERT_DROPPED = insert(DroppedMark)
 #: PostgreSQL, through the driver (pipeline.py): in one statement and one result row, as JSON
 #: texts, PROJECT_REVS, columns.PG_TALLY and auth.PG_TOKENS_ACCESS; then the classifications' insert
 PG_FIRST_READS = (
@@ -358,6 +359,7 @@ def _store_project(session: Session, plan: Plan, batches: list[tuple[Batch, Inge
         else:
             result.duplicates.append(cid)
     insert_extracts(session, plan, stored, orders, pipeline)
+    insert_dropped(session, plan, stored, pipeline)
     touched = {(entry.extractor, entry.task, subject) for _, item in stored for entry, _, subject, _ in item.extracts}
     reduce_subjects(session, plan, touched, orders, pipeline)
     if plan.swap:
@@ -386,3 +388,11 @@ def insert_extracts(session: Session, plan: Plan, stored: list[tuple[int, Prepar
     for extractor, extracts in seen.items():
         orders.see(extractor, extracts)
     bulk.EXTRACTS.execute(session.connection(), INSERT_EXTRACTS, rows, pipeline)
+
+
+def insert_dropped(session: Session, plan: Plan, stored: list[tuple[int, Prepared]],
+                   pipeline: Pipeline | None = None) -> None:
+    """Keep the dropped marks of stored classifications (a duplicate's were kept when it was)."""
+    rows = [{"project_id": plan.project_id, "classification_pk": pk, **mark} for pk, item in stored
+            for mark in item.dropped]
+    bulk.DROPPED.execute(session.connection(), INSERT_DROPPED, rows, pipeline)

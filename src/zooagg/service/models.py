@@ -224,3 +224,18 @@ class SwapStep(Base):
     status: Mapped[str] = mapped_column(String(20))
     decision: Mapped[str] = mapped_column(String(10))
     decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class DroppedMark(Base):
+    """A mark of a stored classification that its extractor read but could not use (the
+    offline rejects file's row), kept so that a project counts and lists them later."""
+
+    __tablename__ = "dropped_marks"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    classification_pk: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), ForeignKey("classifications.id", ondelete="CASCADE"))
+    classification_id: Mapped[str] = mapped_column(String(40))
+    task: Mapped[str] = mapped_column(String(100))
+    extractor: Mapped[str] = mapped_column(String(100))
+    reason: Mapped[str] = mapped_column(Text)

@@ -17,6 +17,7 @@ from .auth import Caller
 from .errors import FieldErrors, refuse_nul
 from .jsonio import plain
 from .models import (
+    DroppedMark,
     Extract,
     Project,
     ProjectMember,
@@ -224,8 +225,10 @@ def summary(session: Session, project: Project) -> dict[str, Any]:
             "display_name": workflow.display_name, "notes": workflow.notes},
         "parameters": parameters_of(session, pid),
         "counts": {"classifications": count(StoredClassification), "extracts": count(Extract),
-                   "reductions": count(Reduction), "failed_reductions": count(Reduction, Reduction.error.is_not(None))},
+                   "reductions": count(Reduction), "failed_reductions": count(Reduction, Reduction.error.is_not(None)),
+                   "marks_dropped": count(DroppedMark)},
         "last_received_at": last.isoformat() if last is not None else None,
         "downloads": [] if plan is None else [
             {"extractor": name, "url": f"/api/projects/{pid}/reductions/{name}.csv"} for name in plan.extractor_names],
+        "dropped_marks": f"/api/projects/{pid}/dropped_marks.csv",
     }

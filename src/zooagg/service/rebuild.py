@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from .columns import Orders
 from .errors import Rejected
-from .ingest import Prepared, insert_extracts, prepare, record_of
-from .models import Extract, ExtractColumn, Reduction, StoredClassification
+from .ingest import Prepared, insert_dropped, insert_extracts, prepare, record_of
+from .models import DroppedMark, Extract, ExtractColumn, Reduction, StoredClassification
 from .plan import Plan
 from .reducing import reduce_subjects
 from .swap_live import replay_all
@@ -26,6 +26,8 @@ class RebuildSummary:
     classifications: int = 0
     extracts: int = 0
     reductions: int = 0
+    #: marks of the stored classifications the new extractor parameters cannot use
+    marks_dropped: int = 0
     #: stored classifications the new extractor parameters cannot extract (kept, not extracted)
     rejected: list[dict[str, Any]] = field(default_factory=list)
 
@@ -36,6 +38,7 @@ def rebuild(session: Session, plan: Plan, re_extract: bool = True) -> RebuildSum
     if re_extract:
         session.execute(delete(Extract).where(Extract.project_id == plan.project_id))
         session.execute(delete(ExtractColumn).where(ExtractColumn.project_id == plan.project_id))
+        session.execute(delete(DroppedMark).where(DroppedMark.project_id == plan.project_id))
     orders = Orders(session, plan.project_id)
     if re_extract:
         rows = session.execute(select(StoredClassification.id, StoredClassification.row)
@@ -51,10 +54,13 @@ def rebuild(session: Session, plan: Plan, re_extract: bool = True) -> RebuildSum
                 continue
             chunk.append((pk, prepared))
             summary.extracts += len(prepared.extracts)
+            summary.marks_dropped += len(prepared.dropped)
             if len(chunk) >= CHUNK:
                 insert_extracts(session, plan, chunk, orders)
+                insert_dropped(session, plan, chunk)
                 chunk = []
         insert_extracts(session, plan, chunk, orders)
+        insert_dropped(session, plan, chunk)
     session.execute(delete(Reduction).where(Reduction.project_id == plan.project_id))
     groups = session.execute(select(Extract.extractor, Extract.task, Extract.subject_id).distinct()
                              .where(Extract.project_id == plan.project_id)).all()

@@ -87,6 +87,8 @@ class ProjectSummary(_Open):
     counts: dict[str, int]
     last_received_at: str | None
     downloads: list[dict[str, str]]
+    #: the CSV of the marks of stored classifications that could not be used (counts.marks_dropped)
+    dropped_marks: str
 
 
 class ParametersChanged(_Open):
