@@ -81,9 +81,9 @@ class Counts:
         return {key: len(ids) for key, ids in self._tasks.items()}
 
 
-def task_cells(reducer: str, rows: Sequence[Row], task: str, labels: Labels) -> Cells | None:
-    """The consensus cells of one subject x task, or None when the reducer has no summary."""
-    form = consensus_form("reducer", reducer)
+def task_cells(form: str | None, rows: Sequence[Row], task: str, labels: Labels) -> Cells | None:
+    """The consensus cells of one subject x task whose reducer reads in `form` (its
+    `consensus_form`), or None when the reducer has no summary."""
     if form == "survey":
         return survey_cells(rows, task, labels)
     if form in SUMMARIES:
@@ -111,8 +111,10 @@ def consensus_table(reductions: Iterable[Row], labels: Mapping[str, Any] | None 
     words = Labels(labels or {})
     per_task_cells: dict[tuple[str, str], Cells] = {}
     skipped: dict[str, int] = {}
+    # once per reducer, not per subject x task (a registry lookup is microseconds, times millions)
+    forms = {reducer: consensus_form("reducer", reducer) for _, _, reducer in groups}
     for (subject, task, reducer), rows in groups.items():
-        cells = task_cells(reducer, rows, task, words)
+        cells = task_cells(forms[reducer], rows, task, words)
         per_task_cells.setdefault((subject, task), {})
         if cells is None:
             skipped[reducer] = skipped.get(reducer, 0) + 1

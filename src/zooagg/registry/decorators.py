@@ -65,7 +65,7 @@ def reducer(
     `stamp_before`: the result key the `aggregation_version` stamp goes in front of (call.py).
     `reads`: the extractors whose extracts it reduces too, besides those that name it their
     `default_reducer` (`reducers_for`). `consensus`: the summary form the consensus table and
-    the report read its rows in (consensus/votes.py `SUMMARIES`)."""
+    the report read its rows in (consensus/build.py `SUMMARIES`)."""
 
     def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
         extra: dict[str, Any] = {"columnar": columnar, "vote_form": vote_form, "stamp_before": stamp_before,

@@ -59,7 +59,7 @@ class Component:
     #: `default_reducer` it is (the alternatives the live server's form offers)
     reads: tuple[str, ...] = ()
     #: how the consensus table and the report read its output. A reducer: the summary form of
-    #: its rows (consensus/votes.py `SUMMARIES`: "votes", "question_consensus", "survey",
+    #: its rows (consensus/build.py `SUMMARIES`: "votes", "question_consensus", "survey",
     #: "dropdown", "slider", "text"); an extractor: "marks" when its extracts are drawn marks the
     #: report draws. None: neither reads it (its file is listed as it is)
     consensus: str | None = None

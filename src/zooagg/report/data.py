@@ -200,9 +200,12 @@ def count_votes(path: Path) -> list[TaskVotes]:
     """Votes per subject and task from a question, shortcut, survey or dropdown reduction."""
     tasks: dict[str, TaskVotes] = {}
     survey: dict[tuple[str, str], SubjectVotes] = {}
+    forms: dict[str, str | None] = {}  # each reducer's consensus form, looked up once
     for row in rows_of(path):
         reducer, task = row.get("reducer", ""), row.get("task", "")
-        form = consensus_form("reducer", reducer)
+        if reducer not in forms:
+            forms[reducer] = consensus_form("reducer", reducer)
+        form = forms[reducer]
         if form == "dropdown":  # data.value: one {option: votes} per select
             selects = parse_cell(row.get("data.value", ""))
             for index, options in enumerate(selects if isinstance(selects, list) else []):
