@@ -30,7 +30,7 @@ from .access import (
     project_of,
     save_upload,
 )
-from .downloads import dropped_csv, reduction_csv, subject_reductions
+from .downloads import csv_attachment, dropped_csv, reduction_csv, subject_reductions
 from .errors import NUL, NUL_TEXT, ServiceError
 from .fastpath import answer
 from .ingest import Batch, accepted, posted_records, retryable
@@ -285,8 +285,7 @@ def consensus_download(project_id: Id, who: Caller, request: Request) -> Respons
 def dropped_download(project_id: Id, who: Caller, request: Request) -> Response:
     with state_of(request).store.read() as session:
         content = dropped_csv(session, project_of(session, who, project_id).id)
-    return Response(content, media_type="text/csv",
-                    headers={"content-disposition": f'attachment; filename="dropped_marks_project_{project_id}.csv"'})
+    return csv_attachment(content, f"dropped_marks_project_{project_id}.csv")
 
 
 @router.get("/{project_id}/subjects/{subject_id}", summary="One subject's current reductions (JSON)", response_model=SubjectReductions, responses=PLANNED)

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from .access import Caller, Id, project_of
+from .downloads import csv_attachment
 from .jsonio import JSONBytes
 from .schemas import CSV, PROJECT, SwapHistory, SwapStatus
 from .state import state_of
@@ -44,8 +45,7 @@ def swap_decisions_csv(project_id: Id, who: Caller, request: Request, task: Task
     with state_of(request).store.read() as session:
         project_of(session, who, project_id)
         text = decisions_csv(session, project_id, task)
-    return Response(text, media_type="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="swap_decisions_project_{project_id}.csv"'})
+    return csv_attachment(text, f"swap_decisions_project_{project_id}.csv")
 
 
 @router.get("/{project_id}/weighting/swap/live",

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.responses import Response
 
 from ..errors import ZooaggError
 from ..tables import NA_VALUES, REDUCTION_COLUMNS, REDUCTION_FRONT, SpooledTable
@@ -136,3 +137,8 @@ def dropped_csv(session: Session, project_id: int) -> bytes:
                            .where(DroppedMark.project_id == project_id).order_by(DroppedMark.id))
     writer.writerows(rows)
     return out.getvalue().encode("utf-8")
+
+
+def csv_attachment(content: str | bytes, name: str) -> Response:
+    """A CSV made in memory, as a download named `name` (the JSON API's and the pages' alike)."""
+    return Response(content, media_type="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -235,13 +235,12 @@ def consensus_download(project_id: Id, request: Request) -> Response:
 
 @router.get("/projects/{project_id}/dropped_marks.csv")
 def dropped_download(project_id: Id, request: Request) -> Response:
-    from .downloads import dropped_csv
+    from .downloads import csv_attachment, dropped_csv
 
     state, who = state_of(request), web_caller(request)
     with state.store.read() as session:
         content = dropped_csv(session, project_of(session, who, project_id).id)
-    return Response(content, media_type="text/csv",
-                    headers={"content-disposition": f'attachment; filename="dropped_marks_project_{project_id}.csv"'})
+    return csv_attachment(content, f"dropped_marks_project_{project_id}.csv")
 
 
 @router.get("/projects/{project_id}/report")

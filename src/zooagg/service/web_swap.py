@@ -13,6 +13,7 @@ from starlette.responses import RedirectResponse, Response
 from .. import registry
 from . import projects
 from .access import Id, project_of
+from .downloads import csv_attachment
 from .errors import FieldErrors
 from .models import Workflow
 from .state import state_of
@@ -98,5 +99,4 @@ def swap_download(project_id: Id, request: Request) -> Response:
     with state_of(request).store.read() as session:
         project_of(session, who, project_id)
         text = decisions_csv(session, project_id)
-    return Response(text, media_type="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="swap_decisions_project_{project_id}.csv"'})
+    return csv_attachment(text, f"swap_decisions_project_{project_id}.csv")
