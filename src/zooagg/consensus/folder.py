@@ -107,8 +107,7 @@ def metadata_from_subjects(path: Path, wanted: set[str]) -> tuple[dict[str, dict
             found[sid] = {k: _cell(v) for k, v in metadata.items()}
             continue
         reason, text = bad or ("metadata is not an object", orjson.dumps(metadata).decode())
-        unreadable.append(RowError(f"subject {sid}: {reason}", hint=METADATA_HINT,
-                                   where=Where(file=str(path), row=sid, column="metadata", value=text[:60])))
+        unreadable.append(_unreadable(path, sid, f"subject {sid}: {reason}", text, column="metadata"))
     return found, unreadable
 
 
@@ -132,13 +131,14 @@ def metadata_from_classifications(path: Path, wanted: set[str]) -> tuple[dict[st
             if error is not None:
                 row = _row(batch, columns, index)  # (read only where needed)
                 if row.get("subject_ids", "").strip() in wanted or "subject_ids" not in row:
-                    unreadable.append(_unreadable(path, row, error, decode(raw)[0]))
+                    unreadable.append(_unreadable(path, row.get("classification_id"), error, decode(raw)[0]))
                 continue
             for sid, entry in data.items():
                 if sid in wanted and not isinstance(entry, dict):
                     row = _row(batch, columns, index)
-                    unreadable.append(_unreadable(path, row, f"the subject_data entry of subject {sid} is not an "
-                                                  "object of metadata", orjson.dumps(entry).decode()))
+                    unreadable.append(_unreadable(path, row.get("classification_id"),
+                                                  f"the subject_data entry of subject {sid} is not an object of "
+                                                  "metadata", orjson.dumps(entry).decode()))
                 elif sid in wanted and sid not in found:
                     found[sid] = {k: _cell(v) for k, v in entry.items() if k not in SKIPPED_METADATA}
     return found, unreadable
@@ -163,9 +163,11 @@ def _subject_data(raw: bytes) -> tuple[Any, str | None]:
             return None, f"invalid JSON ({exc.msg})"
 
 
-def _unreadable(path: Path, row: dict[str, str], message: str, value: str) -> RowError:
-    return RowError(message, hint=METADATA_HINT, where=Where(file=str(path), row=row.get("classification_id") or None,
-                                                             column="subject_data", value=value[:60]))
+def _unreadable(path: Path, row: str | None, message: str, value: str, column: str = "subject_data") -> RowError:
+    """A rejects row of subject metadata that could not be read: `row` the classification_id
+    (a subject export's: the subject_id), `column` the cell's."""
+    return RowError(message, hint=METADATA_HINT, where=Where(file=str(path), row=row or None, column=column,
+                                                             value=value[:60]))
 
 
 def folder_table(folder: Path, subjects: Path | None = None, classifications: Path | None = None,
