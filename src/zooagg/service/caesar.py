@@ -204,14 +204,23 @@ async def _json_body(request: Request) -> Any:
         raise BodyError(f"the body is not valid JSON ({exc.msg})", status=400) from exc
 
 
-def _run_classification(name: str, params: dict[str, Any], body: Any,
-                        dropped: list[tuple[str, Any]] | None = None) -> Any:
+Dropped = list[tuple[str, Any]]
+
+
+def _run_classification(name: str, params: dict[str, Any], body: Any, dropped: Dropped) -> Any:
     return run_extractor(name, params, classification_from_caesar(body), dropped)
 
 
-#: what each kind of route does with the posted JSON
-RUNNERS: dict[registry.Kind, Callable[[str, dict[str, Any], Any], Any]] = {
-    "extractor": _run_classification, "reducer": run_reducer, "running_reducer": run_running_reducer}
+def _reducing(run: Callable[[str, dict[str, Any], Any], Any]) -> Callable[[str, dict[str, Any], Any, Dropped], Any]:
+    """A reducer's runner as the routes call every runner (a reducer reads no marks to drop)."""
+    return lambda name, params, body, dropped: run(name, params, body)
+
+
+#: what each kind of route does with the posted JSON; an extractor adds the marks it could not
+#: use to the list it is given (the route's headers report them)
+RUNNERS: dict[registry.Kind, Callable[[str, dict[str, Any], Any, Dropped], Any]] = {
+    "extractor": _run_classification, "reducer": _reducing(run_reducer),
+    "running_reducer": _reducing(run_running_reducer)}
 #: each kind's URL prefix, as the peer names them
 PREFIXES: dict[registry.Kind, str] = {
     "extractor": "extractors", "reducer": "reducers", "running_reducer": "running_reducers"}
@@ -226,12 +235,9 @@ def _endpoint(kind: registry.Kind, name: str) -> Callable[[Request], Awaitable[R
             return JSONBytes(name)
         params = parse_query(component, request.query_params)
         body = await _json_body(request)
-        dropped: list[tuple[str, Any]] = []
+        dropped: Dropped = []
         try:
-            if kind == "extractor":
-                result = await run_in_threadpool(_run_classification, name, params, body, dropped)
-            else:
-                result = await run_in_threadpool(run, name, params, body)
+            result = await run_in_threadpool(run, name, params, body, dropped)
         except ServiceError:
             raise
         except ZooaggError as exc:  # the component says what is wrong with the posted data
